@@ -1,0 +1,73 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"iter"
+
+	"github.com/graphlog/graphlog/messages"
+)
+
+// Head is where a graph's history ends: the version of its last committed
+// transaction and the stream sequence of that transaction's last event.
+// The zero Head is a graph with no events.
+type Head struct {
+	Version  uint64
+	Sequence uint64
+}
+
+// Appender appends transactions to the log.
+type Appender interface {
+	// Append stores tx atomically as the graph's next transaction, after
+	// expected. It stamps every event with the graph ID, the new version
+	// (expected.Version+1), its index and the transaction's size, and
+	// publishes them as one atomic batch that states expected.Sequence as
+	// the last sequence of the graph's subjects. It returns the new head.
+	//
+	// If another writer appended first, nothing is stored and the error
+	// wraps ErrConflict: reload the head and decide again.
+	Append(ctx context.Context, tx *messages.Transaction, expected Head) (Head, error)
+}
+
+// Reader reads one graph's history.
+type Reader interface {
+	// Head returns the graph's head; the zero Head if it has no events.
+	Head(ctx context.Context, graphID string) (Head, error)
+	// Read yields the graph's committed transactions whose events come
+	// after stream sequence afterSequence (0: from the start), in order,
+	// each whole, with version, sequence and recorded time filled in. It
+	// reads only that graph's messages (batched direct get), never the
+	// whole stream. An event that cannot be decoded yields an error that
+	// wraps ErrCorrupt, and reading goes on after it; any other error ends
+	// the sequence.
+	Read(ctx context.Context, graphID string, afterSequence uint64) iter.Seq2[*messages.Transaction, error]
+}
+
+// EventLog is the log of every graph's events.
+type EventLog interface {
+	Appender
+	Reader
+}
+
+// GraphLister lists the graphs that have events.
+type GraphLister interface {
+	// ListGraphs returns up to limit graph IDs greater than after, sorted.
+	ListGraphs(ctx context.Context, after string, limit int) ([]string, error)
+}
+
+// Sentinel errors. Errors from this package and its implementations wrap
+// them; backend errors are translated at the edge, never matched by text.
+var (
+	// ErrConflict: the expected head is not the graph's head (another
+	// writer won the race, or expected_version is stale).
+	ErrConflict = errors.New("conflict: the graph changed since the expected version")
+	// ErrNotFound: the graph or message does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrCorrupt: stored bytes could not be decoded.
+	ErrCorrupt = errors.New("corrupt stored data")
+	// ErrTooLarge: the transaction exceeds what one atomic batch may hold.
+	ErrTooLarge = errors.New("transaction too large")
+	// ErrUnavailable: the log could not be reached or did not answer in
+	// time. The operation may be retried.
+	ErrUnavailable = errors.New("event log unavailable")
+)
