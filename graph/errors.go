@@ -1,6 +1,9 @@
 package graph
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors. Every error this package returns wraps one of them, so
 // callers decide with errors.Is and never by message text.
@@ -26,4 +29,74 @@ var (
 	ErrInvalidWeight = errors.New("invalid weight")
 	// ErrCorrupt: encoded state could not be decoded or is inconsistent.
 	ErrCorrupt = errors.New("corrupt encoded state")
+	// ErrInvalidArgument: a query argument is out of range (an unknown
+	// direction or component kind). It says nothing of the graph's state.
+	ErrInvalidArgument = errors.New("invalid argument")
 )
+
+// RejectedError is what Apply returns for a committed transaction that fails
+// validation. The transaction still counts: the graph's version is Version
+// afterwards, with nothing else changed, so versions stay without gaps and
+// every replay of the log rejects it the same way.
+type RejectedError struct {
+	// Version is the version the rejected transaction carried, now the
+	// graph's version.
+	Version uint64
+	// Err says why; it wraps ErrRejected, ErrInvalidTransaction or
+	// ErrInvalidID, usually through an *EventError.
+	Err error
+}
+
+func (e *RejectedError) Error() string {
+	return fmt.Sprintf("transaction version %d rejected as a whole (its version counts, nothing else changed): %v", e.Version, e.Err)
+}
+
+func (e *RejectedError) Unwrap() error { return e.Err }
+
+// EventError locates a validation failure in a transaction, so a client can
+// point at the event to fix. Its text reads like
+// `event 2 (EdgeAdded e1): source node "x" does not exist; …`.
+type EventError struct {
+	// Index is the event's position in the transaction, from 0.
+	Index int
+	// Type is the payload's name ("NodeAdded" …), empty when it has none.
+	Type string
+	// ID is the node or edge the event names, empty when it is not a
+	// valid ID (then Err says so).
+	ID string
+	// Err wraps ErrRejected, ErrInvalidTransaction or ErrInvalidID.
+	Err error
+}
+
+func (e *EventError) Error() string {
+	switch {
+	case e.Type == "":
+		return fmt.Sprintf("event %d: %v", e.Index, e.Err)
+	case e.ID == "":
+		return fmt.Sprintf("event %d (%s): %v", e.Index, e.Type, e.Err)
+	default:
+		return fmt.Sprintf("event %d (%s %s): %v", e.Index, e.Type, e.ID, e.Err)
+	}
+}
+
+func (e *EventError) Unwrap() error { return e.Err }
+
+// ruleError carries a sentinel for errors.Is without repeating the
+// sentinel's text, so messages read as one sentence about the event.
+type ruleError struct {
+	sentinel error
+	msg      string
+}
+
+func (e *ruleError) Error() string { return e.msg }
+func (e *ruleError) Unwrap() error { return e.sentinel }
+
+// rejectf reports a transaction the graph's rules refuse.
+func rejectf(format string, args ...any) error {
+	return &ruleError{sentinel: ErrRejected, msg: fmt.Sprintf(format, args...)}
+}
+
+// malformedf reports a transaction that is wrong whatever the state.
+func malformedf(format string, args ...any) error {
+	return &ruleError{sentinel: ErrInvalidTransaction, msg: fmt.Sprintf(format, args...)}
+}

@@ -24,8 +24,18 @@ type Appender interface {
 	// publishes them as one atomic batch that states expected.Sequence as
 	// the last sequence of the graph's subjects. It returns the new head.
 	//
+	// Stamping is done in place (see Stamp), because the caller applies
+	// the stamped events next: on success tx and its events also carry
+	// the new version and their stream sequences (not the recorded time,
+	// which the ack does not report). On failure the stamps mean nothing;
+	// the next Append stamps again. So tx must not be shared with a
+	// concurrent call.
+	//
 	// If another writer appended first, nothing is stored and the error
-	// wraps ErrConflict: reload the head and decide again.
+	// wraps ErrConflict: reload the head and decide again. If the error
+	// wraps ErrUnavailable the outcome is unknown (the append may have
+	// landed); retrying with the same expected head is safe, since it
+	// either lands once or reports ErrConflict.
 	Append(ctx context.Context, tx *messages.Transaction, expected Head) (Head, error)
 }
 
@@ -39,7 +49,11 @@ type Reader interface {
 	// reads only that graph's messages (batched direct get), never the
 	// whole stream. An event that cannot be decoded yields an error that
 	// wraps ErrCorrupt, and reading goes on after it; any other error ends
-	// the sequence.
+	// the sequence. afterSequence should end a transaction (a Head's or a
+	// Transaction's Sequence); otherwise the first transaction yielded is
+	// the rest of a cut one. Stored events that do not form a whole
+	// transaction (written past Append) are yielded as written, grouped
+	// by Assembler, for graph.Apply to reject.
 	Read(ctx context.Context, graphID string, afterSequence uint64) iter.Seq2[*messages.Transaction, error]
 }
 

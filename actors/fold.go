@@ -1,0 +1,93 @@
+package actors
+
+import (
+	"context"
+	"errors"
+
+	"github.com/graphlog/graphlog/graph"
+	"github.com/graphlog/graphlog/messages"
+	"github.com/graphlog/graphlog/store"
+)
+
+// FoldResult counts what a fold did with the transactions it read.
+type FoldResult struct {
+	Applied    int // applied with changes
+	Rejected   int // failed the graph's rules: applied as no-ops, version kept
+	Duplicates int // at or below the graph's version: skipped
+	OutOfOrder int // above the next version: the log itself has a gap
+	Corrupt    int // undecodable messages, skipped
+}
+
+// Fold brings g up to date with the log: it reads g's graph's transactions
+// after g.Sequence() and applies them in order, stopping before the first
+// one for which stop returns true (nil: read to the end). It is the one
+// replay loop of the project: activation, gap repair and, with a stop,
+// replays to a past version or time all use it.
+//
+// Problems that belong to a single stored transaction (rejected by the
+// rules, out of order, undecodable) do not stop the fold; each is passed to
+// onIssue (which may be nil) and counted. Only a failure to read the log is
+// returned, with g holding everything applied before it.
+func Fold(ctx context.Context, log store.Reader, g *graph.Graph, stop func(*messages.Transaction) bool, onIssue func(*messages.Transaction, error)) (FoldResult, error) {
+	var res FoldResult
+	report := func(tx *messages.Transaction, err error) {
+		if onIssue != nil {
+			onIssue(tx, err)
+		}
+	}
+	for tx, err := range log.Read(ctx, g.ID(), g.Sequence()) {
+		if err != nil {
+			if errors.Is(err, store.ErrCorrupt) {
+				res.Corrupt++
+				report(nil, err)
+				continue
+			}
+			return res, err
+		}
+		if stop != nil && stop(tx) {
+			break
+		}
+		switch err := ApplyCommitted(g, tx); {
+		case err == nil:
+			res.Applied++
+		case errors.Is(err, errDuplicate):
+			res.Duplicates++
+		case errors.Is(err, graph.ErrOutOfOrder):
+			res.OutOfOrder++
+			report(tx, err)
+		default:
+			res.Rejected++
+			report(tx, err)
+		}
+	}
+	return res, nil
+}
+
+var errDuplicate = errors.New("duplicate: version already applied")
+
+// ApplyCommitted applies a committed transaction to g with the receiver's
+// rules of DESIGN invariant 3: a version at or below g's is a duplicate
+// (errDuplicate, nothing changes); the next version is applied, and if the
+// graph's rules reject it, it still takes its version and the returned
+// error is a *graph.RejectedError; a higher version is a gap, which the
+// caller repairs from the log (graph.ErrOutOfOrder).
+func ApplyCommitted(g *graph.Graph, tx *messages.Transaction) error {
+	if tx.GetVersion() <= g.Version() {
+		return errDuplicate
+	}
+	return g.Apply(tx)
+}
+
+// whole reports whether tx holds every event of its transaction, in order.
+func whole(tx *messages.Transaction) bool {
+	evs := tx.GetEvents()
+	if len(evs) == 0 {
+		return false
+	}
+	for i, ev := range evs {
+		if ev.GetIndex() != uint32(i) || ev.GetCount() != uint32(len(evs)) {
+			return false
+		}
+	}
+	return true
+}

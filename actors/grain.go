@@ -1,0 +1,295 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/cluster"
+
+	"github.com/graphlog/graphlog/graph"
+	"github.com/graphlog/graphlog/messages"
+	"github.com/graphlog/graphlog/metrics"
+	"github.com/graphlog/graphlog/store"
+)
+
+// GrainKind is the cluster kind of graph grains.
+const GrainKind = "graph"
+
+// maxAppendAttempts bounds how often a submit without expected_version
+// catches up and retries after losing a race for the log.
+const maxAppendAttempts = 3
+
+// GrainConfig is what every graph grain of a member shares.
+type GrainConfig struct {
+	Log     store.EventLog
+	Logger  *slog.Logger
+	Metrics *metrics.Metrics
+	// IdleTimeout passivates a grain that received nothing for so long;
+	// zero keeps grains active until the member stops.
+	IdleTimeout time.Duration
+	// IOTimeout bounds each call to the log.
+	IOTimeout time.Duration
+	// MaxEventsPerTransaction bounds a submitted transaction.
+	MaxEventsPerTransaction int
+}
+
+// NewGrainProps returns the props of the graph kind.
+func NewGrainProps(cfg GrainConfig) *actor.Props {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.IOTimeout <= 0 {
+		cfg.IOTimeout = 10 * time.Second
+	}
+	return actor.PropsFromProducer(func() actor.Actor { return &grain{cfg: cfg} })
+}
+
+// grain owns one graph's state, a cache of the log. It decides with graph,
+// appends with store and applies only what the log accepted. Two
+// activations of one graph may exist for a moment (placement during
+// topology changes); optimistic concurrency on append keeps their histories
+// one.
+type grain struct {
+	cfg GrainConfig
+	id  string
+	log *slog.Logger
+	g   *graph.Graph
+	// failed holds why activation failed; the grain then answers every
+	// request with it and stops, so the next request activates afresh.
+	failed error
+}
+
+func (a *grain) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *cluster.ClusterInit:
+		a.activate(ctx, m.Identity.GetIdentity())
+	case *messages.Submit:
+		if a.unavailable(ctx) {
+			return
+		}
+		ctx.Respond(a.submit(m.GetTransaction()))
+	case *messages.Deliver:
+		if a.unavailable(ctx) {
+			return
+		}
+		ctx.Respond(a.deliver(m.GetTransaction()))
+	case *messages.Query:
+		if a.unavailable(ctx) {
+			return
+		}
+		ctx.Respond(a.query(m))
+	case *messages.Passivate:
+		ctx.Respond(&messages.PassivateReply{})
+		ctx.Stop(ctx.Self())
+	case *actor.ReceiveTimeout:
+		a.log.Debug("passivating idle graph")
+		ctx.Stop(ctx.Self())
+	case *actor.Stopped:
+		if a.g != nil && a.failed == nil {
+			a.cfg.Metrics.Passivated()
+		}
+	}
+}
+
+func (a *grain) activate(ctx actor.Context, id string) {
+	start := time.Now()
+	a.id = id
+	a.log = a.cfg.Logger.With(slog.String(keyGraph, id))
+	if a.cfg.IdleTimeout > 0 {
+		ctx.SetReceiveTimeout(a.cfg.IdleTimeout)
+	}
+	if err := graph.ValidateGraphID(id); err != nil {
+		a.failed = err
+		return
+	}
+	a.g = graph.New(id)
+	ioctx, cancel := a.ioContext()
+	defer cancel()
+	res, err := Fold(ioctx, a.cfg.Log, a.g, nil, a.reportIssue)
+	if err != nil {
+		a.failed = fmt.Errorf("activating graph %s: reading its log: %w", id, err)
+		a.log.Error("activation failed", slog.Any(keyError, err))
+		return
+	}
+	a.cfg.Metrics.Activated(time.Since(start))
+	a.log.Debug("activated", slog.Uint64(keyVersion, a.g.Version()), slog.Int("applied", res.Applied),
+		slog.Int("rejected", res.Rejected), slog.Duration(keyDuration, time.Since(start)))
+}
+
+// unavailable answers for a grain whose activation failed, and stops it.
+func (a *grain) unavailable(ctx actor.Context) bool {
+	if a.failed == nil {
+		return false
+	}
+	e := ErrorToReply(a.failed)
+	switch ctx.Message().(type) {
+	case *messages.Submit:
+		ctx.Respond(&messages.SubmitReply{Error: e})
+	case *messages.Deliver:
+		ctx.Respond(&messages.DeliverReply{Error: e})
+	case *messages.Query:
+		ctx.Respond(&messages.QueryReply{Error: e})
+	}
+	ctx.Stop(ctx.Self())
+	return true
+}
+
+func (a *grain) ioContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), a.cfg.IOTimeout)
+}
+
+func (a *grain) reportIssue(tx *messages.Transaction, err error) {
+	var rejected *graph.RejectedError
+	switch {
+	case errors.As(err, &rejected):
+		a.cfg.Metrics.Rejected("log")
+		a.log.Warn("stored transaction rejected by graph rules; it keeps its version and changes nothing",
+			slog.String(keyTransaction, tx.GetTransactionId()), slog.Uint64(keyVersion, tx.GetVersion()), slog.Any(keyError, err))
+	case tx == nil:
+		a.log.Error("undecodable event in the log skipped", slog.Any(keyError, err))
+	default:
+		a.log.Error("stored transaction skipped", slog.String(keyTransaction, tx.GetTransactionId()),
+			slog.Uint64(keyVersion, tx.GetVersion()), slog.Any(keyError, err))
+	}
+}
+
+// catchUp applies what the log has beyond the grain's state.
+func (a *grain) catchUp() error {
+	ioctx, cancel := a.ioContext()
+	defer cancel()
+	_, err := Fold(ioctx, a.cfg.Log, a.g, nil, a.reportIssue)
+	return err
+}
+
+func (a *grain) head() store.Head {
+	return store.Head{Version: a.g.Version(), Sequence: a.g.Sequence()}
+}
+
+func (a *grain) submit(tx *messages.Transaction) *messages.SubmitReply {
+	start := time.Now()
+	head, err := a.append(tx)
+	if err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			a.cfg.Metrics.Conflict()
+		} else if errors.Is(err, graph.ErrRejected) {
+			a.cfg.Metrics.Rejected("submit")
+		}
+		a.log.Debug("submit refused", slog.String(keyTransaction, tx.GetTransactionId()), slog.Any(keyError, err))
+		return &messages.SubmitReply{Error: ErrorToReply(err)}
+	}
+	a.cfg.Metrics.Appended(len(tx.GetEvents()))
+	a.cfg.Metrics.Applied()
+	a.cfg.Metrics.ObserveSubmit(time.Since(start))
+	return &messages.SubmitReply{Version: head.Version, Sequence: head.Sequence, Events: uint32(len(tx.GetEvents()))}
+}
+
+// append validates tx against the state, appends it after the grain's head
+// and applies it once the log has acked. It returns the new head.
+func (a *grain) append(tx *messages.Transaction) (store.Head, error) {
+	if err := a.checkShape(tx); err != nil {
+		return store.Head{}, err
+	}
+	for attempt := 1; ; attempt++ {
+		if tx.ExpectedVersion != nil && tx.GetExpectedVersion() != a.g.Version() {
+			// The grain may be behind the log (a write through the log
+			// path, another activation): only the log can call it a
+			// conflict.
+			if err := a.catchUp(); err != nil {
+				return store.Head{}, err
+			}
+			if tx.GetExpectedVersion() != a.g.Version() {
+				return store.Head{}, fmt.Errorf("%w: expected version %d, graph %s is at version %d; read it and retry",
+					store.ErrConflict, tx.GetExpectedVersion(), a.id, a.g.Version())
+			}
+		}
+		if err := a.g.Check(tx.GetEvents()); err != nil {
+			return store.Head{}, err
+		}
+		ioctx, cancel := a.ioContext()
+		head, err := a.cfg.Log.Append(ioctx, tx, a.head())
+		cancel()
+		if errors.Is(err, store.ErrConflict) && attempt < maxAppendAttempts {
+			a.cfg.Metrics.Conflict()
+			if err := a.catchUp(); err != nil {
+				return store.Head{}, err
+			}
+			continue
+		}
+		if err != nil {
+			return store.Head{}, err
+		}
+		tx.Version, tx.Sequence = head.Version, head.Sequence
+		if err := a.g.Apply(tx); err != nil {
+			// Check passed on this very state, so this is a bug; the log
+			// stays the truth: rebuild from it rather than serve a guess.
+			a.log.Error("appended transaction did not apply; rebuilding from the log",
+				slog.String(keyTransaction, tx.GetTransactionId()), slog.Any(keyError, err))
+			a.g = graph.New(a.id)
+			if err := a.catchUp(); err != nil {
+				return store.Head{}, err
+			}
+		}
+		return head, nil
+	}
+}
+
+func (a *grain) checkShape(tx *messages.Transaction) error {
+	if tx == nil {
+		return fmt.Errorf("%w: no transaction", graph.ErrInvalidTransaction)
+	}
+	if tx.GetGraphId() != a.id {
+		return fmt.Errorf("%w: transaction for graph %q sent to graph %q", graph.ErrInvalidTransaction, tx.GetGraphId(), a.id)
+	}
+	if max := a.cfg.MaxEventsPerTransaction; max > 0 && len(tx.GetEvents()) > max {
+		return fmt.Errorf("%w: %d events, the limit is %d; split it into several transactions",
+			store.ErrTooLarge, len(tx.GetEvents()), max)
+	}
+	return nil
+}
+
+// deliver applies a committed transaction from the ingress: duplicates are
+// skipped, gaps repaired from the log first.
+func (a *grain) deliver(tx *messages.Transaction) *messages.DeliverReply {
+	if tx.GetGraphId() != a.id {
+		err := fmt.Errorf("%w: transaction for graph %q delivered to graph %q", graph.ErrInvalidTransaction, tx.GetGraphId(), a.id)
+		return &messages.DeliverReply{Error: ErrorToReply(err), Version: a.g.Version()}
+	}
+	before := a.g.Version()
+	var err error
+	if tx.GetVersion() > before && !whole(tx) {
+		// A part of a transaction (a redelivery after a partial ack) must
+		// not be applied as if it were all of it: the log has it whole.
+		err = graph.ErrOutOfOrder
+	} else {
+		err = ApplyCommitted(a.g, tx)
+	}
+	var rejected *graph.RejectedError
+	switch {
+	case err == nil:
+		a.cfg.Metrics.Delivered()
+		a.cfg.Metrics.Applied()
+		return &messages.DeliverReply{Version: a.g.Version(), Applied: true}
+	case errors.Is(err, errDuplicate):
+		return &messages.DeliverReply{Version: a.g.Version()}
+	case errors.As(err, &rejected):
+		a.reportIssue(tx, err)
+		return &messages.DeliverReply{Version: a.g.Version(), Applied: true, Rejected: true}
+	case errors.Is(err, graph.ErrOutOfOrder):
+		if err := a.catchUp(); err != nil {
+			return &messages.DeliverReply{Error: ErrorToReply(err), Version: a.g.Version()}
+		}
+		if a.g.Version() < tx.GetVersion() {
+			err := fmt.Errorf("%w: graph %s is at version %d after reading its log, delivered version %d is not in it",
+				store.ErrNotFound, a.id, a.g.Version(), tx.GetVersion())
+			return &messages.DeliverReply{Error: ErrorToReply(err), Version: a.g.Version()}
+		}
+		a.log.Debug("gap repaired from the log", slog.Uint64("from", before), slog.Uint64(keyVersion, a.g.Version()))
+		return &messages.DeliverReply{Version: a.g.Version(), Applied: true}
+	default:
+		return &messages.DeliverReply{Error: ErrorToReply(err), Version: a.g.Version()}
+	}
+}

@@ -1,0 +1,290 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"hash/fnv"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/graphlog/graphlog/messages"
+	"github.com/graphlog/graphlog/metrics"
+	"github.com/graphlog/graphlog/store"
+)
+
+// Deliverer hands a committed transaction to its graph's grain, wherever it
+// lives. The cluster client implements it.
+type Deliverer interface {
+	Deliver(ctx context.Context, tx *messages.Transaction) (*messages.DeliverReply, error)
+}
+
+// IngressConfig wires the ingress.
+type IngressConfig struct {
+	Subscriber  store.Subscriber
+	DeadLetters store.DeadLetterer
+	Grains      Deliverer
+	// Durable names the JetStream consumer; members using the same name
+	// share the log between them.
+	Durable string
+	// Workers is how many graphs may have a delivery in flight at once.
+	// A graph always maps to the same worker, which keeps its order.
+	Workers int
+	// RetryDelay is how long a message whose delivery failed waits before
+	// the log delivers it again.
+	RetryDelay time.Duration
+	// FlushAfter hands over a transaction whose events have not all
+	// arrived after so long (possible only for redeliveries or events
+	// written past the normal path); the grain then reads it from the log.
+	FlushAfter time.Duration
+	// DeliverTimeout bounds one delivery to a grain.
+	DeliverTimeout time.Duration
+	Logger         *slog.Logger
+	Metrics        *metrics.Metrics
+}
+
+func (c *IngressConfig) setDefaults() {
+	if c.Workers <= 0 {
+		c.Workers = 8
+	}
+	if c.RetryDelay <= 0 {
+		c.RetryDelay = time.Second
+	}
+	if c.FlushAfter <= 0 {
+		c.FlushAfter = 2 * time.Second
+	}
+	if c.DeliverTimeout <= 0 {
+		c.DeliverTimeout = 30 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// NewIngressProps returns the props of the ingress actor: it reads the log
+// through a durable consumer, groups events into transactions per graph,
+// routes each to its grain through a worker child and acknowledges the
+// messages only after the grain has applied them. Messages that can never
+// apply go to the dead-letter stream, so they never block the log.
+func NewIngressProps(cfg IngressConfig) *actor.Props {
+	cfg.setDefaults()
+	return actor.PropsFromProducer(func() actor.Actor {
+		return &ingress{cfg: cfg, pending: map[string]*group{}}
+	})
+}
+
+// Messages the ingress sends itself.
+type (
+	arrived  struct{ m store.Message }
+	flushDue struct{}
+)
+
+// group collects the events of one transaction as they arrive.
+type group struct {
+	graphID string
+	version uint64
+	count   uint32
+	events  []*messages.Event
+	msgs    []store.Message
+	since   time.Time
+}
+
+type ingress struct {
+	cfg     IngressConfig
+	pending map[string]*group
+	workers []*actor.PID
+	cancel  context.CancelFunc
+	running sync.WaitGroup
+}
+
+func (in *ingress) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		in.start(ctx)
+	case arrived:
+		in.arrive(ctx, m.m)
+	case flushDue:
+		in.flushStale(ctx)
+	case *actor.Stopping:
+		in.stop()
+	}
+}
+
+func (in *ingress) start(ctx actor.Context) {
+	for i := 0; i < in.cfg.Workers; i++ {
+		props := actor.PropsFromProducer(func() actor.Actor { return &ingressWorker{cfg: &in.cfg} })
+		in.workers = append(in.workers, ctx.Spawn(props))
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	in.cancel = cancel
+	self, root := ctx.Self(), ctx.ActorSystem().Root
+	in.running.Add(2)
+	go in.read(runCtx, root, self)
+	go in.tick(runCtx, root, self)
+}
+
+// tick asks the actor now and then to flush transactions that stay
+// incomplete.
+func (in *ingress) tick(ctx context.Context, root *actor.RootContext, self *actor.PID) {
+	defer in.running.Done()
+	t := time.NewTicker(in.cfg.FlushAfter / 2)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			root.Send(self, flushDue{})
+		}
+	}
+}
+
+// read pulls messages from the log and sends them to the actor, which
+// keeps all grouping state on its own goroutine. JetStream's max ack
+// pending bounds how much is in flight.
+func (in *ingress) read(ctx context.Context, root *actor.RootContext, self *actor.PID) {
+	defer in.running.Done()
+	log := in.cfg.Logger
+	var sub store.Subscription
+	for sub == nil {
+		s, err := in.cfg.Subscriber.Subscribe(ctx, in.cfg.Durable)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			log.Error("ingress cannot subscribe to the log; retrying", slog.Any(keyError, err))
+			sleep(ctx, in.cfg.RetryDelay)
+			continue
+		}
+		sub = s
+	}
+	defer sub.Stop()
+	for {
+		m, err := sub.Next(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			log.Warn("ingress read failed; retrying", slog.Any(keyError, err))
+			sleep(ctx, in.cfg.RetryDelay)
+			continue
+		}
+		root.Send(self, arrived{m})
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+func (in *ingress) stop() {
+	if in.cancel != nil {
+		in.cancel()
+		in.running.Wait()
+	}
+}
+
+func (in *ingress) arrive(ctx actor.Context, m store.Message) {
+	ev, err := m.Event()
+	if err != nil {
+		in.deadLetter(m, err)
+		return
+	}
+	g := in.pending[ev.GetGraphId()]
+	if g != nil && g.version != ev.GetVersion() {
+		in.dispatch(ctx, g)
+		g = nil
+	}
+	if g == nil {
+		g = &group{graphID: ev.GetGraphId(), version: ev.GetVersion(), count: ev.GetCount(), since: time.Now()}
+		in.pending[g.graphID] = g
+	}
+	g.events = append(g.events, ev)
+	g.msgs = append(g.msgs, m)
+	if uint32(len(g.events)) >= g.count {
+		in.dispatch(ctx, g)
+	}
+}
+
+func (in *ingress) flushStale(ctx actor.Context) {
+	for _, g := range in.pending {
+		if time.Since(g.since) >= in.cfg.FlushAfter {
+			in.dispatch(ctx, g)
+		}
+	}
+}
+
+// dispatch hands a group to the worker of its graph.
+func (in *ingress) dispatch(ctx actor.Context, g *group) {
+	delete(in.pending, g.graphID)
+	h := fnv.New32a()
+	h.Write([]byte(g.graphID))
+	ctx.Send(in.workers[h.Sum32()%uint32(len(in.workers))], g)
+}
+
+func (in *ingress) deadLetter(m store.Message, cause error) {
+	log := in.cfg.Logger.With(slog.String(keySubject, m.Subject()), slog.Uint64(keySequence, m.Sequence()))
+	ctx, cancel := context.WithTimeout(context.Background(), in.cfg.DeliverTimeout)
+	defer cancel()
+	if err := in.cfg.DeadLetters.DeadLetter(ctx, m, cause.Error()); err != nil {
+		log.Error("dead letter could not be stored; the message will be delivered again", slog.Any(keyError, err))
+		_ = m.Nak(in.cfg.RetryDelay)
+		return
+	}
+	if err := m.Term(); err != nil {
+		log.Warn("dead-lettered message could not be terminated", slog.Any(keyError, err))
+	}
+	in.cfg.Metrics.DeadLetter()
+	log.Warn("message moved to the dead-letter stream", slog.String(keyReason, cause.Error()))
+}
+
+// ingressWorker delivers the transactions of its graphs one at a time, in
+// log order, and acknowledges their messages once the grain has them.
+type ingressWorker struct {
+	cfg *IngressConfig
+}
+
+func (w *ingressWorker) Receive(ctx actor.Context) {
+	g, ok := ctx.Message().(*group)
+	if !ok {
+		return
+	}
+	last := g.events[len(g.events)-1]
+	tx := &messages.Transaction{
+		TransactionId: last.GetTransactionId(),
+		GraphId:       g.graphID,
+		Events:        g.events,
+		Version:       g.version,
+		Sequence:      g.msgs[len(g.msgs)-1].Sequence(),
+		RecordedAt:    last.GetRecordedAt(),
+	}
+	log := w.cfg.Logger.With(slog.String(keyGraph, g.graphID), slog.Uint64(keyVersion, g.version),
+		slog.String(keyTransaction, tx.GetTransactionId()))
+	dctx, cancel := context.WithTimeout(context.Background(), w.cfg.DeliverTimeout)
+	defer cancel()
+	reply, err := w.cfg.Grains.Deliver(dctx, tx)
+	if err == nil {
+		err = ErrorFromReply(reply.GetError())
+	}
+	if err != nil {
+		log.Warn("delivery to the graph failed; the log will deliver it again", slog.Any(keyError, err))
+		for _, m := range g.msgs {
+			_ = m.Nak(w.cfg.RetryDelay)
+		}
+		return
+	}
+	for _, m := range g.msgs {
+		if err := m.Ack(dctx); err != nil && !errors.Is(err, context.Canceled) {
+			// The grain has the transaction; a redelivery is skipped as a
+			// duplicate, so a lost ack costs only a little work.
+			log.Debug("ack failed", slog.Any(keyError, err))
+		}
+	}
+}

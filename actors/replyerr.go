@@ -1,0 +1,79 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/graphlog/graphlog/graph"
+	"github.com/graphlog/graphlog/messages"
+	"github.com/graphlog/graphlog/store"
+)
+
+// Replies cross the actor remote, where Go errors do not travel, so a grain
+// turns its error into a messages.Error and the caller turns it back into an
+// error that wraps the same sentinel. Both directions live here, in one
+// table, so they cannot drift apart.
+
+var codeSentinels = []struct {
+	code messages.ErrorCode
+	err  error
+}{
+	{messages.ErrorCode_ERROR_CODE_INVALID_ARGUMENT, graph.ErrInvalidTransaction},
+	{messages.ErrorCode_ERROR_CODE_INVALID_ARGUMENT, graph.ErrInvalidID},
+	{messages.ErrorCode_ERROR_CODE_INVALID_ARGUMENT, graph.ErrInvalidWeight},
+	{messages.ErrorCode_ERROR_CODE_CONFLICT, store.ErrConflict},
+	{messages.ErrorCode_ERROR_CODE_REJECTED, graph.ErrRejected},
+	{messages.ErrorCode_ERROR_CODE_NOT_FOUND, graph.ErrNotFound},
+	{messages.ErrorCode_ERROR_CODE_NOT_FOUND, store.ErrNotFound},
+	{messages.ErrorCode_ERROR_CODE_TOO_LARGE, store.ErrTooLarge},
+	{messages.ErrorCode_ERROR_CODE_UNAVAILABLE, store.ErrUnavailable},
+	{messages.ErrorCode_ERROR_CODE_UNAVAILABLE, context.DeadlineExceeded},
+	{messages.ErrorCode_ERROR_CODE_CYCLE, graph.ErrCycle},
+}
+
+// ErrorToReply encodes err for a reply; nil stays nil.
+func ErrorToReply(err error) *messages.Error {
+	if err == nil {
+		return nil
+	}
+	code := messages.ErrorCode_ERROR_CODE_INTERNAL
+	for _, cs := range codeSentinels {
+		if errors.Is(err, cs.err) {
+			code = cs.code
+			break
+		}
+	}
+	return &messages.Error{Code: code, Message: err.Error()}
+}
+
+// ReplyError is an error a grain replied with. It wraps the sentinel of its
+// code, so callers use errors.Is as if the error had been returned locally.
+type ReplyError struct {
+	Code    messages.ErrorCode
+	Message string
+}
+
+func (e *ReplyError) Error() string { return e.Message }
+
+// Unwrap returns the sentinel of the code (the first in the table).
+func (e *ReplyError) Unwrap() error {
+	for _, cs := range codeSentinels {
+		if cs.code == e.Code {
+			return cs.err
+		}
+	}
+	return nil
+}
+
+// ErrorFromReply decodes a reply's error; nil stays nil.
+func ErrorFromReply(e *messages.Error) error {
+	if e == nil {
+		return nil
+	}
+	msg := e.GetMessage()
+	if msg == "" {
+		msg = fmt.Sprintf("grain replied with %s", e.GetCode())
+	}
+	return &ReplyError{Code: e.GetCode(), Message: msg}
+}

@@ -1,0 +1,80 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/graphlog/graphlog/graph"
+	"github.com/graphlog/graphlog/messages"
+	"github.com/graphlog/graphlog/store"
+)
+
+func errorsInvalidWeight() error { return graph.ErrInvalidWeight }
+
+func TestClassify(t *testing.T) {
+	wrap := func(err error) error { return fmt.Errorf("cluster: graph g: %w", err) }
+	tests := []struct {
+		err    error
+		status int
+		code   string
+	}{
+		{wrap(graph.ErrInvalidID), 400, CodeInvalidArgument},
+		{wrap(graph.ErrInvalidTransaction), 400, CodeInvalidArgument},
+		{wrap(graph.ErrInvalidWeight), 400, CodeInvalidArgument},
+		{wrap(ErrInvalidRequest), 400, CodeInvalidArgument},
+		{wrap(store.ErrConflict), 409, CodeConflict},
+		{wrap(graph.ErrRejected), 422, CodeRejected},
+		{wrap(graph.ErrCycle), 422, CodeCycle},
+		{wrap(graph.ErrNotFound), 404, CodeNotFound},
+		{wrap(store.ErrNotFound), 404, CodeNotFound},
+		{wrap(store.ErrTooLarge), 413, CodeTooLarge},
+		{wrap(&http.MaxBytesError{Limit: 10}), 413, CodeTooLarge},
+		{wrap(store.ErrUnavailable), 503, CodeUnavailable},
+		{wrap(context.DeadlineExceeded), 503, CodeUnavailable},
+		{wrap(context.Canceled), 503, CodeUnavailable},
+		{wrap(errMethodNotAllowed), 405, CodeMethodNotAllowed},
+		{wrap(errNoRoute), 404, CodeNotFound},
+		{wrap(store.ErrCorrupt), 500, CodeInternal},
+		{wrap(graph.ErrOutOfOrder), 500, CodeInternal},
+		{errors.New("anything else"), 500, CodeInternal},
+		// A cycle reported as a rejection is still a cycle.
+		{fmt.Errorf("%w: %w", graph.ErrRejected, graph.ErrCycle), 422, CodeCycle},
+		// Errors from a grain's reply value.
+		{replyError(&messages.Error{Code: messages.ErrorCode_ERROR_CODE_INTERNAL}), 500, CodeInternal},
+		{replyError(&messages.Error{Code: messages.ErrorCode_ERROR_CODE_CYCLE, Message: "cycle a b"}), 422, CodeCycle},
+		{replyError(&messages.Error{Code: messages.ErrorCode_ERROR_CODE_TOO_LARGE}), 413, CodeTooLarge},
+	}
+	for _, tt := range tests {
+		status, code := classify(tt.err)
+		if status != tt.status || code != tt.code {
+			t.Errorf("classify(%v) = %d %s, want %d %s", tt.err, status, code, tt.status, tt.code)
+		}
+	}
+}
+
+func TestErrorMessages(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("%w: node x", graph.ErrNotFound), "not found: node x"},
+		{fmt.Errorf("%w: graph g is at 3", store.ErrConflict), "graph g is at 3; read the graph's current version and retry with it as expected_version"},
+		{&http.MaxBytesError{Limit: 99}, "request body is larger than 99 bytes; split the transaction"},
+		{fmt.Errorf("%w: nats: timeout on 10.0.0.1", store.ErrUnavailable), "the event log is unavailable or did not answer in time; retry later"},
+		{errors.New("db password is hunter2"), "internal error; retry, and if it persists report request ID req-9"},
+	}
+	for _, tt := range tests {
+		_, code := classify(tt.err)
+		got := errorMessage(tt.err, code, "req-9")
+		if !strings.Contains(got, tt.want) {
+			t.Errorf("errorMessage(%v) = %q, want it to contain %q", tt.err, got, tt.want)
+		}
+		if strings.Contains(got, "hunter2") || strings.Contains(got, "10.0.0.1") {
+			t.Errorf("errorMessage(%v) = %q leaks a detail", tt.err, got)
+		}
+	}
+}

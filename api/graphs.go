@@ -1,0 +1,217 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/graphlog/graphlog/graph"
+	"github.com/graphlog/graphlog/messages"
+	"github.com/graphlog/graphlog/store"
+)
+
+// Page sizes of the list routes.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 1000
+)
+
+// query asks graphID's grain q and turns every kind of failure into an
+// error: a transport error, a reply's error value, and a graph that has no
+// events (version 0), which does not exist as far as clients can tell.
+func (s *server) query(ctx context.Context, graphID string, q *messages.Query) (*messages.QueryReply, error) {
+	if s.opts.Graphs == nil {
+		return nil, fmt.Errorf("%w: this node has no graphs to query", errNotServed)
+	}
+	reply, err := s.opts.Graphs.Query(ctx, graphID, q)
+	if err != nil {
+		return nil, err
+	}
+	if reply == nil {
+		return nil, errors.New("query returned neither a reply nor an error")
+	}
+	if err := replyError(reply.GetError()); err != nil {
+		return nil, err
+	}
+	if replyVersion(reply) == 0 {
+		return nil, graphNotFound(graphID)
+	}
+	return reply, nil
+}
+
+func replyVersion(reply *messages.QueryReply) uint64 {
+	if v := reply.GetVersion(); v != 0 {
+		return v
+	}
+	return reply.GetGraph().GetVersion()
+}
+
+func graphNotFound(graphID string) error {
+	return fmt.Errorf("%w: graph %q has no events; create it by POSTing a transaction to /v1/graphs/%s/transactions",
+		store.ErrNotFound, graphID, graphID)
+}
+
+// graphParam is the validated {graph} path value.
+func graphParam(r *http.Request) (string, error) {
+	id := r.PathValue("graph")
+	return id, graph.ValidateGraphID(id)
+}
+
+// elementParam is a validated {node} or {edge} path value (already
+// URL-decoded by the mux, so IDs with '/' or spaces are reachable encoded).
+func elementParam(r *http.Request, name string) (string, error) {
+	id := r.PathValue(name)
+	if err := graph.ValidateElementID(name, id); err != nil {
+		return "", fmt.Errorf("path: %w", err)
+	}
+	return id, nil
+}
+
+// unexpected reports a reply that holds a different result than asked for.
+func unexpected(reply *messages.QueryReply, want string) error {
+	return fmt.Errorf("query for %s answered with %T", want, reply.GetResult())
+}
+
+func (s *server) getGraph(w http.ResponseWriter, r *http.Request) error {
+	graphID, err := graphParam(r)
+	if err != nil {
+		return err
+	}
+	reply, err := s.query(r.Context(), graphID, &messages.Query{Query: &messages.Query_Graph{Graph: &messages.GetGraph{}}})
+	if err != nil {
+		return err
+	}
+	state := reply.GetGraph()
+	if state == nil {
+		return unexpected(reply, "a graph")
+	}
+	out := GraphJSON(state)
+	out.Graph = graphID
+	out.Version = replyVersion(reply)
+	if out.Sequence == 0 {
+		out.Sequence = reply.GetSequence()
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *server) getNode(w http.ResponseWriter, r *http.Request) error {
+	graphID, err := graphParam(r)
+	if err != nil {
+		return err
+	}
+	nodeID, err := elementParam(r, "node")
+	if err != nil {
+		return err
+	}
+	reply, err := s.query(r.Context(), graphID, &messages.Query{Query: &messages.Query_Node{Node: &messages.GetNode{NodeId: nodeID}}})
+	if err != nil {
+		return err
+	}
+	n := reply.GetNode()
+	if n == nil {
+		return unexpected(reply, "a node")
+	}
+	return writeJSON(w, http.StatusOK, NodeJSON(n))
+}
+
+func (s *server) getEdge(w http.ResponseWriter, r *http.Request) error {
+	graphID, err := graphParam(r)
+	if err != nil {
+		return err
+	}
+	edgeID, err := elementParam(r, "edge")
+	if err != nil {
+		return err
+	}
+	reply, err := s.query(r.Context(), graphID, &messages.Query{Query: &messages.Query_Edge{Edge: &messages.GetEdge{EdgeId: edgeID}}})
+	if err != nil {
+		return err
+	}
+	e := reply.GetEdge()
+	if e == nil {
+		return unexpected(reply, "an edge")
+	}
+	return writeJSON(w, http.StatusOK, EdgeJSON(e))
+}
+
+func (s *server) getNeighbors(w http.ResponseWriter, r *http.Request) error {
+	graphID, err := graphParam(r)
+	if err != nil {
+		return err
+	}
+	nodeID, err := elementParam(r, "node")
+	if err != nil {
+		return err
+	}
+	dirName := r.URL.Query().Get("direction")
+	var dir messages.Direction
+	switch dirName {
+	case "", "out":
+		dirName, dir = "out", messages.Direction_DIRECTION_OUT
+	case "in":
+		dir = messages.Direction_DIRECTION_IN
+	case "both":
+		dir = messages.Direction_DIRECTION_BOTH
+	default:
+		return fmt.Errorf("%w: direction is %q; use out, in or both", ErrInvalidRequest, clip(dirName))
+	}
+	reply, err := s.query(r.Context(), graphID, &messages.Query{Query: &messages.Query_Neighbors{
+		Neighbors: &messages.GetNeighbors{NodeId: nodeID, Direction: dir}}})
+	if err != nil {
+		return err
+	}
+	ns := reply.GetNeighbors()
+	if ns == nil {
+		return unexpected(reply, "neighbors")
+	}
+	out := Neighbors{Graph: graphID, Version: replyVersion(reply), Node: nodeID, Direction: dirName,
+		Neighbors: make([]Neighbor, 0, len(ns.GetNeighbors()))}
+	for _, n := range ns.GetNeighbors() {
+		out.Neighbors = append(out.Neighbors, Neighbor{
+			Node: NodeJSON(n.GetNode()), Edge: EdgeJSON(n.GetEdge()), Direction: directionJSON(n.GetDirection())})
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *server) listGraphs(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	after := q.Get("after")
+	if after != "" {
+		if err := graph.ValidateGraphID(after); err != nil {
+			return fmt.Errorf("after: %w", err)
+		}
+	}
+	limit, err := limitParam(r)
+	if err != nil {
+		return err
+	}
+	if s.opts.Lister == nil {
+		return fmt.Errorf("%w: this node does not list graphs", errNotServed)
+	}
+	// One more than asked tells whether there is a next page.
+	ids, err := s.opts.Lister.ListGraphs(r.Context(), after, limit+1)
+	if err != nil {
+		return err
+	}
+	out := GraphList{Graphs: nonNil(ids)}
+	if len(ids) > limit {
+		out.Graphs = ids[:limit]
+		out.Next = ids[limit-1]
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// limitParam reads ?limit=: DefaultLimit when absent, 1 to MaxLimit.
+func limitParam(r *http.Request) (int, error) {
+	s := r.URL.Query().Get("limit")
+	if s == "" {
+		return DefaultLimit, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > MaxLimit {
+		return 0, fmt.Errorf("%w: limit is %q; use a whole number from 1 to %d", ErrInvalidRequest, clip(s), MaxLimit)
+	}
+	return n, nil
+}

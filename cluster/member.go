@@ -1,0 +1,132 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	pcluster "github.com/asynkron/protoactor-go/cluster"
+	"github.com/asynkron/protoactor-go/cluster/identitylookup/disthash"
+	"github.com/asynkron/protoactor-go/remote"
+
+	"github.com/graphlog/graphlog/actors"
+)
+
+// Name is the protoactor cluster name of graphlog members.
+const Name = "graphlog"
+
+// MemberConfig starts a member.
+type MemberConfig struct {
+	// Host and Port are where the actor remote listens; Port 0 picks a
+	// free one. AdvertisedHost, if set, is the address other members use.
+	Host           string
+	Port           int
+	AdvertisedHost string
+	// Grain configures the graph grains this member hosts.
+	Grain actors.GrainConfig
+	// RequestTimeout bounds a request to a grain when the caller's
+	// context has no earlier deadline.
+	RequestTimeout time.Duration
+	Logger         *slog.Logger
+}
+
+// Member is a running cluster member: an actor system with remote, the
+// graph kind, identity lookup by rendezvous hash (disthash), and a
+// membership provider.
+type Member struct {
+	system  *actor.ActorSystem
+	cluster *pcluster.Cluster
+	client  *Client
+	logger  *slog.Logger
+}
+
+// StartMember starts an actor system and joins it to the cluster as a
+// member that hosts graph grains.
+func StartMember(cfg MemberConfig) (m *Member, err error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 10 * time.Second
+	}
+	protoLogger := cfg.Logger.With(slog.String("component", "protoactor"))
+	system := actor.NewActorSystemWithConfig(actor.Configure(
+		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return quietLogger(protoLogger) }),
+		actor.WithDeadLetterRequestLogging(false),
+	))
+	var ropts []remote.ConfigOption
+	if cfg.AdvertisedHost != "" {
+		ropts = append(ropts, remote.WithAdvertisedHost(cfg.AdvertisedHost))
+	}
+	kind := pcluster.NewKind(actors.GrainKind, actors.NewGrainProps(cfg.Grain))
+	pcfg := pcluster.Configure(Name, &soloProvider{}, disthash.New(),
+		remote.Configure(cfg.Host, cfg.Port, ropts...),
+		pcluster.WithKinds(kind),
+		pcluster.WithRequestTimeout(cfg.RequestTimeout),
+	)
+	c := pcluster.New(system, pcfg)
+	// protoactor reports start-up failures (a port in use) by panicking.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("starting cluster member on %s:%d: %v", cfg.Host, cfg.Port, r)
+		}
+	}()
+	c.StartMember()
+	m = &Member{system: system, cluster: c, logger: cfg.Logger}
+	m.client = newClient(c, cfg.RequestTimeout)
+	cfg.Logger.Info("cluster member started", slog.String("member", system.ID), slog.String("address", system.Address()))
+	return m, nil
+}
+
+// Client returns the client that reaches any graph through this member.
+func (m *Member) Client() *Client { return m.client }
+
+// System returns the member's actor system, to spawn local actors such as
+// the ingress.
+func (m *Member) System() *actor.ActorSystem { return m.system }
+
+// ID is the member's ID, new on every start: protoactor never lets a member
+// that left come back with the same ID.
+func (m *Member) ID() string { return m.system.ID }
+
+// Address is the member's actor remote address (host:port).
+func (m *Member) Address() string { return m.system.Address() }
+
+// Shutdown leaves the cluster and stops the actor system: grains stop
+// (passivate) with it.
+func (m *Member) Shutdown(ctx context.Context) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		m.cluster.Shutdown(true)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		m.logger.Warn("cluster shutdown did not finish in time")
+	}
+}
+
+// quietLogger keeps protoactor's own logging to warnings and above: its
+// info lines are per-request chatter.
+func quietLogger(l *slog.Logger) *slog.Logger {
+	return slog.New(levelFloor{h: l.Handler(), min: slog.LevelWarn})
+}
+
+type levelFloor struct {
+	h   slog.Handler
+	min slog.Level
+}
+
+func (f levelFloor) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= f.min && f.h.Enabled(ctx, l)
+}
+func (f levelFloor) Handle(ctx context.Context, r slog.Record) error { return f.h.Handle(ctx, r) }
+func (f levelFloor) WithAttrs(as []slog.Attr) slog.Handler {
+	return levelFloor{h: f.h.WithAttrs(as), min: f.min}
+}
+func (f levelFloor) WithGroup(name string) slog.Handler {
+	return levelFloor{h: f.h.WithGroup(name), min: f.min}
+}

@@ -1,0 +1,56 @@
+// Command node runs one graphlog node: NATS JetStream (embedded by default),
+// the event store, a cluster member hosting graph grains, the ingress and
+// the HTTP API. `node -h` lists every setting.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/graphlog/graphlog/config"
+)
+
+// shutdownTimeout bounds a graceful shutdown; past it the process exits
+// anyway (nothing acknowledged is lost: the log holds it).
+const shutdownTimeout = 30 * time.Second
+
+func main() {
+	cfg, err := config.Load(os.Args[1:], os.Getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "node:", err)
+		os.Exit(2)
+	}
+	logger := newLogger(cfg)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	n, err := start(ctx, cfg, logger)
+	if err != nil {
+		logger.Error("node failed to start", slog.Any("error", err))
+		os.Exit(1)
+	}
+	<-ctx.Done()
+	stop()
+	logger.Info("shutting down; a second signal exits at once")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	n.shutdown(sctx)
+}
+
+func newLogger(cfg config.Config) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.SlogLevel()}
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, opts)
+	if cfg.Log.Format == "json" {
+		h = slog.NewJSONHandler(os.Stderr, opts)
+	}
+	return slog.New(h).With(slog.String("node", cfg.NodeName))
+}

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/graphlog/graphlog/actors"
+	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/cluster"
+	"github.com/graphlog/graphlog/config"
+	"github.com/graphlog/graphlog/metrics"
+	"github.com/graphlog/graphlog/natsnode"
+	"github.com/graphlog/graphlog/store/natsjs"
+)
+
+// node is everything one process runs, in start order; shutdown goes the
+// other way.
+type node struct {
+	logger  *slog.Logger
+	nats    *natsnode.Server // nil with an external NATS
+	nc      *nats.Conn
+	member  *cluster.Member
+	ingress *actor.PID
+	http    *http.Server
+	httpLn  net.Listener
+}
+
+// start brings a node up. On error, whatever was started is stopped again.
+func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	n = &node{logger: logger}
+	defer func() {
+		if err != nil {
+			sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+			defer cancel()
+			n.shutdown(sctx)
+			n = nil
+		}
+	}()
+
+	url := cfg.NATS.URL
+	if cfg.Embedded() {
+		opts, err := embeddedOptions(cfg, logger)
+		if err != nil {
+			return n, err
+		}
+		if n.nats, err = natsnode.Start(opts); err != nil {
+			return n, fmt.Errorf("starting the embedded NATS server: %w", err)
+		}
+		url = n.nats.ClientURL()
+		logger.Info("embedded NATS server started", slog.String("url", url), slog.String("data_dir", opts.DataDir))
+	}
+	n.nc, err = nats.Connect(url,
+		nats.Name("graphlog "+cfg.NodeName),
+		nats.MaxReconnects(-1),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			logger.Warn("disconnected from NATS", slog.Any("error", err))
+		}),
+		nats.ReconnectHandler(func(c *nats.Conn) {
+			logger.Info("reconnected to NATS", slog.String("url", c.ConnectedUrl()))
+		}),
+	)
+	if err != nil {
+		return n, fmt.Errorf("connecting to NATS at %s: %w; check --nats-url", url, err)
+	}
+	js, err := jetstream.New(n.nc)
+	if err != nil {
+		return n, fmt.Errorf("opening JetStream: %w", err)
+	}
+	log, err := natsjs.Open(ctx, js, natsjs.Config{
+		Stream:                  cfg.NATS.Stream,
+		Replicas:                cfg.NATS.Replicas,
+		MaxEventsPerTransaction: cfg.Graphs.MaxEventsPerTransaction,
+	})
+	if err != nil {
+		return n, fmt.Errorf("opening the event stream: %w", err)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := metrics.New(reg)
+
+	n.member, err = cluster.StartMember(cluster.MemberConfig{
+		Host: cfg.Actor.Host,
+		Port: cfg.Actor.Port,
+		Grain: actors.GrainConfig{
+			Log:                     log,
+			Logger:                  logger,
+			Metrics:                 m,
+			IdleTimeout:             cfg.Graphs.IdleTimeout,
+			IOTimeout:               cfg.HTTP.RequestTimeout,
+			MaxEventsPerTransaction: cfg.Graphs.MaxEventsPerTransaction,
+		},
+		RequestTimeout: cfg.HTTP.RequestTimeout,
+		Logger:         logger,
+	})
+	if err != nil {
+		return n, err
+	}
+
+	if cfg.Ingress.Enabled {
+		props := actors.NewIngressProps(actors.IngressConfig{
+			Subscriber:  log.Feed(),
+			DeadLetters: log.Feed(),
+			Grains:      n.member.Client(),
+			Durable:     cfg.Ingress.Consumer,
+			Logger:      logger.With(slog.String("component", "ingress")),
+			Metrics:     m,
+		})
+		n.ingress, err = n.member.System().Root.SpawnNamed(props, "ingress")
+		if err != nil {
+			return n, fmt.Errorf("starting the ingress: %w", err)
+		}
+	}
+
+	handler := api.New(api.Options{
+		Graphs:                  n.member.Client(),
+		Log:                     log,
+		Lister:                  log,
+		Logger:                  logger,
+		Metrics:                 m,
+		Gatherer:                reg,
+		Ready:                   n.ready,
+		MaxBodyBytes:            cfg.HTTP.MaxBodyBytes,
+		MaxEventsPerTransaction: cfg.Graphs.MaxEventsPerTransaction,
+	})
+	n.httpLn, err = net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		return n, fmt.Errorf("listening on --http-addr %s: %w", cfg.HTTP.Addr, err)
+	}
+	n.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := n.http.Serve(n.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("HTTP server stopped", slog.Any("error", err))
+		}
+	}()
+	logger.Info("node ready", slog.String("http", n.httpLn.Addr().String()), slog.String("member", n.member.ID()))
+	return n, nil
+}
+
+func embeddedOptions(cfg config.Config, logger *slog.Logger) (natsnode.Options, error) {
+	host, portStr, err := net.SplitHostPort(cfg.NATS.Listen)
+	if err != nil {
+		return natsnode.Options{}, fmt.Errorf("--nats-listen %q: %w", cfg.NATS.Listen, err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return natsnode.Options{}, fmt.Errorf("--nats-listen %q: port is not a number", cfg.NATS.Listen)
+	}
+	if port == 0 {
+		port = natsnode.RandomPort
+	}
+	return natsnode.Options{
+		DataDir:    filepath.Join(cfg.DataDir, "nats"),
+		Host:       host,
+		Port:       port,
+		ServerName: cfg.NodeName,
+		SyncAlways: cfg.NATS.SyncAlways,
+		Logger:     logger.With(slog.String("component", "nats")),
+	}, nil
+}
+
+// ready reports whether the node can serve: connected to NATS and a
+// cluster member.
+func (n *node) ready(context.Context) error {
+	if n.nc == nil || !n.nc.IsConnected() {
+		return errors.New("not connected to NATS")
+	}
+	if n.member == nil {
+		return errors.New("not a cluster member yet")
+	}
+	return nil
+}
+
+// httpAddr is where the API listens.
+func (n *node) httpAddr() string { return n.httpLn.Addr().String() }
+
+// shutdown stops accepting requests, stops the ingress (unacked messages
+// are delivered again later), stops the grains with the member, drains the
+// NATS connection and stops the embedded server.
+func (n *node) shutdown(ctx context.Context) {
+	if n.http != nil {
+		if err := n.http.Shutdown(ctx); err != nil {
+			n.logger.Warn("HTTP shutdown", slog.Any("error", err))
+		}
+	}
+	if n.ingress != nil {
+		if err := n.member.System().Root.StopFuture(n.ingress).Wait(); err != nil {
+			n.logger.Warn("stopping the ingress", slog.Any("error", err))
+		}
+	}
+	if n.member != nil {
+		n.member.Shutdown(ctx)
+	}
+	if n.nc != nil {
+		if err := n.nc.Drain(); err != nil {
+			n.nc.Close()
+		}
+		for n.nc.IsDraining() && ctx.Err() == nil {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if n.nats != nil {
+		n.nats.Shutdown()
+	}
+	n.logger.Info("node stopped")
+}

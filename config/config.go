@@ -1,0 +1,338 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Flag names. They are a contract: scripts, config files (whose keys are
+// these names) and environment variables (GRAPHLOG_ + upper snake case)
+// all spell settings this way.
+const (
+	FlagConfig                  = "config"
+	FlagNodeName                = "node-name"
+	FlagDataDir                 = "data-dir"
+	FlagHTTPAddr                = "http-addr"
+	FlagNATSURL                 = "nats-url"
+	FlagNATSListen              = "nats-listen"
+	FlagNATSSyncAlways          = "nats-sync-always"
+	FlagStream                  = "stream"
+	FlagReplicas                = "replicas"
+	FlagMaxBodyBytes            = "max-body-bytes"
+	FlagMaxEventsPerTransaction = "max-events-per-transaction"
+	FlagGrainIdleTimeout        = "grain-idle-timeout"
+	FlagRequestTimeout          = "request-timeout"
+	FlagIngress                 = "ingress"
+	FlagIngressConsumer         = "ingress-consumer"
+	FlagActorHost               = "actor-host"
+	FlagActorPort               = "actor-port"
+	FlagLogLevel                = "log-level"
+	FlagLogFormat               = "log-format"
+)
+
+// Limits that Validate enforces.
+const (
+	// MaxEventsPerTransaction is the most events one transaction may hold:
+	// a transaction is one JetStream atomic batch, and a batch holds at most
+	// 1,000 messages by default.
+	MaxEventsPerTransaction = 1000
+	// MaxReplicas is the most replicas JetStream allows for a stream.
+	MaxReplicas = 5
+	// MaxNameLen bounds node, stream and consumer names.
+	MaxNameLen = 64
+)
+
+// Config is every setting of a graphlog node. It is plain data: build it with
+// Default or Load, check it with Validate, and pass it by value.
+type Config struct {
+	// ConfigFile is the JSON file the settings were read from, if any. It
+	// is recorded by Load for logs; it is not itself read from the file.
+	ConfigFile string
+
+	// NodeName names this member in logs and in cluster IDs.
+	NodeName string
+	// DataDir is where the embedded NATS server keeps JetStream data.
+	DataDir string
+
+	HTTP    HTTP
+	NATS    NATS
+	Graphs  Graphs
+	Ingress Ingress
+	Actor   Actor
+	Log     Log
+}
+
+// HTTP configures the HTTP API.
+type HTTP struct {
+	// Addr is the listen address (host:port; empty host = all interfaces).
+	Addr string
+	// MaxBodyBytes bounds a request body.
+	MaxBodyBytes int64
+	// RequestTimeout bounds one request, including the append to the log.
+	RequestTimeout time.Duration
+}
+
+// NATS configures the connection to NATS and the event stream.
+type NATS struct {
+	// URL of an external NATS server or cluster (comma-separated URLs).
+	// Empty runs an embedded server.
+	URL string
+	// Listen is the embedded server's client address (host:port; port 0
+	// or -1 picks a random one). Unused with URL.
+	Listen string
+	// SyncAlways makes the embedded server fsync every write before it
+	// acknowledges it (server.Options.SyncAlways). The trade: JetStream's
+	// default fsyncs every 2 minutes, and Jepsen (NATS 2.12.1, 2025) showed
+	// that acknowledged writes can then be lost when machines lose power;
+	// always closes that window at a cost in write latency and throughput.
+	// Unused with URL (set sync_interval: always on that server).
+	SyncAlways bool
+	// Stream is the JetStream stream that holds every event.
+	Stream string
+	// Replicas of the stream and of the snapshot store.
+	Replicas int
+}
+
+// Graphs configures graph grains and transactions.
+type Graphs struct {
+	// MaxEventsPerTransaction bounds one transaction (at most 1,000).
+	MaxEventsPerTransaction int
+	// IdleTimeout passivates a graph that received nothing for this long.
+	IdleTimeout time.Duration
+}
+
+// Ingress configures the JetStream ingress: the consumer that hands
+// transactions appended directly to the log to their graph grains.
+type Ingress struct {
+	// Enabled runs the ingress on this node.
+	Enabled bool
+	// Consumer is the durable consumer name, shared by every node.
+	Consumer string
+}
+
+// Actor configures the protoactor remote.
+type Actor struct {
+	// Host is the address other members reach this member's actors at.
+	Host string
+	// Port of the remote; 0 picks a random free port.
+	Port int
+}
+
+// Log configures structured logging.
+type Log struct {
+	// Level is debug, info, warn or error.
+	Level string
+	// Format is text or json.
+	Format string
+}
+
+// Default returns the configuration a node runs with when nothing is set: a
+// single node with an embedded NATS server storing under ./data.
+func Default() Config {
+	return Config{
+		NodeName: defaultNodeName(),
+		DataDir:  "./data",
+		HTTP: HTTP{
+			Addr:           ":8080",
+			MaxBodyBytes:   4 << 20,
+			RequestTimeout: 10 * time.Second,
+		},
+		NATS: NATS{
+			Listen:   "127.0.0.1:4222",
+			Stream:   "EVENTS",
+			Replicas: 1,
+		},
+		Graphs: Graphs{
+			MaxEventsPerTransaction: MaxEventsPerTransaction,
+			IdleTimeout:             5 * time.Minute,
+		},
+		Ingress: Ingress{
+			Enabled:  true,
+			Consumer: "graphlog-ingress",
+		},
+		Actor: Actor{Host: "127.0.0.1"},
+		Log:   Log{Level: "info", Format: "text"},
+	}
+}
+
+// defaultNodeName is the host's short name made into a valid node name, or
+// "node". The domain is dropped so names stay short and dot-free.
+func defaultNodeName() string {
+	host, err := os.Hostname()
+	if err != nil {
+		return "node"
+	}
+	host, _, _ = strings.Cut(host, ".")
+	b := []byte(host)
+	for i, c := range b {
+		if !isNameByte(c) {
+			b[i] = '-'
+		}
+	}
+	if len(b) == 0 {
+		return "node"
+	}
+	if len(b) > MaxNameLen {
+		b = b[:MaxNameLen]
+	}
+	return string(b)
+}
+
+// Embedded reports whether the node runs its own NATS server.
+func (c Config) Embedded() bool { return c.NATS.URL == "" }
+
+// SlogLevel is Log.Level as a slog.Level (info if Log.Level is not valid).
+func (c Config) SlogLevel() slog.Level {
+	switch c.Log.Level {
+	case "debug":
+		return slog.LevelDebug
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}
+
+// Validate reports every problem of c at once, each naming its flag and
+// saying what to do. The result wraps one error per problem (errors.Join).
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(flag, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("--%s: %s", flag, fmt.Sprintf(format, args...)))
+	}
+
+	if err := checkName(c.NodeName); err != nil {
+		bad(FlagNodeName, "%v; it names this member in cluster IDs", err)
+	}
+	if c.Embedded() && strings.TrimSpace(c.DataDir) == "" {
+		bad(FlagDataDir, "is empty; the embedded NATS server needs a directory for its data (or set --%s to use an external server)", FlagNATSURL)
+	}
+	if err := checkHostPort(c.HTTP.Addr, 0, false); err != nil {
+		bad(FlagHTTPAddr, "%v; write it as host:port or :port, e.g. :8080", err)
+	}
+	if c.NATS.URL != "" {
+		if err := checkNATSURLs(c.NATS.URL); err != nil {
+			bad(FlagNATSURL, "%v; write nats://host:4222 (comma-separate several), or leave it empty to run an embedded server", err)
+		}
+	} else if err := checkHostPort(c.NATS.Listen, -1, true); err != nil {
+		bad(FlagNATSListen, "%v; write it as host:port, e.g. 127.0.0.1:4222 (port 0 or -1 picks a random port)", err)
+	}
+	if err := checkName(c.NATS.Stream); err != nil {
+		bad(FlagStream, "%v; it is the JetStream stream name", err)
+	}
+	switch {
+	case c.NATS.Replicas < 1 || c.NATS.Replicas > MaxReplicas:
+		bad(FlagReplicas, "is %d; JetStream allows 1 to %d replicas (use 3 on a 3-node NATS cluster)", c.NATS.Replicas, MaxReplicas)
+	case c.NATS.Replicas > 1 && c.Embedded():
+		bad(FlagReplicas, "is %d, but the embedded NATS server is a single server that can hold only 1 replica; set --%s 1, or point --%s at a NATS cluster", c.NATS.Replicas, FlagReplicas, FlagNATSURL)
+	}
+	if c.HTTP.MaxBodyBytes < 1 {
+		bad(FlagMaxBodyBytes, "is %d; set a positive number of bytes, e.g. 4194304 (4 MiB)", c.HTTP.MaxBodyBytes)
+	}
+	if n := c.Graphs.MaxEventsPerTransaction; n < 1 || n > MaxEventsPerTransaction {
+		bad(FlagMaxEventsPerTransaction, "is %d; set 1 to %d (a transaction is one JetStream atomic batch, which holds at most %d messages)", n, MaxEventsPerTransaction, MaxEventsPerTransaction)
+	}
+	if c.Graphs.IdleTimeout <= 0 {
+		bad(FlagGrainIdleTimeout, "is %s; set a positive duration such as 5m", c.Graphs.IdleTimeout)
+	}
+	if c.HTTP.RequestTimeout <= 0 {
+		bad(FlagRequestTimeout, "is %s; set a positive duration such as 10s", c.HTTP.RequestTimeout)
+	}
+	if c.Ingress.Enabled {
+		if err := checkName(c.Ingress.Consumer); err != nil {
+			bad(FlagIngressConsumer, "%v; it is the durable JetStream consumer the ingress shares across nodes", err)
+		}
+	}
+	if strings.TrimSpace(c.Actor.Host) == "" {
+		bad(FlagActorHost, "is empty; set the address other members reach this one at, e.g. 127.0.0.1 or the host's IP")
+	}
+	if c.Actor.Port < 0 || c.Actor.Port > 65535 {
+		bad(FlagActorPort, "is %d; set 0 (random) to 65535", c.Actor.Port)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad(FlagLogLevel, "is %q; use debug, info, warn or error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		bad(FlagLogFormat, "is %q; use text or json", c.Log.Format)
+	}
+	return errors.Join(errs...)
+}
+
+func isNameByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
+}
+
+// checkName accepts 1 to MaxNameLen characters of [A-Za-z0-9_-]: safe as a
+// NATS subject token, a stream or consumer name and part of a cluster ID.
+func checkName(s string) error {
+	if s == "" {
+		return errors.New("is empty; use 1 to 64 letters, digits, '_' or '-'")
+	}
+	if len(s) > MaxNameLen {
+		return fmt.Errorf("%q is %d characters long; use at most %d", s, len(s), MaxNameLen)
+	}
+	for i := 0; i < len(s); i++ {
+		if !isNameByte(s[i]) {
+			return fmt.Errorf("%q has %q at byte %d; use only letters, digits, '_' and '-'", s, s[i], i)
+		}
+	}
+	return nil
+}
+
+// checkHostPort accepts host:port with a numeric port from minPort to 65535.
+func checkHostPort(addr string, minPort int, needHost bool) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port", addr)
+	}
+	if needHost && host == "" {
+		return fmt.Errorf("%q has no host", addr)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p < minPort || p > 65535 {
+		return fmt.Errorf("%q has port %q; use a number from %d to 65535", addr, port, minPort)
+	}
+	return nil
+}
+
+// checkNATSURLs accepts what nats.Connect accepts: comma-separated URLs with
+// scheme nats, tls, ws or wss, or bare host:port.
+func checkNATSURLs(list string) error {
+	for _, s := range strings.Split(list, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return fmt.Errorf("%q has an empty URL", list)
+		}
+		if !strings.Contains(s, "://") {
+			if err := checkHostPort(s, 0, true); err != nil {
+				return err
+			}
+			continue
+		}
+		u, err := url.Parse(s)
+		if err != nil {
+			return fmt.Errorf("%q is not a URL", s)
+		}
+		switch u.Scheme {
+		case "nats", "tls", "ws", "wss":
+		default:
+			return fmt.Errorf("%q has scheme %q; use nats, tls, ws or wss", s, u.Scheme)
+		}
+		if u.Host == "" {
+			return fmt.Errorf("%q has no host", s)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,310 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// EnvConfig names the config file when --config is not given.
+const EnvConfig = "GRAPHLOG_CONFIG"
+
+// EnvName is the environment variable of a flag: GRAPHLOG_ plus the flag
+// name in upper snake case (data-dir: GRAPHLOG_DATA_DIR).
+func EnvName(flagName string) string {
+	return "GRAPHLOG_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// Load builds a Config from, lowest precedence first, Default(), the JSON
+// file named by --config or GRAPHLOG_CONFIG, the environment (read with
+// getenv; nil means os.Getenv) and the flags in args (without the program
+// name). It then validates the result.
+//
+// With -h or --help it prints the reference of every setting to stderr and
+// returns an error that wraps flag.ErrHelp. On any error the returned Config
+// is what was loaded so far, for diagnostics only.
+func Load(args []string, getenv func(string) string) (Config, error) {
+	return load(args, getenv, os.Stderr)
+}
+
+func load(args []string, getenv func(string) string, out io.Writer) (Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	// First pass: flags alone, to find --config and to report flag errors
+	// (and -h) before anything else is read.
+	scratch := Default()
+	fs := NewFlagSet(&scratch)
+	fs.SetOutput(out)
+	if err := fs.Parse(args); err != nil {
+		return Default(), err
+	}
+	if fs.NArg() > 0 {
+		return Default(), fmt.Errorf("unexpected argument %q: every setting is a flag, such as --%s ./data (see -h)", fs.Arg(0), FlagDataDir)
+	}
+	path := scratch.ConfigFile
+	if path == "" {
+		path = getenv(EnvConfig)
+	}
+
+	c := Default()
+	fs = NewFlagSet(&c)
+	fs.SetOutput(io.Discard)
+	if path != "" {
+		if err := applyFile(fs, path); err != nil {
+			return c, err
+		}
+	}
+	if err := applyEnv(fs, getenv); err != nil {
+		return c, err
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err // not reached: the first pass parsed the same args
+	}
+	c.ConfigFile = path
+	return c, c.Validate()
+}
+
+// applyFile sets the flags named by the keys of the JSON object in path.
+func applyFile(fs *flag.FlagSet, path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config file: %w; fix --%s or %s", err, FlagConfig, EnvConfig)
+	}
+	return applyJSON(fs, path, data)
+}
+
+// applyJSON sets the flags named by the keys of the JSON object in data,
+// read from path.
+func applyJSON(fs *flag.FlagSet, path string, data []byte) error {
+	var values map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&values); err != nil {
+		return fmt.Errorf("config file %s: %v; it must be one JSON object whose keys are flag names, e.g. {\"%s\": \"./data\"}", path, err, FlagDataDir)
+	}
+	if values == nil {
+		return fmt.Errorf("config file %s: is null; it must be one JSON object whose keys are flag names", path)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("config file %s: has data after the JSON object; it must hold exactly one object", path)
+	}
+	keys := make([]string, 0, len(values))
+	for k := range values {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // report the same error first every time
+	for _, k := range keys {
+		f := fs.Lookup(k)
+		if f == nil || k == FlagConfig {
+			hint := "the keys are the flag names listed by -h"
+			if alt := strings.ReplaceAll(k, "_", "-"); alt != k && fs.Lookup(alt) != nil {
+				hint = fmt.Sprintf("did you mean %q?", alt)
+			}
+			return fmt.Errorf("config file %s: unknown key %q; %s", path, k, hint)
+		}
+		s, err := scalar(values[k])
+		if err != nil {
+			return fmt.Errorf("config file %s: key %q: %v", path, k, err)
+		}
+		if err := f.Value.Set(s); err != nil {
+			return fmt.Errorf("config file %s: key %q: %v", path, k, err)
+		}
+	}
+	return nil
+}
+
+// scalar turns a JSON string, number or boolean into the text a flag takes.
+func scalar(raw json.RawMessage) (string, error) {
+	raw = bytes.TrimSpace(raw)
+	switch {
+	case len(raw) == 0:
+		return "", errors.New("has no value")
+	case raw[0] == '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", err
+		}
+		return s, nil
+	case raw[0] == '{' || raw[0] == '[':
+		return "", errors.New("is an object or a list; give a string, number or boolean")
+	case string(raw) == "null":
+		return "", errors.New("is null; remove the key to keep the default")
+	}
+	return string(raw), nil // a number or a boolean, as written
+}
+
+// applyEnv sets every flag whose environment variable is set and not empty.
+func applyEnv(fs *flag.FlagSet, getenv func(string) string) error {
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if f.Name == FlagConfig {
+			return // read before the file, see Load
+		}
+		name := EnvName(f.Name)
+		v := getenv(name)
+		if v == "" {
+			return
+		}
+		if err := f.Value.Set(v); err != nil {
+			errs = append(errs, fmt.Errorf("environment %s: %v", name, err))
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// NewFlagSet returns a flag set (ContinueOnError) whose flags write into c.
+// Each flag's default is c's value when NewFlagSet is called, so pass a
+// Config from Default() to document the true defaults. Its Usage prints the
+// configuration reference.
+func NewFlagSet(c *Config) *flag.FlagSet {
+	fs := flag.NewFlagSet("graphlog-node", flag.ContinueOnError)
+	str := func(p *string, name, usage string) { fs.Var((*stringValue)(p), name, usage) }
+
+	str(&c.ConfigFile, FlagConfig,
+		"JSON `file` of settings: one object whose keys are flag names, e.g. {\"data-dir\": \"/var/lib/graphlog\"}. Unknown keys are an error. Also "+EnvConfig+".")
+	str(&c.NodeName, FlagNodeName,
+		"`name` of this member in logs and cluster IDs: letters, digits, '_' and '-' (default: the short host name, or \"node\")")
+	str(&c.DataDir, FlagDataDir,
+		"`directory` where the embedded NATS server stores JetStream data (unused with --nats-url)")
+	str(&c.HTTP.Addr, FlagHTTPAddr,
+		"`host:port` the HTTP API and viewer listen on")
+	str(&c.NATS.URL, FlagNATSURL,
+		"NATS server `URLs` (comma-separated) to use instead of the embedded server; empty runs an embedded server")
+	str(&c.NATS.Listen, FlagNATSListen,
+		"`host:port` of the embedded NATS server's client listener; port 0 or -1 picks a random port")
+	fs.Var((*boolValue)(&c.NATS.SyncAlways), FlagNATSSyncAlways,
+		"fsync every JetStream write before acknowledging it (embedded server only). "+
+			"With false, JetStream fsyncs every 2 minutes, and Jepsen (2025) showed acknowledged writes can be lost "+
+			"when machines lose power; true closes that window at the cost of write latency and throughput")
+	str(&c.NATS.Stream, FlagStream,
+		"`name` of the JetStream stream that holds every event")
+	fs.Var((*intValue)(&c.NATS.Replicas), FlagReplicas,
+		"`count` of replicas of the event stream and snapshot store, 1 to 5; more than 1 needs a NATS cluster (--nats-url), use 3 there")
+	fs.Var((*int64Value)(&c.HTTP.MaxBodyBytes), FlagMaxBodyBytes,
+		"largest HTTP request body in `bytes`; larger bodies are answered 413")
+	fs.Var((*intValue)(&c.Graphs.MaxEventsPerTransaction), FlagMaxEventsPerTransaction,
+		"most `events` in one transaction, at most 1000 (one JetStream atomic batch); more are answered 413")
+	fs.Var((*durationValue)(&c.Graphs.IdleTimeout), FlagGrainIdleTimeout,
+		"passivate a graph grain that received nothing for this `duration` (it snapshots and frees its memory)")
+	fs.Var((*durationValue)(&c.HTTP.RequestTimeout), FlagRequestTimeout,
+		"bound on one request (a `duration`), including the append to the log; requests that take longer are answered 503")
+	fs.Var((*boolValue)(&c.Ingress.Enabled), FlagIngress,
+		"run the JetStream ingress on this node: it hands transactions appended directly to the log to their graphs")
+	str(&c.Ingress.Consumer, FlagIngressConsumer,
+		"`name` of the durable JetStream consumer the ingress nodes share")
+	str(&c.Actor.Host, FlagActorHost,
+		"`host` other cluster members reach this member's actors at")
+	fs.Var((*intValue)(&c.Actor.Port), FlagActorPort,
+		"`port` of the actor remote; 0 picks a random free port")
+	str(&c.Log.Level, FlagLogLevel,
+		"log `level`: debug, info, warn or error")
+	str(&c.Log.Format, FlagLogFormat,
+		"log `format`: text or json")
+
+	fs.Usage = func() { usage(fs.Output(), fs) }
+	return fs
+}
+
+// Usage writes the configuration reference: every setting with its flag,
+// environment variable, default and meaning.
+func Usage(w io.Writer) {
+	c := Default()
+	usage(w, NewFlagSet(&c))
+}
+
+func usage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprintf(w, `Usage: %s [flags]
+
+Settings come from, lowest precedence first: defaults, a JSON config
+file (--%s or %s), environment variables (GRAPHLOG_ + the flag
+name in upper snake case) and flags. Durations are written like 30s, 5m
+or 1h30m.
+
+`, fs.Name(), FlagConfig, EnvConfig)
+	fs.VisitAll(func(f *flag.Flag) {
+		name, text := flag.UnquoteUsage(f)
+		if _, ok := f.Value.(*boolValue); ok {
+			name = "" // bool flags take no argument (--ingress=false turns one off)
+		}
+		fmt.Fprintf(w, "  --%s", f.Name)
+		if name != "" {
+			fmt.Fprintf(w, " %s", name)
+		}
+		fmt.Fprintf(w, "\n    \t%s\n", text)
+		def := f.DefValue
+		if f.Name == FlagNodeName {
+			def = "" // host-dependent, described in the text
+		}
+		if def != "" {
+			fmt.Fprintf(w, "    \tdefault: %s\n", def)
+		}
+		if f.Name != FlagConfig {
+			fmt.Fprintf(w, "    \tenvironment: %s\n", EnvName(f.Name))
+		}
+	})
+}
+
+// Flag values with errors that say what a good value looks like (the flag
+// package's own say only "parse error").
+
+type stringValue string
+
+func (v *stringValue) Set(s string) error { *v = stringValue(s); return nil }
+func (v *stringValue) String() string     { return string(*v) }
+
+type boolValue bool
+
+func (v *boolValue) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a boolean; use true or false", s)
+	}
+	*v = boolValue(b)
+	return nil
+}
+func (v *boolValue) String() string   { return strconv.FormatBool(bool(*v)) }
+func (v *boolValue) IsBoolFlag() bool { return true }
+
+type intValue int
+
+func (v *intValue) Set(s string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return fmt.Errorf("%q is not a whole number", s)
+	}
+	*v = intValue(n)
+	return nil
+}
+func (v *intValue) String() string { return strconv.Itoa(int(*v)) }
+
+type int64Value int64
+
+func (v *int64Value) Set(s string) error {
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil {
+		return fmt.Errorf("%q is not a whole number", s)
+	}
+	*v = int64Value(n)
+	return nil
+}
+func (v *int64Value) String() string { return strconv.FormatInt(int64(*v), 10) }
+
+type durationValue time.Duration
+
+func (v *durationValue) Set(s string) error {
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration; write it like 30s, 5m or 1h30m", s)
+	}
+	*v = durationValue(d)
+	return nil
+}
+func (v *durationValue) String() string { return time.Duration(*v).String() }

@@ -1,0 +1,72 @@
+// Package graph is graphlog's pure core: one graph's state (nodes and
+// directed edges with IDs, types and JSON-like properties), the fold that
+// applies committed transactions to it, the validation that decides whether
+// a transaction may be committed, the canonical encoding of snapshots, and
+// the graph algorithms queries run (on github.com/yourbasic/graph).
+//
+// The graph is a directed multigraph: parallel edges and self-loops are
+// allowed. Node IDs and edge IDs are separate namespaces.
+//
+// # Imports and determinism
+//
+// The package imports only messages, protobuf, github.com/yourbasic/graph
+// and the standard library. It has no clock, no randomness, no logging, no
+// I/O and no goroutines: the live grain, recovery, time travel and
+// animation all call the same Apply, and every replay of the same log must
+// produce the same state. Every output that lists elements (State, Encode,
+// Neighbors, the algorithms, even which element an error names) is ordered
+// by ID, never by history or map order. Encode gives equal bytes for equal
+// states, whatever history built them.
+//
+// # Concurrency
+//
+// A Graph is not safe for concurrent use. The methods that only read
+// (queries, algorithms, Check, Encode, Clone) never write to it, so they
+// may run together while nothing applies. Clone gives a copy that another
+// goroutine may own.
+//
+// # The Apply contract
+//
+// Apply(tx) folds one committed transaction (read back from the log, or
+// just appended):
+//
+//  1. A nil transaction, or one whose graph_id is set and is not this
+//     graph's, is refused with ErrInvalidTransaction and changes nothing:
+//     it is not part of this graph's history.
+//  2. tx.Version must be Version()+1. Otherwise Apply returns an error
+//     wrapping ErrOutOfOrder and changes nothing; the caller skips a
+//     version already applied and fetches a missing range before it.
+//  3. The whole transaction is validated before anything changes, event by
+//     event against the state as it would be after the events before it
+//     (simulated on an overlay, the real state untouched). The envelope:
+//     at least one event, every event non-nil with Version == tx.Version,
+//     Index == its position, Count == len(tx.Events), GraphId == ID().
+//     The payload: see the rules below, the same as Check's.
+//  4. If any event fails, the transaction is rejected as a whole but keeps
+//     its version: Version() becomes tx.Version and Sequence() tx.Sequence,
+//     nothing else changes, and Apply returns a *RejectedError whose Err (an
+//     *EventError naming the first failing event, for most failures) wraps
+//     ErrRejected, ErrInvalidTransaction or ErrInvalidID. Versions stay
+//     without gaps and every replay rejects the same transaction the same
+//     way.
+//  5. Otherwise the events are folded in order, which cannot fail, and
+//     Version() and Sequence() advance to tx.Version and tx.Sequence.
+//
+// Check(events) runs step 3 for an uncommitted transaction, ignoring the
+// envelope fields set on commit and accepting an empty graph_id.
+//
+// # Rules
+//
+//   - Node and edge IDs are non-empty UTF-8 of at most MaxElementIDLen bytes
+//     (ErrInvalidID). Types may be empty, are UTF-8 of at most MaxTypeLen
+//     bytes. Properties are JSON values: finite numbers, UTF-8 strings and
+//     keys, every value with a kind, nesting at most MaxPropertyDepth
+//     (ErrInvalidTransaction). A nil properties Struct is an empty one.
+//   - Adding a node or edge whose ID exists is rejected (ErrRejected).
+//   - An edge's source and target must exist; nodes added earlier in the
+//     same transaction count, nodes removed earlier in it do not.
+//   - Updating or removing a missing node or edge is rejected.
+//   - NodeRemoved also removes every edge into or out of the node.
+//   - NodeUpdated and EdgeUpdated replace the keys in set, then remove the
+//     keys in unset; unsetting a missing key is fine.
+package graph

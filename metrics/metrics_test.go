@@ -1,0 +1,133 @@
+package metrics
+
+import (
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+)
+
+// value reads a counter or gauge (prometheus/testutil would need another
+// module).
+func value(t *testing.T, c prometheus.Collector) float64 {
+	t.Helper()
+	ch := make(chan prometheus.Metric, 1)
+	c.Collect(ch)
+	var m dto.Metric
+	if err := (<-ch).Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	switch {
+	case m.Counter != nil:
+		return m.Counter.GetValue()
+	case m.Gauge != nil:
+		return m.Gauge.GetValue()
+	}
+	t.Fatalf("not a counter or gauge: %v", &m)
+	return 0
+}
+
+func TestNilMetricsIsNoOp(t *testing.T) {
+	var m *Metrics
+	m.Appended(3)
+	m.Applied()
+	m.Conflict()
+	m.Rejected(SourceLog)
+	m.DeadLetter()
+	m.Activated(time.Second)
+	m.Passivated()
+	m.ObserveSubmit(time.Millisecond)
+	m.Delivered()
+	m.ObserveHTTP("GET /healthz", 200, time.Millisecond)
+}
+
+func TestCountsAndExposition(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := New(reg)
+	m.Appended(3)
+	m.Appended(2)
+	m.Applied()
+	m.Conflict()
+	m.Rejected(SourceSubmit)
+	m.Rejected(SourceSubmit)
+	m.DeadLetter()
+	m.Activated(20 * time.Millisecond)
+	m.Activated(10 * time.Millisecond)
+	m.Passivated()
+	m.ObserveSubmit(time.Millisecond)
+	m.Delivered()
+	m.ObserveHTTP("GET /v1/graphs/{graph}", 404, time.Millisecond)
+
+	for _, c := range []struct {
+		name string
+		got  float64
+		want float64
+	}{
+		{"appends", value(t, m.Appends), 2},
+		{"appended events", value(t, m.AppendedEvents), 5},
+		{"applies", value(t, m.Applies), 1},
+		{"conflicts", value(t, m.Conflicts), 1},
+		{"rejections submit", value(t, m.Rejections.WithLabelValues(SourceSubmit)), 2},
+		{"rejections log", value(t, m.Rejections.WithLabelValues(SourceLog)), 0},
+		{"dead letters", value(t, m.DeadLetters), 1},
+		{"activations", value(t, m.Activations), 2},
+		{"active graphs", value(t, m.ActiveGraphs), 1},
+		{"ingress", value(t, m.IngressDelivered), 1},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+
+	rec := httptest.NewRecorder()
+	Handler(reg).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body, _ := io.ReadAll(rec.Body)
+	text := string(body)
+	for _, want := range []string{
+		"graphlog_appends_total 2",
+		"graphlog_appended_events_total 5",
+		"graphlog_applies_total 1",
+		"graphlog_conflicts_total 1",
+		`graphlog_rejections_total{source="submit"} 2`,
+		`graphlog_rejections_total{source="log"} 0`,
+		"graphlog_dead_letters_total 1",
+		"graphlog_activations_total 2",
+		"graphlog_activation_seconds_count 2",
+		"graphlog_apply_seconds_count 1",
+		"graphlog_active_graphs 1",
+		"graphlog_ingress_delivered_total 1",
+		`graphlog_http_request_seconds_count{code="404",route="GET /v1/graphs/{graph}"} 1`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("exposition lacks %q", want)
+		}
+	}
+	// Every family is graphlog_-prefixed.
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mfs) != 12 {
+		t.Errorf("%d families, want 12", len(mfs))
+	}
+	for _, mf := range mfs {
+		if !strings.HasPrefix(mf.GetName(), "graphlog_") {
+			t.Errorf("family %q lacks the graphlog_ prefix", mf.GetName())
+		}
+	}
+}
+
+func TestNewWithoutRegistry(t *testing.T) {
+	m := New(nil)
+	m.Applied()
+	if got := value(t, m.Applies); got != 1 {
+		t.Fatalf("applies = %v", got)
+	}
+	// A second set on its own registry does not collide with the first.
+	New(prometheus.NewRegistry())
+	New(prometheus.NewRegistry())
+}
