@@ -16,10 +16,15 @@ type FoldResult struct {
 	Duplicates int // at or below the graph's version: skipped
 	OutOfOrder int // above the next version: the log itself has a gap
 	Corrupt    int // undecodable messages, skipped
+	// LastSequence is the stream sequence of the last message read, a
+	// transaction's or an undecodable one's (0 if none). Appends state it
+	// as the graph's last sequence: an undecodable message still occupies
+	// the graph's subjects.
+	LastSequence uint64
 }
 
 // Fold brings g up to date with the log: it reads g's graph's transactions
-// after g.Sequence() and applies them in order, stopping before the first
+// after stream sequence after (at least g.Sequence()) and applies them in order, stopping before the first
 // one for which stop returns true (nil: read to the end). It is the one
 // replay loop of the project: activation, gap repair and, with a stop,
 // replays to a past version or time all use it.
@@ -28,15 +33,20 @@ type FoldResult struct {
 // rules, out of order, undecodable) do not stop the fold; each is passed to
 // onIssue (which may be nil) and counted. Only a failure to read the log is
 // returned, with g holding everything applied before it.
-func Fold(ctx context.Context, log store.Reader, g *graph.Graph, stop func(*messages.Transaction) bool, onIssue func(*messages.Transaction, error)) (FoldResult, error) {
+func Fold(ctx context.Context, log store.Reader, g *graph.Graph, after uint64, stop func(*messages.Transaction) bool, onIssue func(*messages.Transaction, error)) (FoldResult, error) {
 	var res FoldResult
+	after = max(after, g.Sequence())
 	report := func(tx *messages.Transaction, err error) {
 		if onIssue != nil {
 			onIssue(tx, err)
 		}
 	}
-	for tx, err := range log.Read(ctx, g.ID(), g.Sequence()) {
+	for tx, err := range log.Read(ctx, g.ID(), after) {
 		if err != nil {
+			var corrupt *store.CorruptError
+			if errors.As(err, &corrupt) {
+				res.LastSequence = max(res.LastSequence, corrupt.Sequence)
+			}
 			if errors.Is(err, store.ErrCorrupt) {
 				res.Corrupt++
 				report(nil, err)
@@ -47,6 +57,7 @@ func Fold(ctx context.Context, log store.Reader, g *graph.Graph, stop func(*mess
 		if stop != nil && stop(tx) {
 			break
 		}
+		res.LastSequence = max(res.LastSequence, tx.GetSequence())
 		switch err := ApplyCommitted(g, tx); {
 		case err == nil:
 			res.Applied++

@@ -58,6 +58,10 @@ type grain struct {
 	id  string
 	log *slog.Logger
 	g   *graph.Graph
+	// logSeq is the stream sequence of the last message of this graph the
+	// grain has read: g.Sequence(), or later if undecodable messages
+	// followed. Reads resume after it and appends expect it.
+	logSeq uint64
 	// failed holds why activation failed; the grain then answers every
 	// request with it and stops, so the next request activates afresh.
 	failed error
@@ -109,7 +113,8 @@ func (a *grain) activate(ctx actor.Context, id string) {
 	a.g = graph.New(id)
 	ioctx, cancel := a.ioContext()
 	defer cancel()
-	res, err := Fold(ioctx, a.cfg.Log, a.g, nil, a.reportIssue)
+	res, err := Fold(ioctx, a.cfg.Log, a.g, 0, nil, a.reportIssue)
+	a.logSeq = max(a.g.Sequence(), res.LastSequence)
 	if err != nil {
 		a.failed = fmt.Errorf("activating graph %s: reading its log: %w", id, err)
 		a.log.Error("activation failed", slog.Any(keyError, err))
@@ -161,12 +166,13 @@ func (a *grain) reportIssue(tx *messages.Transaction, err error) {
 func (a *grain) catchUp() error {
 	ioctx, cancel := a.ioContext()
 	defer cancel()
-	_, err := Fold(ioctx, a.cfg.Log, a.g, nil, a.reportIssue)
+	res, err := Fold(ioctx, a.cfg.Log, a.g, a.logSeq, nil, a.reportIssue)
+	a.logSeq = max(a.logSeq, a.g.Sequence(), res.LastSequence)
 	return err
 }
 
 func (a *grain) head() store.Head {
-	return store.Head{Version: a.g.Version(), Sequence: a.g.Sequence()}
+	return store.Head{Version: a.g.Version(), Sequence: max(a.logSeq, a.g.Sequence())}
 }
 
 func (a *grain) submit(tx *messages.Transaction) *messages.SubmitReply {
@@ -223,12 +229,13 @@ func (a *grain) append(tx *messages.Transaction) (store.Head, error) {
 			return store.Head{}, err
 		}
 		tx.Version, tx.Sequence = head.Version, head.Sequence
+		a.logSeq = head.Sequence
 		if err := a.g.Apply(tx); err != nil {
 			// Check passed on this very state, so this is a bug; the log
 			// stays the truth: rebuild from it rather than serve a guess.
 			a.log.Error("appended transaction did not apply; rebuilding from the log",
 				slog.String(keyTransaction, tx.GetTransactionId()), slog.Any(keyError, err))
-			a.g = graph.New(a.id)
+			a.g, a.logSeq = graph.New(a.id), 0
 			if err := a.catchUp(); err != nil {
 				return store.Head{}, err
 			}

@@ -187,11 +187,14 @@ func (d *digraph) dijkstra(s, t int) ([]int, float64) {
 	n := d.Order()
 	dist := make([]float64, n)
 	parent := make([]int, n)
-	for i := range dist {
-		dist[i], parent[i] = math.Inf(1), -1
+	for i := range parent {
+		parent[i] = -1
 	}
+	// reached, not an infinite distance, marks what has been reached: a sum
+	// of huge weights may itself overflow to +Inf and is still a path.
+	reached := make([]bool, n)
 	done := make([]bool, n)
-	dist[s] = 0
+	reached[s] = true
 	q := &queue{{v: s}}
 	for q.Len() > 0 {
 		it := heap.Pop(q).(item)
@@ -203,13 +206,13 @@ func (d *digraph) dijkstra(s, t int) ([]int, float64) {
 			break
 		}
 		for _, a := range d.arcs[it.v] {
-			if alt := it.dist + a.cost; alt < dist[a.to] {
-				dist[a.to], parent[a.to] = alt, it.v
+			if alt := it.dist + a.cost; !reached[a.to] || alt < dist[a.to] {
+				dist[a.to], parent[a.to], reached[a.to] = alt, it.v, true
 				heap.Push(q, item{v: a.to, dist: alt})
 			}
 		}
 	}
-	if math.IsInf(dist[t], 1) {
+	if !reached[t] {
 		return nil, 0
 	}
 	var path []int

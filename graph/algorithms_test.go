@@ -75,6 +75,7 @@ func TestShortestPath(t *testing.T) {
 	parallel := build(t, []string{"x", "y"}, []tedge{{"p1", "x", "y", 3}, {"p3", "x", "y", 1}, {"p2", "x", "y", 1}})
 	fractional := build(t, []string{"x", "y", "z"}, []tedge{{"xy", "x", "y", 0.5}, {"yz", "y", "z", 0.25}, {"xz", "x", "z", 0.8}})
 	huge := build(t, []string{"x", "y", "z"}, []tedge{{"xy", "x", "y", 1 << 60}, {"yz", "y", "z", 1 << 60}, {"xz", "x", "z", 1 << 62}})
+	overflow := build(t, []string{"x", "y", "z"}, []tedge{{"xy", "x", "y", math.MaxFloat64}, {"yz", "y", "z", math.MaxFloat64}})
 	zero := build(t, []string{"x", "y", "z"}, []tedge{{"xy", "x", "y", 0}, {"yz", "y", "z", 0}, {"xz", "x", "z", 1}})
 	bad := func(w any) *Graph {
 		return build(t, []string{"x", "y"}, []tedge{{"ok", "x", "y", 1}, {"zbad", "y", "x", w}, {"abad", "y", "y", w}})
@@ -101,6 +102,7 @@ func TestShortestPath(t *testing.T) {
 		{name: "parallel unweighted smallest ID", g: parallel, from: "x", to: "y", nodes: []string{"x", "y"}, edges: []string{"p1"}, cost: 1},
 		{name: "fractional", g: fractional, from: "x", to: "z", w: "w", nodes: []string{"x", "y", "z"}, edges: []string{"xy", "yz"}, cost: 0.75},
 		{name: "integers past 2^53", g: huge, from: "x", to: "z", w: "w", nodes: []string{"x", "y", "z"}, edges: []string{"xy", "yz"}, cost: 1 << 61},
+		{name: "cost past the largest float", g: overflow, from: "x", to: "z", w: "w", nodes: []string{"x", "y", "z"}, edges: []string{"xy", "yz"}, cost: math.Inf(1)},
 		{name: "zero weights", g: zero, from: "x", to: "z", w: "w", nodes: []string{"x", "y", "z"}, edges: []string{"xy", "yz"}, cost: 0},
 		{name: "missing weight", g: chain, from: "a", to: "e", w: "nope", err: ErrInvalidWeight, errMentionsAll: []string{`edge "ab"`, `"nope"`}},
 		{name: "negative weight", g: bad(-1), from: "x", to: "y", w: "w", err: ErrInvalidWeight, errMentionsAll: []string{`edge "abad"`, "negative"}},

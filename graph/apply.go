@@ -14,9 +14,10 @@ const MaxTypeLen = 256
 // Check validates a proposed, uncommitted transaction's events against the
 // current state without changing anything. Envelope fields that are only
 // set on commit (version, index, count) are ignored; a graph_id, when set,
-// must be this graph's. The first event that fails decides the error, an
+// must be this graph's. The first event that fails decides the error: an
 // *EventError wrapping ErrInvalidTransaction or ErrInvalidID (malformed
-// whatever the state) or ErrRejected (refused by the graph's rules).
+// whatever the state) or ErrRejected (refused by the graph's rules). An
+// empty list is ErrInvalidTransaction.
 func (g *Graph) Check(events []*messages.Event) error {
 	_, err := g.validate(events, nil)
 	return err

@@ -31,6 +31,7 @@ func TestCanonicalPropsMatchProtobuf(t *testing.T) {
 		{"": "empty key", "z": nil, "m": true, "f": false},
 		{"long": strings.Repeat("x", 300), "nested": map[string]any{"deeper": map[string]any{"list": []any{1.0, "two", nil, []any{}, map[string]any{}}}}},
 		{"big": strings.Repeat("y", 70000)},
+		{"n": map[string]any{"s": strings.Repeat("z", 300), "l": []any{strings.Repeat("w", 70000), map[string]any{"deep": strings.Repeat("v", 200)}}}},
 		{"ключ": "значение", "neg": -2.5, "tiny": 1e-300, "huge": 1e300},
 	}
 	gn := &gen{r: rand.New(rand.NewSource(7))}

@@ -685,3 +685,32 @@ func TestHistoryIndependence(t *testing.T) {
 		}
 	}
 }
+
+// TestCloneConcurrentUse: a clone may be read on another goroutine while
+// the original applies (run with -race).
+func TestCloneConcurrentUse(t *testing.T) {
+	gn := &gen{r: rand.New(rand.NewSource(3)), graphID: "g", nodes: 8, edges: 12}
+	txs := gn.history(80)
+	g := New("g")
+	for _, tx := range txs[:40] {
+		_ = g.Apply(tx)
+	}
+	c := g.Clone()
+	want := mustEncode(t, c)
+	done := make(chan []byte)
+	go func() {
+		for range 20 {
+			_ = c.State()
+			_, _ = c.Components(messages.ComponentKind_COMPONENT_KIND_STRONG)
+			_, _ = c.TopologicalOrder()
+		}
+		b, _ := c.Encode()
+		done <- b
+	}()
+	for _, tx := range txs[40:] {
+		_ = g.Apply(tx)
+	}
+	if got := <-done; !bytes.Equal(got, want) {
+		t.Fatal("the clone changed while the original applied")
+	}
+}

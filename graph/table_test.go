@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand"
 	"testing"
+	"unsafe"
 )
 
 // TestIDTableAgainstMap drives the table and a Go map with the same random
@@ -64,4 +65,14 @@ func TestIDTableAgainstMap(t *testing.T) {
 		t.Fatal("empty table finds an element")
 	}
 	empty.del("x")
+}
+
+// The memory figures in the documentation assume these sizes.
+func TestElementSizes(t *testing.T) {
+	if s := unsafe.Sizeof(edge{}); s != 64 {
+		t.Errorf("edge is %d bytes, want 64 (a size class; one more byte costs 16)", s)
+	}
+	if s := unsafe.Sizeof(node{}); s > 96 {
+		t.Errorf("node is %d bytes, want at most 96", s)
+	}
 }

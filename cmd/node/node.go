@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -36,6 +37,7 @@ type node struct {
 	ingress *actor.PID
 	http    *http.Server
 	httpLn  net.Listener
+	stopped sync.Once
 }
 
 // start brings a node up. On error, whatever was started is stopped again.
@@ -138,6 +140,7 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 		Ready:                   n.ready,
 		MaxBodyBytes:            cfg.HTTP.MaxBodyBytes,
 		MaxEventsPerTransaction: cfg.Graphs.MaxEventsPerTransaction,
+		RequestTimeout:          cfg.HTTP.RequestTimeout,
 	})
 	n.httpLn, err = net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
@@ -194,6 +197,10 @@ func (n *node) httpAddr() string { return n.httpLn.Addr().String() }
 // are delivered again later), stops the grains with the member, drains the
 // NATS connection and stops the embedded server.
 func (n *node) shutdown(ctx context.Context) {
+	n.stopped.Do(func() { n.stop(ctx) })
+}
+
+func (n *node) stop(ctx context.Context) {
 	if n.http != nil {
 		if err := n.http.Shutdown(ctx); err != nil {
 			n.logger.Warn("HTTP shutdown", slog.Any("error", err))

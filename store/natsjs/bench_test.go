@@ -48,41 +48,40 @@ func encodedTx(b *testing.B, graphID string, version uint64, n int) []*nats.Msg 
 	return msgs
 }
 
-// BenchmarkAppend appends transactions of 100 events one after the other,
-// each waiting for its ack as the grain does, and compares with publishing
-// the same bytes with jetstream async publish (pipelined, no atomicity, no
-// concurrency check). raw/append is the share of raw throughput Append
-// reaches.
+// BenchmarkAppend appends transactions of 1, 10 and 100 events one after
+// the other, each waiting for its ack as the grain does, and compares with
+// publishing the same bytes with jetstream async publish (pipelined, not
+// atomic, no concurrency check). append/raw is the share of raw throughput
+// Append reaches.
 func BenchmarkAppend(b *testing.B) {
+	for _, size := range []int{1, 10, benchTxSize} {
+		b.Run(fmt.Sprintf("events=%d", size), func(b *testing.B) { benchAppend(b, size) })
+	}
+}
+
+func benchAppend(b *testing.B, size int) {
 	ctx := context.Background()
 	log, js := openLogJS(b)
-	txs := make([]*messages.Transaction, 0, 64)
-
 	var h store.Head
-	b.ReportAllocs()
-	start := time.Now()
 	n := 0
+	var appendTime time.Duration
+	b.ReportAllocs()
 	for b.Loop() {
-		if len(txs) == 0 {
-			b.StopTimer()
-			for range cap(txs) {
-				txs = append(txs, txOf("g", "t", benchTxSize))
-			}
-			b.StartTimer()
-		}
-		tx := txs[len(txs)-1]
-		txs = txs[:len(txs)-1]
+		b.StopTimer()
+		tx := txOf("g", "t", size)
+		b.StartTimer()
+		start := time.Now()
 		var err error
 		if h, err = log.Append(ctx, tx, h); err != nil {
 			b.Fatal(err)
 		}
+		appendTime += time.Since(start)
 		n++
 	}
-	appendTime := time.Since(start)
 	b.StopTimer()
 
-	msgs := encodedTx(b, "raw", 1, benchTxSize)
-	start = time.Now()
+	msgs := encodedTx(b, "raw", 1, size)
+	start := time.Now()
 	for range n {
 		for _, m := range msgs {
 			if _, err := js.PublishMsgAsync(&nats.Msg{Subject: m.Subject, Data: m.Data}); err != nil {
@@ -97,37 +96,38 @@ func BenchmarkAppend(b *testing.B) {
 	}
 	rawTime := time.Since(start)
 
-	b.ReportMetric(float64(n*benchTxSize)/appendTime.Seconds(), "events/s")
-	b.ReportMetric(float64(n*benchTxSize)/rawTime.Seconds(), "raw-events/s")
+	b.ReportMetric(float64(n*size)/appendTime.Seconds(), "events/s")
+	b.ReportMetric(float64(n*size)/rawTime.Seconds(), "raw-events/s")
 	b.ReportMetric(rawTime.Seconds()/appendTime.Seconds(), "append/raw")
 }
 
-// fillStream appends events of graph "g" in transactions of 10, with noise
-// events of 1,000 other graphs published around them, and returns the log.
-func fillStream(b *testing.B, events, noise int) (*natsjs.Log, jetstream.JetStream) {
+// fillStream appends events of graph "g" in transactions of txSize, with
+// noise events of 1,000 other graphs published between them, and returns
+// the log.
+func fillStream(b *testing.B, events, noise, txSize int) (*natsjs.Log, jetstream.JetStream) {
 	b.Helper()
 	ctx := context.Background()
 	log, js := openLogJS(b)
-	const txSize = 10
-	txs := events / txSize
-	if txs == 0 {
-		txs = 1
-	}
+	txs := max(events/txSize, 1)
 	noisePerTx := noise / txs
 	var h store.Head
 	version := map[string]uint64{}
 	for t := range txs {
-		// Noise as other graphs' transactions, published raw for speed.
+		// Noise as other graphs' transactions of 10, published raw for
+		// speed.
 		for i := 0; i < noisePerTx; {
 			g := fmt.Sprintf("n%d", (t*7+i)%1000)
 			version[g]++
-			size := min(txSize, noisePerTx-i)
+			size := min(10, noisePerTx-i)
 			for _, m := range encodedTx(b, g, version[g], size) {
 				if _, err := js.PublishMsgAsync(m); err != nil {
 					b.Fatal(err)
 				}
 			}
 			i += size
+			if i%1000 == 0 {
+				<-js.PublishAsyncComplete()
+			}
 		}
 		<-js.PublishAsyncComplete()
 		var err error
@@ -138,32 +138,36 @@ func fillStream(b *testing.B, events, noise int) (*natsjs.Log, jetstream.JetStre
 	return log, js
 }
 
-// BenchmarkRead reads all of one graph's events (-natsjs.events) from a
-// stream shared with -natsjs.noise events of other graphs, with Read, and
-// compares with a raw ordered consumer filtered on the graph that only
-// counts the same messages. raw/read is the share of the raw consumer's
-// speed Read reaches (decoding and grouping included).
+// BenchmarkRead reads all of one graph's events (-natsjs.events, in
+// transactions of 10) from a stream shared with -natsjs.noise events of
+// other graphs, with Read, and compares with a raw ordered consumer
+// filtered on the graph that only counts the same messages. raw/read is
+// the share of the raw consumer's speed Read reaches (Read decodes and
+// groups, the raw consumer only counts); rawdecode/read compares with a
+// raw consumer that decodes each event. ns/op is Read's alone.
 func BenchmarkRead(b *testing.B) {
-	benchRead(b, *benchEvents, *benchNoise)
+	log, js := fillStream(b, *benchEvents, *benchNoise, 10)
+	benchRead(b, log, js, (*benchEvents/10)*10)
 }
 
-// BenchmarkRebuild is BenchmarkRead on a stream holding only the graph: a
-// full rebuild, where Read's batched direct get competes with the ordered
-// consumer on equal terms.
+// BenchmarkRebuild is BenchmarkRead of 20,000 events (in transactions of
+// 100) on a stream holding only that graph: a full rebuild.
 func BenchmarkRebuild(b *testing.B) {
-	benchRead(b, max(*benchEvents, 20000), 0)
+	const events = 20000
+	log, js := fillStream(b, events, 0, 100)
+	benchRead(b, log, js, events)
 }
 
-func benchRead(b *testing.B, events, noise int) {
+// benchRead alternates Read and the raw consumer, so that both see the
+// same load on a shared machine.
+func benchRead(b *testing.B, log *natsjs.Log, js jetstream.JetStream, want int) {
 	ctx := context.Background()
-	log, js := fillStream(b, events, noise)
-	want := (events / 10) * 10
-
+	var readTime, rawTime, decodeTime time.Duration
+	iters := 0
 	b.ReportAllocs()
 	b.ResetTimer()
-	start := time.Now()
-	iters := 0
 	for b.Loop() {
+		start := time.Now()
 		got := 0
 		for tx, err := range log.Read(ctx, "g", 0) {
 			if err != nil {
@@ -174,29 +178,33 @@ func benchRead(b *testing.B, events, noise int) {
 		if got != want {
 			b.Fatalf("Read %d events, want %d", got, want)
 		}
+		readTime += time.Since(start)
 		iters++
-	}
-	readTime := time.Since(start) / time.Duration(iters)
-	b.StopTimer()
 
-	const rawRuns = 5
-	start = time.Now()
-	for range rawRuns {
-		if got := rawOrderedRead(b, ctx, js, want); got != want {
+		b.StopTimer()
+		start = time.Now()
+		if got := rawOrderedRead(b, ctx, js, want, false); got != want {
 			b.Fatalf("raw consumer read %d events, want %d", got, want)
 		}
+		rawTime += time.Since(start)
+		start = time.Now()
+		if got := rawOrderedRead(b, ctx, js, want, true); got != want {
+			b.Fatalf("raw consumer read %d events, want %d", got, want)
+		}
+		decodeTime += time.Since(start)
+		b.StartTimer()
 	}
-	rawTime := time.Since(start) / rawRuns
-
-	b.ReportMetric(float64(want)/readTime.Seconds(), "events/s")
-	b.ReportMetric(readTime.Seconds()*1e3, "ms/read")
-	b.ReportMetric(rawTime.Seconds()*1e3, "ms/raw")
+	b.ReportMetric(float64(want*iters)/readTime.Seconds(), "events/s")
+	b.ReportMetric(readTime.Seconds()*1e3/float64(iters), "ms/read")
+	b.ReportMetric(rawTime.Seconds()*1e3/float64(iters), "ms/raw")
 	b.ReportMetric(rawTime.Seconds()/readTime.Seconds(), "raw/read")
+	b.ReportMetric(decodeTime.Seconds()/readTime.Seconds(), "rawdecode/read")
 }
 
 // rawOrderedRead reads graph g's messages with an ordered consumer, as a
-// reader without direct get would, and counts them.
-func rawOrderedRead(b *testing.B, ctx context.Context, js jetstream.JetStream, want int) int {
+// reader without direct get would, and counts them; with decode it also
+// decodes each into an event, as any reader must.
+func rawOrderedRead(b *testing.B, ctx context.Context, js jetstream.JetStream, want int, decode bool) int {
 	cons, err := js.OrderedConsumer(ctx, natsjs.DefaultStream, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{natsjs.GraphFilter("g")},
 	})
@@ -210,8 +218,14 @@ func rawOrderedRead(b *testing.B, ctx context.Context, js jetstream.JetStream, w
 	defer it.Stop()
 	got := 0
 	for got < want {
-		if _, err := it.Next(); err != nil {
+		msg, err := it.Next()
+		if err != nil {
 			b.Fatal(err)
+		}
+		if decode {
+			if err := proto.Unmarshal(msg.Data(), &messages.Event{}); err != nil {
+				b.Fatal(err)
+			}
 		}
 		got++
 	}
