@@ -208,11 +208,12 @@ func (a *grain) append(tx *messages.Transaction) (store.Head, error) {
 				return store.Head{}, err
 			}
 			if tx.GetExpectedVersion() != a.g.Version() {
-				return store.Head{}, fmt.Errorf("%w: expected version %d, graph %s is at version %d; read it and retry",
+				return store.Head{}, fmt.Errorf("%w: expected version %d, graph %s is at version %d",
 					store.ErrConflict, tx.GetExpectedVersion(), a.id, a.g.Version())
 			}
 		}
-		if err := a.g.Check(tx.GetEvents()); err != nil {
+		plan, err := a.g.Prepare(tx.GetEvents())
+		if err != nil {
 			return store.Head{}, err
 		}
 		ioctx, cancel := a.ioContext()
@@ -230,8 +231,8 @@ func (a *grain) append(tx *messages.Transaction) (store.Head, error) {
 		}
 		tx.Version, tx.Sequence = head.Version, head.Sequence
 		a.logSeq = head.Sequence
-		if err := a.g.Apply(tx); err != nil {
-			// Check passed on this very state, so this is a bug; the log
+		if err := a.g.Commit(plan, tx); err != nil {
+			// Prepare passed on this very state, so this is a bug; the log
 			// stays the truth: rebuild from it rather than serve a guess.
 			a.log.Error("appended transaction did not apply; rebuilding from the log",
 				slog.String(keyTransaction, tx.GetTransactionId()), slog.Any(keyError, err))

@@ -1,6 +1,7 @@
 // Command node runs one graphlog node: NATS JetStream (embedded by default),
 // the event store, a cluster member hosting graph grains, the ingress and
-// the HTTP API. `node -h` lists every setting.
+// the HTTP API. `node -h` lists every setting; `node bench -h` the
+// benchmark's.
 package main
 
 import (
@@ -22,6 +23,16 @@ import (
 const shutdownTimeout = 30 * time.Second
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "bench" {
+		if err := runBench(os.Args[2:], os.Stdout, os.Stderr); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				os.Exit(0)
+			}
+			fmt.Fprintln(os.Stderr, "node bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	cfg, err := config.Load(os.Args[1:], os.Getenv)
 	if errors.Is(err, flag.ErrHelp) {
 		os.Exit(0)
