@@ -168,3 +168,8 @@ func addEdge(id, from, to string) map[string]any {
 func events(evs ...map[string]any) map[string]any {
 	return map[string]any{"events": evs}
 }
+
+func jsonOf(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
