@@ -112,3 +112,14 @@ func TestLogsGoToSlog(t *testing.T) {
 		t.Errorf("server log lines did not reach slog; got:\n%s", out)
 	}
 }
+
+func TestSyncAlways(t *testing.T) {
+	s, err := natsnode.Start(natsnode.Options{DataDir: t.TempDir(), Port: natsnode.RandomPort, NoLog: true, SyncAlways: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown()
+	if !s.NATSServer().JetStreamConfig().SyncAlways {
+		t.Error("JetStream does not sync always")
+	}
+}

@@ -46,8 +46,9 @@ type Reader interface {
 	// Read yields the graph's committed transactions whose events come
 	// after stream sequence afterSequence (0: from the start), in order,
 	// each whole, with version, sequence and recorded time filled in. It
-	// reads only that graph's messages (batched direct get), never the
-	// whole stream. An event that cannot be decoded yields an error that
+	// reads only that graph's messages (batched direct get; a long run
+	// that is dense in the stream may be read with a filtered consumer),
+	// never a scan of the whole stream. An event that cannot be decoded yields an error that
 	// wraps ErrCorrupt, and reading goes on after it; any other error ends
 	// the sequence. afterSequence should end a transaction (a Head's or a
 	// Transaction's Sequence); otherwise the first transaction yielded is
@@ -65,7 +66,9 @@ type EventLog interface {
 
 // GraphLister lists the graphs that have events.
 type GraphLister interface {
-	// ListGraphs returns up to limit graph IDs greater than after, sorted.
+	// ListGraphs returns up to limit graph IDs greater than after, sorted;
+	// limit 0 or less means no limit. Page by passing the last ID
+	// returned as after.
 	ListGraphs(ctx context.Context, after string, limit int) ([]string, error)
 }
 

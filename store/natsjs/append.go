@@ -67,17 +67,22 @@ func (l *Log) publishOne(ctx context.Context, msg *nats.Msg) (uint64, error) {
 	if err != nil {
 		return 0, translate(err)
 	}
+	if ack.Stream != l.cfg.Stream {
+		return 0, fmt.Errorf("event acked by stream %q, want stream %q; check that no other stream captures %s",
+			ack.Stream, l.cfg.Stream, EventSubjects)
+	}
 	return ack.Sequence, nil
 }
 
 // headerRoom bounds the headers a message of a batch carries (batch ID and
-// sequence, commit, expected stream and last subject sequence).
+// sequence, commit, expected last subject sequence and its subject).
 const headerRoom = 512
 
 // encode turns a stamped tx into its messages. The first carries the
-// optimistic-concurrency check on all of the graph's subjects (the headers
-// jetstreamext.WithBatchExpectLastSequenceForSubject sets) and the
-// expected stream.
+// optimistic-concurrency check on all of the graph's subjects: the headers
+// jetstreamext.WithBatchExpectLastSequenceForSubject sets. No other header
+// is added: the server stores headers with the message and every direct
+// get of it pays for them (the ack names the stream instead).
 func (l *Log) encode(tx *messages.Transaction, expected store.Head) ([]*nats.Msg, error) {
 	limit := l.js.Conn().MaxPayload()
 	msgs := make([]*nats.Msg, len(tx.Events))
@@ -99,7 +104,6 @@ func (l *Log) encode(tx *messages.Transaction, expected store.Head) ([]*nats.Msg
 		msgs[i] = &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}
 	}
 	h := msgs[0].Header
-	h.Set(jetstream.ExpectedStreamHeader, l.cfg.Stream)
 	h.Set(jetstream.ExpectedLastSubjSeqSubjHeader, GraphFilter(tx.GraphId))
 	h.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(expected.Sequence, 10))
 	return msgs, nil

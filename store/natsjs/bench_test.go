@@ -104,13 +104,14 @@ func benchAppend(b *testing.B, size int) {
 // fillStream appends events of graph "g" in transactions of txSize, with
 // noise events of 1,000 other graphs published between them, and returns
 // the log.
-func fillStream(b *testing.B, events, noise, txSize int) (*natsjs.Log, jetstream.JetStream) {
+func fillStream(b *testing.B, events, noise, txSize int) (*natsjs.Log, jetstream.JetStream, []store.Head) {
 	b.Helper()
 	ctx := context.Background()
 	log, js := openLogJS(b)
 	txs := max(events/txSize, 1)
 	noisePerTx := noise / txs
 	var h store.Head
+	var heads []store.Head
 	version := map[string]uint64{}
 	for t := range txs {
 		// Noise as other graphs' transactions of 10, published raw for
@@ -134,33 +135,38 @@ func fillStream(b *testing.B, events, noise, txSize int) (*natsjs.Log, jetstream
 		if h, err = log.Append(ctx, txOf("g", fmt.Sprintf("t%d", t), txSize), h); err != nil {
 			b.Fatal(err)
 		}
+		heads = append(heads, h)
 	}
-	return log, js
+	return log, js, heads
 }
 
-// BenchmarkRead reads all of one graph's events (-natsjs.events, in
-// transactions of 10) from a stream shared with -natsjs.noise events of
-// other graphs, with Read, and compares with a raw ordered consumer
-// filtered on the graph that only counts the same messages. raw/read is
-// the share of the raw consumer's speed Read reaches (Read decodes and
-// groups, the raw consumer only counts); rawdecode/read compares with a
-// raw consumer that decodes each event. ns/op is Read's alone.
+// BenchmarkRead reads one graph's events (-natsjs.events, in transactions
+// of 10) from a stream shared with -natsjs.noise events of other graphs,
+// with Read, and compares with a raw ordered consumer filtered on the
+// graph that reads the same messages. all reads every event of the graph,
+// recent the last tenth (as after a snapshot). raw/read is the share of
+// the raw consumer's speed Read reaches (Read decodes and groups, the raw
+// consumer only counts); rawdecode/read compares with a raw consumer that
+// decodes each event. ns/op is Read's alone.
 func BenchmarkRead(b *testing.B) {
-	log, js := fillStream(b, *benchEvents, *benchNoise, 10)
-	benchRead(b, log, js, (*benchEvents/10)*10)
+	log, js, heads := fillStream(b, *benchEvents, *benchNoise, 10)
+	want := len(heads) * 10
+	b.Run("all", func(b *testing.B) { benchRead(b, log, js, 0, want) })
+	from := len(heads) - max(len(heads)/10, 1)
+	b.Run("recent", func(b *testing.B) { benchRead(b, log, js, heads[from-1].Sequence, (len(heads)-from)*10) })
 }
 
 // BenchmarkRebuild is BenchmarkRead of 20,000 events (in transactions of
 // 100) on a stream holding only that graph: a full rebuild.
 func BenchmarkRebuild(b *testing.B) {
 	const events = 20000
-	log, js := fillStream(b, events, 0, 100)
-	benchRead(b, log, js, events)
+	log, js, _ := fillStream(b, events, 0, 100)
+	benchRead(b, log, js, 0, events)
 }
 
 // benchRead alternates Read and the raw consumer, so that both see the
 // same load on a shared machine.
-func benchRead(b *testing.B, log *natsjs.Log, js jetstream.JetStream, want int) {
+func benchRead(b *testing.B, log *natsjs.Log, js jetstream.JetStream, after uint64, want int) {
 	ctx := context.Background()
 	var readTime, rawTime, decodeTime time.Duration
 	iters := 0
@@ -169,7 +175,7 @@ func benchRead(b *testing.B, log *natsjs.Log, js jetstream.JetStream, want int) 
 	for b.Loop() {
 		start := time.Now()
 		got := 0
-		for tx, err := range log.Read(ctx, "g", 0) {
+		for tx, err := range log.Read(ctx, "g", after) {
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -183,12 +189,12 @@ func benchRead(b *testing.B, log *natsjs.Log, js jetstream.JetStream, want int) 
 
 		b.StopTimer()
 		start = time.Now()
-		if got := rawOrderedRead(b, ctx, js, want, false); got != want {
+		if got := rawOrderedRead(b, ctx, js, after, want, false); got != want {
 			b.Fatalf("raw consumer read %d events, want %d", got, want)
 		}
 		rawTime += time.Since(start)
 		start = time.Now()
-		if got := rawOrderedRead(b, ctx, js, want, true); got != want {
+		if got := rawOrderedRead(b, ctx, js, after, want, true); got != want {
 			b.Fatalf("raw consumer read %d events, want %d", got, want)
 		}
 		decodeTime += time.Since(start)
@@ -201,12 +207,14 @@ func benchRead(b *testing.B, log *natsjs.Log, js jetstream.JetStream, want int) 
 	b.ReportMetric(decodeTime.Seconds()/readTime.Seconds(), "rawdecode/read")
 }
 
-// rawOrderedRead reads graph g's messages with an ordered consumer, as a
-// reader without direct get would, and counts them; with decode it also
-// decodes each into an event, as any reader must.
-func rawOrderedRead(b *testing.B, ctx context.Context, js jetstream.JetStream, want int, decode bool) int {
+// rawOrderedRead reads graph g's messages after sequence after with an
+// ordered consumer, as a reader without direct get would, and counts them;
+// with decode it also decodes each into an event, as any reader must.
+func rawOrderedRead(b *testing.B, ctx context.Context, js jetstream.JetStream, after uint64, want int, decode bool) int {
 	cons, err := js.OrderedConsumer(ctx, natsjs.DefaultStream, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{natsjs.GraphFilter("g")},
+		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:    after + 1,
 	})
 	if err != nil {
 		b.Fatal(err)

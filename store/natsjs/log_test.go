@@ -1,6 +1,7 @@
 package natsjs_test
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strconv"
@@ -426,5 +427,24 @@ func TestOversizedEventIsTooLarge(t *testing.T) {
 	tx.Events[0].EventId = strings.Repeat("x", 2<<20)
 	if _, err := log.Append(testContext(t), tx, store.Head{}); !errors.Is(err, store.ErrTooLarge) {
 		t.Errorf("a 2 MiB event: err = %v, want ErrTooLarge", err)
+	}
+}
+
+// A caller that cancels gets its cancellation back, not ErrUnavailable:
+// nothing is wrong with the log.
+func TestCanceledContext(t *testing.T) {
+	log := openLog(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := log.Append(ctx, txOf("g", "t", 2), store.Head{}); !errors.Is(err, context.Canceled) || errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("Append with a canceled context: err = %v, want context.Canceled only", err)
+	}
+	if _, err := log.Head(ctx, "g"); !errors.Is(err, context.Canceled) || errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("Head with a canceled context: err = %v, want context.Canceled only", err)
+	}
+	for _, err := range log.Read(ctx, "g", 0) {
+		if !errors.Is(err, context.Canceled) || errors.Is(err, store.ErrUnavailable) {
+			t.Errorf("Read with a canceled context: err = %v, want context.Canceled only", err)
+		}
 	}
 }

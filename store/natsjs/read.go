@@ -32,6 +32,11 @@ const (
 	denseRatio    = 8
 	// probeBatch bounds the first page of a read.
 	probeBatch = 256
+	// consumerPull is how many messages the consumer asks for at a time.
+	// It is fixed, not ReadBatch: with pulls of a few messages, nats.go
+	// 1.55's ordered consumer was seen to stall until its heartbeat check
+	// (10 s) reset it.
+	consumerPull = 1000
 )
 
 // consumerReads counts reads that switched to a consumer, for tests.
@@ -78,7 +83,7 @@ func (r *reader) run(next uint64) bool {
 	// decides how to read the rest before much is read by direct get.
 	batch := min(r.l.cfg.ReadBatch, probeBatch)
 	buf := make([]*jetstream.RawStreamMsg, 0, batch)
-	for {
+	for probe := true; ; probe = false {
 		page, pending, err := r.l.fetch(r.ctx, r.filter, next, batch, buf[:0])
 		if err != nil {
 			return r.fail(err)
@@ -92,7 +97,7 @@ func (r *reader) run(next uint64) bool {
 		if pending == 0 {
 			return true
 		}
-		if r.dense(next, pending) {
+		if probe && r.dense(next, pending) {
 			return r.consume(next)
 		}
 		batch = r.l.cfg.ReadBatch
@@ -176,7 +181,7 @@ func (r *reader) consume(next uint64) bool {
 	if err != nil {
 		return r.fail(translate(err))
 	}
-	msgs, err := cons.Messages(jetstream.PullMaxMessages(r.l.cfg.ReadBatch))
+	msgs, err := cons.Messages(jetstream.PullMaxMessages(consumerPull))
 	if err != nil {
 		return r.fail(translate(err))
 	}
