@@ -96,7 +96,7 @@ type NATS struct {
 	SyncAlways bool
 	// Stream is the JetStream stream that holds every event.
 	Stream string
-	// Replicas of the stream and of the snapshot store.
+	// Replicas of the event and dead-letter streams.
 	Replicas int
 }
 

@@ -175,7 +175,7 @@ func NewFlagSet(c *Config) *flag.FlagSet {
 	str(&c.DataDir, FlagDataDir,
 		"`directory` where the embedded NATS server stores JetStream data (unused with --nats-url)")
 	str(&c.HTTP.Addr, FlagHTTPAddr,
-		"`host:port` the HTTP API and viewer listen on")
+		"`host:port` the HTTP API listens on")
 	str(&c.NATS.URL, FlagNATSURL,
 		"NATS server `URLs` (comma-separated) to use instead of the embedded server; empty runs an embedded server")
 	str(&c.NATS.Listen, FlagNATSListen,
@@ -187,13 +187,13 @@ func NewFlagSet(c *Config) *flag.FlagSet {
 	str(&c.NATS.Stream, FlagStream,
 		"`name` of the JetStream stream that holds every event")
 	fs.Var((*intValue)(&c.NATS.Replicas), FlagReplicas,
-		"`count` of replicas of the event stream and snapshot store, 1 to 5; more than 1 needs a NATS cluster (--nats-url), use 3 there")
+		"`count` of replicas of the event and dead-letter streams, 1 to 5; more than 1 needs a NATS cluster (--nats-url), use 3 there")
 	fs.Var((*int64Value)(&c.HTTP.MaxBodyBytes), FlagMaxBodyBytes,
 		"largest HTTP request body in `bytes`; larger bodies are answered 413")
 	fs.Var((*intValue)(&c.Graphs.MaxEventsPerTransaction), FlagMaxEventsPerTransaction,
 		"most `events` in one transaction, at most 1000 (one JetStream atomic batch); more are answered 413")
 	fs.Var((*durationValue)(&c.Graphs.IdleTimeout), FlagGrainIdleTimeout,
-		"passivate a graph grain that received nothing for this `duration` (it snapshots and frees its memory)")
+		"passivate a graph grain that received nothing for this `duration`: its memory is freed and the next request activates it again from the log")
 	fs.Var((*durationValue)(&c.HTTP.RequestTimeout), FlagRequestTimeout,
 		"bound on one request (a `duration`), including the append to the log; requests that take longer are answered 503")
 	fs.Var((*boolValue)(&c.Ingress.Enabled), FlagIngress,
