@@ -86,13 +86,7 @@ func runBench(args []string, out, progress io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	cfg := config.Default()
-	cfg.NodeName = "bench"
-	cfg.DataDir = dir
-	cfg.HTTP.Addr = "127.0.0.1:0"
-	cfg.NATS.Listen = "127.0.0.1:-1"
-	cfg.Actor.Host = "127.0.0.1"
-	cfg.Actor.Port = 0
+	cfg := loopbackConfig("bench", dir)
 	cfg.HTTP.RequestTimeout = time.Minute
 	cfg.Ingress.Enabled = *ingress
 	ctx := context.Background()
@@ -153,6 +147,19 @@ func runBench(args []string, out, progress io.Writer) error {
 	fmt.Fprintf(out, "  rebuild from the log (fold)   %10s  %10.0f events/s\n", fold.Round(time.Microsecond), float64(o.rebuild)/fold.Seconds())
 	fmt.Fprintf(out, "  ratio (raw time / fold time)  %10.2f\n", ordered.Seconds()/fold.Seconds())
 	return nil
+}
+
+// loopbackConfig is a node that serves only this machine, on free ports,
+// storing in dir: the benchmark's and the tests' node.
+func loopbackConfig(name, dir string) config.Config {
+	cfg := config.Default()
+	cfg.NodeName = name
+	cfg.DataDir = dir
+	cfg.HTTP.Addr = "127.0.0.1:0"
+	cfg.NATS.Listen = "127.0.0.1:-1"
+	cfg.Actor.Host = "127.0.0.1"
+	cfg.Actor.Port = 0
+	return cfg
 }
 
 // benchTransactions builds o.events events as transactions of o.txSize

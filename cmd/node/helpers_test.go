@@ -17,16 +17,7 @@ import (
 )
 
 // testConfig is a node on loopback with random ports, storing in dir.
-func testConfig(dir string) config.Config {
-	cfg := config.Default()
-	cfg.NodeName = "test"
-	cfg.DataDir = dir
-	cfg.HTTP.Addr = "127.0.0.1:0"
-	cfg.NATS.Listen = "127.0.0.1:-1"
-	cfg.Actor.Host = "127.0.0.1"
-	cfg.Actor.Port = 0
-	return cfg
-}
+func testConfig(dir string) config.Config { return loopbackConfig("test", dir) }
 
 func testLogger(t testing.TB) *slog.Logger {
 	if testing.Verbose() {
