@@ -2489,6 +2489,262 @@ func (*PassivateReply) Descriptor() ([]byte, []int) {
 	return file_graphlog_proto_rawDescGZIP(), []int{33}
 }
 
+// PropertyChange is one property key whose value differs: before is unset
+// when the key was added, after is unset when it was removed.
+type PropertyChange struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Before        *structpb.Value        `protobuf:"bytes,2,opt,name=before,proto3" json:"before,omitempty"`
+	After         *structpb.Value        `protobuf:"bytes,3,opt,name=after,proto3" json:"after,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PropertyChange) Reset() {
+	*x = PropertyChange{}
+	mi := &file_graphlog_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PropertyChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PropertyChange) ProtoMessage() {}
+
+func (x *PropertyChange) ProtoReflect() protoreflect.Message {
+	mi := &file_graphlog_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PropertyChange.ProtoReflect.Descriptor instead.
+func (*PropertyChange) Descriptor() ([]byte, []int) {
+	return file_graphlog_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *PropertyChange) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *PropertyChange) GetBefore() *structpb.Value {
+	if x != nil {
+		return x.Before
+	}
+	return nil
+}
+
+func (x *PropertyChange) GetAfter() *structpb.Value {
+	if x != nil {
+		return x.After
+	}
+	return nil
+}
+
+// NodeChange is a node present on both sides whose properties differ.
+type NodeChange struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Properties    []*PropertyChange      `protobuf:"bytes,2,rep,name=properties,proto3" json:"properties,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NodeChange) Reset() {
+	*x = NodeChange{}
+	mi := &file_graphlog_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NodeChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NodeChange) ProtoMessage() {}
+
+func (x *NodeChange) ProtoReflect() protoreflect.Message {
+	mi := &file_graphlog_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NodeChange.ProtoReflect.Descriptor instead.
+func (*NodeChange) Descriptor() ([]byte, []int) {
+	return file_graphlog_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *NodeChange) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *NodeChange) GetProperties() []*PropertyChange {
+	if x != nil {
+		return x.Properties
+	}
+	return nil
+}
+
+// EdgeChange is an edge present on both sides whose properties differ.
+type EdgeChange struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Properties    []*PropertyChange      `protobuf:"bytes,2,rep,name=properties,proto3" json:"properties,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EdgeChange) Reset() {
+	*x = EdgeChange{}
+	mi := &file_graphlog_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EdgeChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EdgeChange) ProtoMessage() {}
+
+func (x *EdgeChange) ProtoReflect() protoreflect.Message {
+	mi := &file_graphlog_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EdgeChange.ProtoReflect.Descriptor instead.
+func (*EdgeChange) Descriptor() ([]byte, []int) {
+	return file_graphlog_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *EdgeChange) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *EdgeChange) GetProperties() []*PropertyChange {
+	if x != nil {
+		return x.Properties
+	}
+	return nil
+}
+
+// GraphDiff is what changed between two states of one graph, each list
+// sorted by ID. No event changes a node's type or an edge's type or
+// endpoints, so an element whose ID is on both sides but whose type or
+// endpoints differ was removed and added again, and is listed as such.
+type GraphDiff struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	NodesAdded    []*Node                `protobuf:"bytes,1,rep,name=nodes_added,json=nodesAdded,proto3" json:"nodes_added,omitempty"`
+	NodesRemoved  []*Node                `protobuf:"bytes,2,rep,name=nodes_removed,json=nodesRemoved,proto3" json:"nodes_removed,omitempty"`
+	NodesChanged  []*NodeChange          `protobuf:"bytes,3,rep,name=nodes_changed,json=nodesChanged,proto3" json:"nodes_changed,omitempty"`
+	EdgesAdded    []*Edge                `protobuf:"bytes,4,rep,name=edges_added,json=edgesAdded,proto3" json:"edges_added,omitempty"`
+	EdgesRemoved  []*Edge                `protobuf:"bytes,5,rep,name=edges_removed,json=edgesRemoved,proto3" json:"edges_removed,omitempty"`
+	EdgesChanged  []*EdgeChange          `protobuf:"bytes,6,rep,name=edges_changed,json=edgesChanged,proto3" json:"edges_changed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GraphDiff) Reset() {
+	*x = GraphDiff{}
+	mi := &file_graphlog_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GraphDiff) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GraphDiff) ProtoMessage() {}
+
+func (x *GraphDiff) ProtoReflect() protoreflect.Message {
+	mi := &file_graphlog_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GraphDiff.ProtoReflect.Descriptor instead.
+func (*GraphDiff) Descriptor() ([]byte, []int) {
+	return file_graphlog_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *GraphDiff) GetNodesAdded() []*Node {
+	if x != nil {
+		return x.NodesAdded
+	}
+	return nil
+}
+
+func (x *GraphDiff) GetNodesRemoved() []*Node {
+	if x != nil {
+		return x.NodesRemoved
+	}
+	return nil
+}
+
+func (x *GraphDiff) GetNodesChanged() []*NodeChange {
+	if x != nil {
+		return x.NodesChanged
+	}
+	return nil
+}
+
+func (x *GraphDiff) GetEdgesAdded() []*Edge {
+	if x != nil {
+		return x.EdgesAdded
+	}
+	return nil
+}
+
+func (x *GraphDiff) GetEdgesRemoved() []*Edge {
+	if x != nil {
+		return x.EdgesRemoved
+	}
+	return nil
+}
+
+func (x *GraphDiff) GetEdgesChanged() []*EdgeChange {
+	if x != nil {
+		return x.EdgesChanged
+	}
+	return nil
+}
+
 var File_graphlog_proto protoreflect.FileDescriptor
 
 const file_graphlog_proto_rawDesc = "" +
@@ -2660,7 +2916,32 @@ const file_graphlog_proto_rawDesc = "" +
 	" \x01(\v2\x12.graphlog.v1.OrderH\x00R\x05orderB\b\n" +
 	"\x06result\"\v\n" +
 	"\tPassivate\"\x10\n" +
-	"\x0ePassivateReply*\xf9\x01\n" +
+	"\x0ePassivateReply\"\x80\x01\n" +
+	"\x0ePropertyChange\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12.\n" +
+	"\x06before\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\x06before\x12,\n" +
+	"\x05after\x18\x03 \x01(\v2\x16.google.protobuf.ValueR\x05after\"Y\n" +
+	"\n" +
+	"NodeChange\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12;\n" +
+	"\n" +
+	"properties\x18\x02 \x03(\v2\x1b.graphlog.v1.PropertyChangeR\n" +
+	"properties\"Y\n" +
+	"\n" +
+	"EdgeChange\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12;\n" +
+	"\n" +
+	"properties\x18\x02 \x03(\v2\x1b.graphlog.v1.PropertyChangeR\n" +
+	"properties\"\xdf\x02\n" +
+	"\tGraphDiff\x122\n" +
+	"\vnodes_added\x18\x01 \x03(\v2\x11.graphlog.v1.NodeR\n" +
+	"nodesAdded\x126\n" +
+	"\rnodes_removed\x18\x02 \x03(\v2\x11.graphlog.v1.NodeR\fnodesRemoved\x12<\n" +
+	"\rnodes_changed\x18\x03 \x03(\v2\x17.graphlog.v1.NodeChangeR\fnodesChanged\x122\n" +
+	"\vedges_added\x18\x04 \x03(\v2\x11.graphlog.v1.EdgeR\n" +
+	"edgesAdded\x126\n" +
+	"\redges_removed\x18\x05 \x03(\v2\x11.graphlog.v1.EdgeR\fedgesRemoved\x12<\n" +
+	"\redges_changed\x18\x06 \x03(\v2\x17.graphlog.v1.EdgeChangeR\fedgesChanged*\xf9\x01\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bERROR_CODE_INVALID_ARGUMENT\x10\x01\x12\x17\n" +
@@ -2692,7 +2973,7 @@ func file_graphlog_proto_rawDescGZIP() []byte {
 }
 
 var file_graphlog_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_graphlog_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
+var file_graphlog_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_graphlog_proto_goTypes = []any{
 	(ErrorCode)(0),                // 0: graphlog.v1.ErrorCode
 	(Direction)(0),                // 1: graphlog.v1.Direction
@@ -2731,16 +3012,21 @@ var file_graphlog_proto_goTypes = []any{
 	(*QueryReply)(nil),            // 34: graphlog.v1.QueryReply
 	(*Passivate)(nil),             // 35: graphlog.v1.Passivate
 	(*PassivateReply)(nil),        // 36: graphlog.v1.PassivateReply
-	(*structpb.Struct)(nil),       // 37: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil), // 38: google.protobuf.Timestamp
+	(*PropertyChange)(nil),        // 37: graphlog.v1.PropertyChange
+	(*NodeChange)(nil),            // 38: graphlog.v1.NodeChange
+	(*EdgeChange)(nil),            // 39: graphlog.v1.EdgeChange
+	(*GraphDiff)(nil),             // 40: graphlog.v1.GraphDiff
+	(*structpb.Struct)(nil),       // 41: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil), // 42: google.protobuf.Timestamp
+	(*structpb.Value)(nil),        // 43: google.protobuf.Value
 }
 var file_graphlog_proto_depIdxs = []int32{
-	37, // 0: graphlog.v1.NodeAdded.properties:type_name -> google.protobuf.Struct
-	37, // 1: graphlog.v1.NodeUpdated.set:type_name -> google.protobuf.Struct
-	37, // 2: graphlog.v1.EdgeAdded.properties:type_name -> google.protobuf.Struct
-	37, // 3: graphlog.v1.EdgeUpdated.set:type_name -> google.protobuf.Struct
-	38, // 4: graphlog.v1.Event.recorded_at:type_name -> google.protobuf.Timestamp
-	38, // 5: graphlog.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	41, // 0: graphlog.v1.NodeAdded.properties:type_name -> google.protobuf.Struct
+	41, // 1: graphlog.v1.NodeUpdated.set:type_name -> google.protobuf.Struct
+	41, // 2: graphlog.v1.EdgeAdded.properties:type_name -> google.protobuf.Struct
+	41, // 3: graphlog.v1.EdgeUpdated.set:type_name -> google.protobuf.Struct
+	42, // 4: graphlog.v1.Event.recorded_at:type_name -> google.protobuf.Timestamp
+	42, // 5: graphlog.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
 	3,  // 6: graphlog.v1.Event.metadata:type_name -> graphlog.v1.Metadata
 	4,  // 7: graphlog.v1.Event.node_added:type_name -> graphlog.v1.NodeAdded
 	5,  // 8: graphlog.v1.Event.node_updated:type_name -> graphlog.v1.NodeUpdated
@@ -2749,10 +3035,10 @@ var file_graphlog_proto_depIdxs = []int32{
 	8,  // 11: graphlog.v1.Event.edge_updated:type_name -> graphlog.v1.EdgeUpdated
 	9,  // 12: graphlog.v1.Event.edge_removed:type_name -> graphlog.v1.EdgeRemoved
 	10, // 13: graphlog.v1.Transaction.events:type_name -> graphlog.v1.Event
-	38, // 14: graphlog.v1.Transaction.recorded_at:type_name -> google.protobuf.Timestamp
-	37, // 15: graphlog.v1.Node.properties:type_name -> google.protobuf.Struct
-	37, // 16: graphlog.v1.Edge.properties:type_name -> google.protobuf.Struct
-	38, // 17: graphlog.v1.GraphState.updated_at:type_name -> google.protobuf.Timestamp
+	42, // 14: graphlog.v1.Transaction.recorded_at:type_name -> google.protobuf.Timestamp
+	41, // 15: graphlog.v1.Node.properties:type_name -> google.protobuf.Struct
+	41, // 16: graphlog.v1.Edge.properties:type_name -> google.protobuf.Struct
+	42, // 17: graphlog.v1.GraphState.updated_at:type_name -> google.protobuf.Timestamp
 	12, // 18: graphlog.v1.GraphState.nodes:type_name -> graphlog.v1.Node
 	13, // 19: graphlog.v1.GraphState.edges:type_name -> graphlog.v1.Edge
 	0,  // 20: graphlog.v1.Error.code:type_name -> graphlog.v1.ErrorCode
@@ -2782,11 +3068,21 @@ var file_graphlog_proto_depIdxs = []int32{
 	30, // 44: graphlog.v1.QueryReply.path:type_name -> graphlog.v1.Path
 	32, // 45: graphlog.v1.QueryReply.components:type_name -> graphlog.v1.Components
 	33, // 46: graphlog.v1.QueryReply.order:type_name -> graphlog.v1.Order
-	47, // [47:47] is the sub-list for method output_type
-	47, // [47:47] is the sub-list for method input_type
-	47, // [47:47] is the sub-list for extension type_name
-	47, // [47:47] is the sub-list for extension extendee
-	0,  // [0:47] is the sub-list for field type_name
+	43, // 47: graphlog.v1.PropertyChange.before:type_name -> google.protobuf.Value
+	43, // 48: graphlog.v1.PropertyChange.after:type_name -> google.protobuf.Value
+	37, // 49: graphlog.v1.NodeChange.properties:type_name -> graphlog.v1.PropertyChange
+	37, // 50: graphlog.v1.EdgeChange.properties:type_name -> graphlog.v1.PropertyChange
+	12, // 51: graphlog.v1.GraphDiff.nodes_added:type_name -> graphlog.v1.Node
+	12, // 52: graphlog.v1.GraphDiff.nodes_removed:type_name -> graphlog.v1.Node
+	38, // 53: graphlog.v1.GraphDiff.nodes_changed:type_name -> graphlog.v1.NodeChange
+	13, // 54: graphlog.v1.GraphDiff.edges_added:type_name -> graphlog.v1.Edge
+	13, // 55: graphlog.v1.GraphDiff.edges_removed:type_name -> graphlog.v1.Edge
+	39, // 56: graphlog.v1.GraphDiff.edges_changed:type_name -> graphlog.v1.EdgeChange
+	57, // [57:57] is the sub-list for method output_type
+	57, // [57:57] is the sub-list for method input_type
+	57, // [57:57] is the sub-list for extension type_name
+	57, // [57:57] is the sub-list for extension extendee
+	0,  // [0:57] is the sub-list for field type_name
 }
 
 func init() { file_graphlog_proto_init() }
@@ -2827,7 +3123,7 @@ func file_graphlog_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_graphlog_proto_rawDesc), len(file_graphlog_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   34,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
