@@ -2745,6 +2745,257 @@ func (x *GraphDiff) GetEdgesChanged() []*EdgeChange {
 	return nil
 }
 
+// Frame is one step of a graph's history played back. The first frame of a
+// replay is a keyframe: it carries the whole state at the start and no
+// events. Every later frame carries the events of its step and what they
+// changed.
+type Frame struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	State *GraphState            `protobuf:"bytes,1,opt,name=state,proto3" json:"state,omitempty"`
+	// at is the recorded time of the frame's last event (of the state's last
+	// transaction, for a keyframe); for frames cut by interval, the end of
+	// the time step.
+	At *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=at,proto3" json:"at,omitempty"`
+	// version is the graph's version after the frame.
+	Version       uint64     `protobuf:"varint,3,opt,name=version,proto3" json:"version,omitempty"`
+	Events        []*Event   `protobuf:"bytes,4,rep,name=events,proto3" json:"events,omitempty"`
+	Changes       *GraphDiff `protobuf:"bytes,5,opt,name=changes,proto3" json:"changes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Frame) Reset() {
+	*x = Frame{}
+	mi := &file_graphlog_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Frame) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Frame) ProtoMessage() {}
+
+func (x *Frame) ProtoReflect() protoreflect.Message {
+	mi := &file_graphlog_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Frame.ProtoReflect.Descriptor instead.
+func (*Frame) Descriptor() ([]byte, []int) {
+	return file_graphlog_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *Frame) GetState() *GraphState {
+	if x != nil {
+		return x.State
+	}
+	return nil
+}
+
+func (x *Frame) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+func (x *Frame) GetVersion() uint64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *Frame) GetEvents() []*Event {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
+func (x *Frame) GetChanges() *GraphDiff {
+	if x != nil {
+		return x.Changes
+	}
+	return nil
+}
+
+// SnapshotRef describes one stored snapshot: its content ID and what it
+// holds.
+type SnapshotRef struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Cid           string                 `protobuf:"bytes,1,opt,name=cid,proto3" json:"cid,omitempty"`
+	Version       uint64                 `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	Sequence      uint64                 `protobuf:"varint,3,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	RecordedAt    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=recorded_at,json=recordedAt,proto3" json:"recorded_at,omitempty"`
+	Size          int64                  `protobuf:"varint,5,opt,name=size,proto3" json:"size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SnapshotRef) Reset() {
+	*x = SnapshotRef{}
+	mi := &file_graphlog_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SnapshotRef) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SnapshotRef) ProtoMessage() {}
+
+func (x *SnapshotRef) ProtoReflect() protoreflect.Message {
+	mi := &file_graphlog_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SnapshotRef.ProtoReflect.Descriptor instead.
+func (*SnapshotRef) Descriptor() ([]byte, []int) {
+	return file_graphlog_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *SnapshotRef) GetCid() string {
+	if x != nil {
+		return x.Cid
+	}
+	return ""
+}
+
+func (x *SnapshotRef) GetVersion() uint64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *SnapshotRef) GetSequence() uint64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *SnapshotRef) GetRecordedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RecordedAt
+	}
+	return nil
+}
+
+func (x *SnapshotRef) GetSize() int64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+// TakeSnapshot asks a grain to store a snapshot of its current state now.
+type TakeSnapshot struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TakeSnapshot) Reset() {
+	*x = TakeSnapshot{}
+	mi := &file_graphlog_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TakeSnapshot) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TakeSnapshot) ProtoMessage() {}
+
+func (x *TakeSnapshot) ProtoReflect() protoreflect.Message {
+	mi := &file_graphlog_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TakeSnapshot.ProtoReflect.Descriptor instead.
+func (*TakeSnapshot) Descriptor() ([]byte, []int) {
+	return file_graphlog_proto_rawDescGZIP(), []int{40}
+}
+
+type TakeSnapshotReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Error         *Error                 `protobuf:"bytes,1,opt,name=error,proto3" json:"error,omitempty"`
+	Snapshot      *SnapshotRef           `protobuf:"bytes,2,opt,name=snapshot,proto3" json:"snapshot,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TakeSnapshotReply) Reset() {
+	*x = TakeSnapshotReply{}
+	mi := &file_graphlog_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TakeSnapshotReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TakeSnapshotReply) ProtoMessage() {}
+
+func (x *TakeSnapshotReply) ProtoReflect() protoreflect.Message {
+	mi := &file_graphlog_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TakeSnapshotReply.ProtoReflect.Descriptor instead.
+func (*TakeSnapshotReply) Descriptor() ([]byte, []int) {
+	return file_graphlog_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *TakeSnapshotReply) GetError() *Error {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+func (x *TakeSnapshotReply) GetSnapshot() *SnapshotRef {
+	if x != nil {
+		return x.Snapshot
+	}
+	return nil
+}
+
 var File_graphlog_proto protoreflect.FileDescriptor
 
 const file_graphlog_proto_rawDesc = "" +
@@ -2941,7 +3192,24 @@ const file_graphlog_proto_rawDesc = "" +
 	"\vedges_added\x18\x04 \x03(\v2\x11.graphlog.v1.EdgeR\n" +
 	"edgesAdded\x126\n" +
 	"\redges_removed\x18\x05 \x03(\v2\x11.graphlog.v1.EdgeR\fedgesRemoved\x12<\n" +
-	"\redges_changed\x18\x06 \x03(\v2\x17.graphlog.v1.EdgeChangeR\fedgesChanged*\xf9\x01\n" +
+	"\redges_changed\x18\x06 \x03(\v2\x17.graphlog.v1.EdgeChangeR\fedgesChanged\"\xda\x01\n" +
+	"\x05Frame\x12-\n" +
+	"\x05state\x18\x01 \x01(\v2\x17.graphlog.v1.GraphStateR\x05state\x12*\n" +
+	"\x02at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x18\n" +
+	"\aversion\x18\x03 \x01(\x04R\aversion\x12*\n" +
+	"\x06events\x18\x04 \x03(\v2\x12.graphlog.v1.EventR\x06events\x120\n" +
+	"\achanges\x18\x05 \x01(\v2\x16.graphlog.v1.GraphDiffR\achanges\"\xa6\x01\n" +
+	"\vSnapshotRef\x12\x10\n" +
+	"\x03cid\x18\x01 \x01(\tR\x03cid\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\x04R\aversion\x12\x1a\n" +
+	"\bsequence\x18\x03 \x01(\x04R\bsequence\x12;\n" +
+	"\vrecorded_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"recordedAt\x12\x12\n" +
+	"\x04size\x18\x05 \x01(\x03R\x04size\"\x0e\n" +
+	"\fTakeSnapshot\"s\n" +
+	"\x11TakeSnapshotReply\x12(\n" +
+	"\x05error\x18\x01 \x01(\v2\x12.graphlog.v1.ErrorR\x05error\x124\n" +
+	"\bsnapshot\x18\x02 \x01(\v2\x18.graphlog.v1.SnapshotRefR\bsnapshot*\xf9\x01\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bERROR_CODE_INVALID_ARGUMENT\x10\x01\x12\x17\n" +
@@ -2973,7 +3241,7 @@ func file_graphlog_proto_rawDescGZIP() []byte {
 }
 
 var file_graphlog_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_graphlog_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
+var file_graphlog_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
 var file_graphlog_proto_goTypes = []any{
 	(ErrorCode)(0),                // 0: graphlog.v1.ErrorCode
 	(Direction)(0),                // 1: graphlog.v1.Direction
@@ -3016,17 +3284,21 @@ var file_graphlog_proto_goTypes = []any{
 	(*NodeChange)(nil),            // 38: graphlog.v1.NodeChange
 	(*EdgeChange)(nil),            // 39: graphlog.v1.EdgeChange
 	(*GraphDiff)(nil),             // 40: graphlog.v1.GraphDiff
-	(*structpb.Struct)(nil),       // 41: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil), // 42: google.protobuf.Timestamp
-	(*structpb.Value)(nil),        // 43: google.protobuf.Value
+	(*Frame)(nil),                 // 41: graphlog.v1.Frame
+	(*SnapshotRef)(nil),           // 42: graphlog.v1.SnapshotRef
+	(*TakeSnapshot)(nil),          // 43: graphlog.v1.TakeSnapshot
+	(*TakeSnapshotReply)(nil),     // 44: graphlog.v1.TakeSnapshotReply
+	(*structpb.Struct)(nil),       // 45: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil), // 46: google.protobuf.Timestamp
+	(*structpb.Value)(nil),        // 47: google.protobuf.Value
 }
 var file_graphlog_proto_depIdxs = []int32{
-	41, // 0: graphlog.v1.NodeAdded.properties:type_name -> google.protobuf.Struct
-	41, // 1: graphlog.v1.NodeUpdated.set:type_name -> google.protobuf.Struct
-	41, // 2: graphlog.v1.EdgeAdded.properties:type_name -> google.protobuf.Struct
-	41, // 3: graphlog.v1.EdgeUpdated.set:type_name -> google.protobuf.Struct
-	42, // 4: graphlog.v1.Event.recorded_at:type_name -> google.protobuf.Timestamp
-	42, // 5: graphlog.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	45, // 0: graphlog.v1.NodeAdded.properties:type_name -> google.protobuf.Struct
+	45, // 1: graphlog.v1.NodeUpdated.set:type_name -> google.protobuf.Struct
+	45, // 2: graphlog.v1.EdgeAdded.properties:type_name -> google.protobuf.Struct
+	45, // 3: graphlog.v1.EdgeUpdated.set:type_name -> google.protobuf.Struct
+	46, // 4: graphlog.v1.Event.recorded_at:type_name -> google.protobuf.Timestamp
+	46, // 5: graphlog.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
 	3,  // 6: graphlog.v1.Event.metadata:type_name -> graphlog.v1.Metadata
 	4,  // 7: graphlog.v1.Event.node_added:type_name -> graphlog.v1.NodeAdded
 	5,  // 8: graphlog.v1.Event.node_updated:type_name -> graphlog.v1.NodeUpdated
@@ -3035,10 +3307,10 @@ var file_graphlog_proto_depIdxs = []int32{
 	8,  // 11: graphlog.v1.Event.edge_updated:type_name -> graphlog.v1.EdgeUpdated
 	9,  // 12: graphlog.v1.Event.edge_removed:type_name -> graphlog.v1.EdgeRemoved
 	10, // 13: graphlog.v1.Transaction.events:type_name -> graphlog.v1.Event
-	42, // 14: graphlog.v1.Transaction.recorded_at:type_name -> google.protobuf.Timestamp
-	41, // 15: graphlog.v1.Node.properties:type_name -> google.protobuf.Struct
-	41, // 16: graphlog.v1.Edge.properties:type_name -> google.protobuf.Struct
-	42, // 17: graphlog.v1.GraphState.updated_at:type_name -> google.protobuf.Timestamp
+	46, // 14: graphlog.v1.Transaction.recorded_at:type_name -> google.protobuf.Timestamp
+	45, // 15: graphlog.v1.Node.properties:type_name -> google.protobuf.Struct
+	45, // 16: graphlog.v1.Edge.properties:type_name -> google.protobuf.Struct
+	46, // 17: graphlog.v1.GraphState.updated_at:type_name -> google.protobuf.Timestamp
 	12, // 18: graphlog.v1.GraphState.nodes:type_name -> graphlog.v1.Node
 	13, // 19: graphlog.v1.GraphState.edges:type_name -> graphlog.v1.Edge
 	0,  // 20: graphlog.v1.Error.code:type_name -> graphlog.v1.ErrorCode
@@ -3068,8 +3340,8 @@ var file_graphlog_proto_depIdxs = []int32{
 	30, // 44: graphlog.v1.QueryReply.path:type_name -> graphlog.v1.Path
 	32, // 45: graphlog.v1.QueryReply.components:type_name -> graphlog.v1.Components
 	33, // 46: graphlog.v1.QueryReply.order:type_name -> graphlog.v1.Order
-	43, // 47: graphlog.v1.PropertyChange.before:type_name -> google.protobuf.Value
-	43, // 48: graphlog.v1.PropertyChange.after:type_name -> google.protobuf.Value
+	47, // 47: graphlog.v1.PropertyChange.before:type_name -> google.protobuf.Value
+	47, // 48: graphlog.v1.PropertyChange.after:type_name -> google.protobuf.Value
 	37, // 49: graphlog.v1.NodeChange.properties:type_name -> graphlog.v1.PropertyChange
 	37, // 50: graphlog.v1.EdgeChange.properties:type_name -> graphlog.v1.PropertyChange
 	12, // 51: graphlog.v1.GraphDiff.nodes_added:type_name -> graphlog.v1.Node
@@ -3078,11 +3350,18 @@ var file_graphlog_proto_depIdxs = []int32{
 	13, // 54: graphlog.v1.GraphDiff.edges_added:type_name -> graphlog.v1.Edge
 	13, // 55: graphlog.v1.GraphDiff.edges_removed:type_name -> graphlog.v1.Edge
 	39, // 56: graphlog.v1.GraphDiff.edges_changed:type_name -> graphlog.v1.EdgeChange
-	57, // [57:57] is the sub-list for method output_type
-	57, // [57:57] is the sub-list for method input_type
-	57, // [57:57] is the sub-list for extension type_name
-	57, // [57:57] is the sub-list for extension extendee
-	0,  // [0:57] is the sub-list for field type_name
+	14, // 57: graphlog.v1.Frame.state:type_name -> graphlog.v1.GraphState
+	46, // 58: graphlog.v1.Frame.at:type_name -> google.protobuf.Timestamp
+	10, // 59: graphlog.v1.Frame.events:type_name -> graphlog.v1.Event
+	40, // 60: graphlog.v1.Frame.changes:type_name -> graphlog.v1.GraphDiff
+	46, // 61: graphlog.v1.SnapshotRef.recorded_at:type_name -> google.protobuf.Timestamp
+	15, // 62: graphlog.v1.TakeSnapshotReply.error:type_name -> graphlog.v1.Error
+	42, // 63: graphlog.v1.TakeSnapshotReply.snapshot:type_name -> graphlog.v1.SnapshotRef
+	64, // [64:64] is the sub-list for method output_type
+	64, // [64:64] is the sub-list for method input_type
+	64, // [64:64] is the sub-list for extension type_name
+	64, // [64:64] is the sub-list for extension extendee
+	0,  // [0:64] is the sub-list for field type_name
 }
 
 func init() { file_graphlog_proto_init() }
@@ -3123,7 +3402,7 @@ func file_graphlog_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_graphlog_proto_rawDesc), len(file_graphlog_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   38,
+			NumMessages:   42,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
