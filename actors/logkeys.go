@@ -13,4 +13,5 @@ const (
 	keyReason      = "reason"
 	keySource      = "source"
 	keyExpected    = "expected_version"
+	keyCID         = "cid"
 )

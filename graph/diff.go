@@ -64,11 +64,24 @@ type Capture struct {
 	edges map[string]*form
 }
 
+// NewCapture returns an empty capture.
+func NewCapture() *Capture {
+	return &Capture{nodes: map[string]*form{}, edges: map[string]*form{}}
+}
+
 // Capture records the current form of the nodes and edges that events
 // touch, including every edge of a node they remove (removing a node
 // removes its edges).
 func (g *Graph) Capture(events []*messages.Event) *Capture {
-	c := &Capture{nodes: map[string]*form{}, edges: map[string]*form{}}
+	c := NewCapture()
+	c.Add(g, events)
+	return c
+}
+
+// Add records, as they are in g now, the elements events touch that c
+// does not hold yet: a capture taken across several transactions keeps
+// each element's form from before the first of them.
+func (c *Capture) Add(g *Graph, events []*messages.Event) {
 	node := func(id string) {
 		if _, seen := c.nodes[id]; seen {
 			return
@@ -118,7 +131,6 @@ func (g *Graph) Capture(events []*messages.Event) *Capture {
 			edge(p.EdgeRemoved.GetEdgeId())
 		}
 	}
-	return c
 }
 
 // ChangesSince returns what happened to the captured elements between the

@@ -195,3 +195,22 @@ func TestDiffCases(t *testing.T) {
 		t.Errorf("a graph differs from itself: %v", d)
 	}
 }
+
+// A capture added to before each of several transactions reports their
+// combined changes.
+func TestCaptureAcrossTransactions(t *testing.T) {
+	gn := &gen{r: rand.New(rand.NewSource(7)), graphID: "g", nodes: 6, edges: 9}
+	g := New("g")
+	txs := gn.history(60)
+	for start := 0; start+5 <= len(txs); start += 5 {
+		before := g.Clone()
+		c := NewCapture()
+		for _, tx := range txs[start : start+5] {
+			c.Add(g, tx.Events)
+			_ = g.Apply(tx)
+		}
+		if got, want := g.ChangesSince(c), Diff(before, g); !proto.Equal(got, want) {
+			t.Fatalf("transactions %d..%d: captured\n%v\nwant\n%v", start, start+4, got, want)
+		}
+	}
+}

@@ -48,6 +48,18 @@ type Metrics struct {
 	// HTTPRequestSeconds is the latency of HTTP requests by route pattern
 	// and status code.
 	HTTPRequestSeconds *prometheus.HistogramVec
+	// ActivationEvents counts the events grains read from the log while
+	// activating: with snapshots, only those after the snapshot.
+	ActivationEvents prometheus.Counter
+	// Snapshots counts snapshots stored.
+	Snapshots prometheus.Counter
+	// SnapshotSeconds is the time to encode and store a snapshot.
+	SnapshotSeconds prometheus.Histogram
+	// SnapshotBytes is the size of stored snapshots.
+	SnapshotBytes prometheus.Histogram
+	// SnapshotFailures counts snapshots that could not be stored, or could
+	// not be used (missing, or bytes that do not match their CID).
+	SnapshotFailures prometheus.Counter
 }
 
 // New creates the collectors and registers them with reg. A nil reg leaves
@@ -106,6 +118,28 @@ func New(reg prometheus.Registerer) *Metrics {
 			Help:    "Latency of HTTP requests by route pattern and status code.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"route", "code"}),
+		ActivationEvents: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "graphlog_activation_events_total",
+			Help: "Events read from the log by activating graph grains (only those after the snapshot they start from).",
+		}),
+		Snapshots: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "graphlog_snapshots_total",
+			Help: "Snapshots stored.",
+		}),
+		SnapshotSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "graphlog_snapshot_seconds",
+			Help:    "Time to encode and store a snapshot.",
+			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}),
+		SnapshotBytes: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "graphlog_snapshot_bytes",
+			Help:    "Size of stored snapshots.",
+			Buckets: prometheus.ExponentialBuckets(256, 4, 12),
+		}),
+		SnapshotFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "graphlog_snapshot_failures_total",
+			Help: "Snapshots that could not be stored, or not used (missing, or bytes that do not hash to their CID).",
+		}),
 	}
 	// Both sources exist from the start, so a rate() over them is defined
 	// before the first rejection.
@@ -114,7 +148,7 @@ func New(reg prometheus.Registerer) *Metrics {
 	if reg != nil {
 		reg.MustRegister(m.Appends, m.AppendedEvents, m.Applies, m.Conflicts, m.Rejections, m.DeadLetters,
 			m.Activations, m.ActivationSeconds, m.ApplySeconds, m.ActiveGraphs, m.IngressDelivered,
-			m.HTTPRequestSeconds)
+			m.HTTPRequestSeconds, m.ActivationEvents, m.Snapshots, m.SnapshotSeconds, m.SnapshotBytes, m.SnapshotFailures)
 	}
 	return m
 }
@@ -212,4 +246,30 @@ func Handler(g prometheus.Gatherer) http.Handler {
 		g = prometheus.DefaultGatherer
 	}
 	return promhttp.HandlerFor(g, promhttp.HandlerOpts{})
+}
+
+// ActivationRead counts events read from the log by an activation.
+func (m *Metrics) ActivationRead(events int) {
+	if m == nil {
+		return
+	}
+	m.ActivationEvents.Add(float64(events))
+}
+
+// SnapshotStored counts one snapshot of size bytes stored in d.
+func (m *Metrics) SnapshotStored(size int64, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.Snapshots.Inc()
+	m.SnapshotBytes.Observe(float64(size))
+	m.SnapshotSeconds.Observe(d.Seconds())
+}
+
+// SnapshotFailed counts a snapshot that could not be stored or used.
+func (m *Metrics) SnapshotFailed() {
+	if m == nil {
+		return
+	}
+	m.SnapshotFailures.Inc()
 }

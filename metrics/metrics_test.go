@@ -61,6 +61,9 @@ func TestCountsAndExposition(t *testing.T) {
 	m.ObserveSubmit(time.Millisecond)
 	m.Delivered()
 	m.ObserveHTTP("GET /v1/graphs/{graph}", 404, time.Millisecond)
+	m.ActivationRead(7)
+	m.SnapshotStored(1000, time.Millisecond)
+	m.SnapshotFailed()
 
 	for _, c := range []struct {
 		name string
@@ -77,6 +80,9 @@ func TestCountsAndExposition(t *testing.T) {
 		{"activations", value(t, m.Activations), 2},
 		{"active graphs", value(t, m.ActiveGraphs), 1},
 		{"ingress", value(t, m.IngressDelivered), 1},
+		{"activation events", value(t, m.ActivationEvents), 7},
+		{"snapshots", value(t, m.Snapshots), 1},
+		{"snapshot failures", value(t, m.SnapshotFailures), 1},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
@@ -101,6 +107,11 @@ func TestCountsAndExposition(t *testing.T) {
 		"graphlog_active_graphs 1",
 		"graphlog_ingress_delivered_total 1",
 		`graphlog_http_request_seconds_count{code="404",route="GET /v1/graphs/{graph}"} 1`,
+		"graphlog_activation_events_total 7",
+		"graphlog_snapshots_total 1",
+		"graphlog_snapshot_bytes_count 1",
+		"graphlog_snapshot_seconds_count 1",
+		"graphlog_snapshot_failures_total 1",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("exposition lacks %q", want)
@@ -111,8 +122,8 @@ func TestCountsAndExposition(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(mfs) != 12 {
-		t.Errorf("%d families, want 12", len(mfs))
+	if len(mfs) != 17 {
+		t.Errorf("%d families, want 17", len(mfs))
 	}
 	for _, mf := range mfs {
 		if !strings.HasPrefix(mf.GetName(), "graphlog_") {
