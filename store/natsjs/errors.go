@@ -21,6 +21,12 @@ const (
 	opList       = "list graphs"
 	opDeadLetter = "dead letter"
 	opSubscribe  = "subscribe"
+
+	opOpenSnapshots  = "open snapshots"
+	opSaveSnapshot   = "save snapshot"
+	opListSnapshots  = "list snapshots"
+	opLoadSnapshot   = "load snapshot"
+	opDeleteSnapshot = "delete snapshot"
 )
 
 // Error is the error every Log method returns: the operation, the graph
