@@ -166,19 +166,6 @@ func (h *History) report(graphID string) func(*messages.Transaction, error) {
 	}
 }
 
-// Diff returns what changed in graphID between from and to.
-func (h *History) Diff(ctx context.Context, graphID string, from, to Point) (*messages.GraphDiff, error) {
-	a, err := h.At(ctx, graphID, from)
-	if err != nil {
-		return nil, err
-	}
-	b, err := h.At(ctx, graphID, to)
-	if err != nil {
-		return nil, err
-	}
-	return graph.Diff(a, b), nil
-}
-
 // FrameEvery cuts a replay into frames: one per Events events, or one per
 // Interval of recorded time (one of the two).
 type FrameEvery struct {

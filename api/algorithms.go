@@ -25,7 +25,7 @@ func (s *server) shortestPath(w http.ResponseWriter, r *http.Request) error {
 	if len(weight) > graph.MaxElementIDLen || !utf8.ValidString(weight) {
 		return fmt.Errorf("%w: weight must name an edge property in at most %d bytes of UTF-8", ErrInvalidRequest, graph.MaxElementIDLen)
 	}
-	reply, err := s.query(r.Context(), graphID, &messages.Query{Query: &messages.Query_ShortestPath{
+	reply, err := s.ask(r, graphID, &messages.Query{Query: &messages.Query_ShortestPath{
 		ShortestPath: &messages.GetShortestPath{From: from, To: to, Weight: weight}}})
 	if err != nil {
 		return err
@@ -53,7 +53,7 @@ func (s *server) components(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return fmt.Errorf("%w: kind is %q; use weak or strong", ErrInvalidRequest, clip(kindName))
 	}
-	reply, err := s.query(r.Context(), graphID, &messages.Query{Query: &messages.Query_Components{
+	reply, err := s.ask(r, graphID, &messages.Query{Query: &messages.Query_Components{
 		Components: &messages.GetComponents{Kind: kind}}})
 	if err != nil {
 		return err
@@ -75,7 +75,7 @@ func (s *server) topologicalOrder(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	reply, err := s.query(r.Context(), graphID, &messages.Query{Query: &messages.Query_TopologicalOrder{
+	reply, err := s.ask(r, graphID, &messages.Query{Query: &messages.Query_TopologicalOrder{
 		TopologicalOrder: &messages.GetTopologicalOrder{}}})
 	if err != nil {
 		return err

@@ -79,7 +79,7 @@ func (s *server) getGraph(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	reply, err := s.query(r.Context(), graphID, &messages.Query{Query: &messages.Query_Graph{Graph: &messages.GetGraph{}}})
+	reply, err := s.ask(r, graphID, &messages.Query{Query: &messages.Query_Graph{Graph: &messages.GetGraph{}}})
 	if err != nil {
 		return err
 	}
@@ -105,7 +105,7 @@ func (s *server) getNode(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	reply, err := s.query(r.Context(), graphID, &messages.Query{Query: &messages.Query_Node{Node: &messages.GetNode{NodeId: nodeID}}})
+	reply, err := s.ask(r, graphID, &messages.Query{Query: &messages.Query_Node{Node: &messages.GetNode{NodeId: nodeID}}})
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func (s *server) getEdge(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	reply, err := s.query(r.Context(), graphID, &messages.Query{Query: &messages.Query_Edge{Edge: &messages.GetEdge{EdgeId: edgeID}}})
+	reply, err := s.ask(r, graphID, &messages.Query{Query: &messages.Query_Edge{Edge: &messages.GetEdge{EdgeId: edgeID}}})
 	if err != nil {
 		return err
 	}
@@ -157,7 +157,7 @@ func (s *server) getNeighbors(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return fmt.Errorf("%w: direction is %q; use out, in or both", ErrInvalidRequest, clip(dirName))
 	}
-	reply, err := s.query(r.Context(), graphID, &messages.Query{Query: &messages.Query_Neighbors{
+	reply, err := s.ask(r, graphID, &messages.Query{Query: &messages.Query_Neighbors{
 		Neighbors: &messages.GetNeighbors{NodeId: nodeID, Direction: dir}}})
 	if err != nil {
 		return err

@@ -49,6 +49,12 @@ type Options struct {
 	// RequestTimeout bounds each request's context; 0 means no bound
 	// beyond the client's.
 	RequestTimeout time.Duration
+	// History serves as_of and version reads, diffs and replays; nil
+	// answers them 503.
+	History History
+	// Snapshots lists stored snapshots; nil answers 503. Taking one needs
+	// Graphs to implement SnapshotTaker.
+	Snapshots SnapshotLister
 }
 
 // DefaultMaxBodyBytes is the body limit when none is configured.
@@ -96,6 +102,10 @@ func New(opts Options) http.Handler {
 	s.handle("GET /v1/graphs/{graph}/algorithms/shortest-path", s.shortestPath)
 	s.handle("GET /v1/graphs/{graph}/algorithms/components", s.components)
 	s.handle("GET /v1/graphs/{graph}/algorithms/topological-order", s.topologicalOrder)
+	s.handle("GET /v1/graphs/{graph}/diff", s.diff)
+	s.handle("GET /v1/graphs/{graph}/replay", s.replay)
+	s.handle("POST /v1/graphs/{graph}/snapshots", s.takeSnapshot)
+	s.handle("GET /v1/graphs/{graph}/snapshots", s.listSnapshots)
 	s.handle("GET /healthz", s.healthz)
 	s.handle("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", metrics.Handler(opts.Gatherer))

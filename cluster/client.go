@@ -106,3 +106,19 @@ func stampIDs(tx *messages.Transaction) {
 		}
 	}
 }
+
+// Snapshot makes a graph's grain store a snapshot of its current state now
+// and returns what was stored.
+func (cl *Client) Snapshot(ctx context.Context, graphID string) (*messages.SnapshotRef, error) {
+	if err := graph.ValidateGraphID(graphID); err != nil {
+		return nil, err
+	}
+	reply, err := request[*messages.TakeSnapshotReply](ctx, cl, graphID, &messages.TakeSnapshot{})
+	if err != nil {
+		return nil, err
+	}
+	if err := actors.ErrorFromReply(reply.GetError()); err != nil {
+		return nil, err
+	}
+	return reply.GetSnapshot(), nil
+}

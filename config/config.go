@@ -35,6 +35,11 @@ const (
 	FlagActorPort               = "actor-port"
 	FlagLogLevel                = "log-level"
 	FlagLogFormat               = "log-format"
+	FlagSnapshotBucket          = "snapshot-bucket"
+	FlagSnapshotEvery           = "snapshot-every"
+	FlagSnapshotInterval        = "snapshot-interval"
+	FlagSnapshotKeep            = "snapshot-keep"
+	FlagSnapshotKeepEvery       = "snapshot-keep-every"
 )
 
 // Limits that Validate enforces.
@@ -61,12 +66,35 @@ type Config struct {
 	// DataDir is where the embedded NATS server keeps JetStream data.
 	DataDir string
 
-	HTTP    HTTP
-	NATS    NATS
-	Graphs  Graphs
-	Ingress Ingress
-	Actor   Actor
-	Log     Log
+	HTTP      HTTP
+	NATS      NATS
+	Graphs    Graphs
+	Snapshots Snapshots
+	Ingress   Ingress
+	Actor     Actor
+	Log       Log
+}
+
+// Snapshots configures graph snapshots: content-addressed copies of a
+// graph's state in a NATS Object Store, from which activation and time
+// travel start instead of the beginning of the log.
+type Snapshots struct {
+	// Bucket is the Object Store bucket of snapshot bytes; the index of
+	// snapshots per graph is the KV bucket Bucket+"_INDEX".
+	Bucket string
+	// Every takes a snapshot after this many events since the last one;
+	// 0 turns it off.
+	Every int
+	// Interval takes a snapshot of a graph that changed this long after
+	// its last one; 0 turns it off. Passivation and shutdown always take
+	// one of a graph that changed.
+	Interval time.Duration
+	// Keep is how many of a graph's newest snapshots are kept.
+	Keep int
+	// KeepEvery also keeps the oldest snapshot of every window of this
+	// many versions, so that time travel anywhere starts near its target;
+	// 0 keeps only the newest.
+	KeepEvery uint64
 }
 
 // HTTP configures the HTTP API.
@@ -152,6 +180,13 @@ func Default() Config {
 		Graphs: Graphs{
 			MaxEventsPerTransaction: MaxEventsPerTransaction,
 			IdleTimeout:             5 * time.Minute,
+		},
+		Snapshots: Snapshots{
+			Bucket:    "GRAPH_SNAPSHOTS",
+			Every:     1000,
+			Interval:  10 * time.Minute,
+			Keep:      3,
+			KeepEvery: 1000,
 		},
 		Ingress: Ingress{
 			Enabled:  true,
@@ -245,6 +280,18 @@ func (c Config) Validate() error {
 	}
 	if c.HTTP.RequestTimeout <= 0 {
 		bad(FlagRequestTimeout, "is %s; set a positive duration such as 10s", c.HTTP.RequestTimeout)
+	}
+	if err := checkName(c.Snapshots.Bucket); err != nil {
+		bad(FlagSnapshotBucket, "%v; it is the Object Store bucket of snapshots", err)
+	}
+	if c.Snapshots.Every < 0 {
+		bad(FlagSnapshotEvery, "is %d; set a number of events, or 0 to snapshot only on interval, passivation and shutdown", c.Snapshots.Every)
+	}
+	if c.Snapshots.Interval < 0 {
+		bad(FlagSnapshotInterval, "is %s; set a duration such as 10m, or 0 to turn it off", c.Snapshots.Interval)
+	}
+	if c.Snapshots.Keep < 1 {
+		bad(FlagSnapshotKeep, "is %d; keep at least the newest snapshot (1)", c.Snapshots.Keep)
 	}
 	if c.Ingress.Enabled {
 		if err := checkName(c.Ingress.Consumer); err != nil {

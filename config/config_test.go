@@ -119,15 +119,17 @@ func TestLoadPrecedence(t *testing.T) {
 			args: []string{"--node-name", "n1", "--data-dir", "d", "--http-addr", "127.0.0.1:9", "--nats-url", "nats://a:4222,b:4223",
 				"--nats-listen", "0.0.0.0:-1", "--nats-sync-always", "--stream", "S", "--replicas", "3", "--max-body-bytes", "10",
 				"--max-events-per-transaction", "7", "--grain-idle-timeout", "1h", "--request-timeout", "1s", "--ingress=false",
-				"--ingress-consumer", "c", "--actor-host", "10.0.0.1", "--actor-port", "9000", "--log-level", "error", "--log-format", "json"},
+				"--ingress-consumer", "c", "--actor-host", "10.0.0.1", "--actor-port", "9000", "--log-level", "error", "--log-format", "json",
+				"--snapshot-bucket", "SB", "--snapshot-every", "50", "--snapshot-interval", "2m", "--snapshot-keep", "4", "--snapshot-keep-every", "600"},
 			check: func(t *testing.T, c Config) {
 				want := Config{NodeName: "n1", DataDir: "d",
-					HTTP:    HTTP{Addr: "127.0.0.1:9", MaxBodyBytes: 10, RequestTimeout: time.Second},
-					NATS:    NATS{URL: "nats://a:4222,b:4223", Listen: "0.0.0.0:-1", SyncAlways: true, Stream: "S", Replicas: 3},
-					Graphs:  Graphs{MaxEventsPerTransaction: 7, IdleTimeout: time.Hour},
-					Ingress: Ingress{Enabled: false, Consumer: "c"},
-					Actor:   Actor{Host: "10.0.0.1", Port: 9000},
-					Log:     Log{Level: "error", Format: "json"}}
+					HTTP:      HTTP{Addr: "127.0.0.1:9", MaxBodyBytes: 10, RequestTimeout: time.Second},
+					NATS:      NATS{URL: "nats://a:4222,b:4223", Listen: "0.0.0.0:-1", SyncAlways: true, Stream: "S", Replicas: 3},
+					Graphs:    Graphs{MaxEventsPerTransaction: 7, IdleTimeout: time.Hour},
+					Snapshots: Snapshots{Bucket: "SB", Every: 50, Interval: 2 * time.Minute, Keep: 4, KeepEvery: 600},
+					Ingress:   Ingress{Enabled: false, Consumer: "c"},
+					Actor:     Actor{Host: "10.0.0.1", Port: 9000},
+					Log:       Log{Level: "error", Format: "json"}}
 				if c != want {
 					t.Errorf("got  %+v\nwant %+v", c, want)
 				}
@@ -226,12 +228,16 @@ func TestValidate(t *testing.T) {
 		{"actor port", func(c *Config) { c.Actor.Port = 70000 }, []string{FlagActorPort}},
 		{"log level", func(c *Config) { c.Log.Level = "verbose" }, []string{FlagLogLevel}},
 		{"log format", func(c *Config) { c.Log.Format = "xml" }, []string{FlagLogFormat}},
+		{"snapshot bucket", func(c *Config) { c.Snapshots.Bucket = "a.b" }, []string{FlagSnapshotBucket}},
+		{"snapshot every", func(c *Config) { c.Snapshots.Every = -1 }, []string{FlagSnapshotEvery}},
+		{"snapshot interval", func(c *Config) { c.Snapshots.Interval = -time.Second }, []string{FlagSnapshotInterval}},
+		{"snapshot keep", func(c *Config) { c.Snapshots.Keep = 0 }, []string{FlagSnapshotKeep}},
 		{"several at once", func(c *Config) { c.Log.Format = "xml"; c.NATS.Replicas = 0; c.HTTP.Addr = "" },
 			[]string{FlagLogFormat, FlagReplicas, FlagHTTPAddr}},
 	}
 	all := []string{FlagNodeName, FlagDataDir, FlagHTTPAddr, FlagNATSURL, FlagNATSListen, FlagStream, FlagReplicas,
 		FlagMaxBodyBytes, FlagMaxEventsPerTransaction, FlagGrainIdleTimeout, FlagRequestTimeout, FlagIngressConsumer,
-		FlagActorHost, FlagActorPort, FlagLogLevel, FlagLogFormat}
+		FlagActorHost, FlagActorPort, FlagLogLevel, FlagLogFormat, FlagSnapshotBucket, FlagSnapshotEvery, FlagSnapshotInterval, FlagSnapshotKeep}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := Default()

@@ -196,6 +196,16 @@ func NewFlagSet(c *Config) *flag.FlagSet {
 		"passivate a graph grain that received nothing for this `duration`: its memory is freed and the next request activates it again from the log")
 	fs.Var((*durationValue)(&c.HTTP.RequestTimeout), FlagRequestTimeout,
 		"bound on one request (a `duration`), including the append to the log; requests that take longer are answered 503")
+	str(&c.Snapshots.Bucket, FlagSnapshotBucket,
+		"`name` of the Object Store bucket of graph snapshots (its index is the KV bucket name_INDEX)")
+	fs.Var((*intValue)(&c.Snapshots.Every), FlagSnapshotEvery,
+		"snapshot a graph after this many `events` since its last snapshot; 0 turns it off")
+	fs.Var((*durationValue)(&c.Snapshots.Interval), FlagSnapshotInterval,
+		"snapshot a graph that changed this `duration` after its last snapshot; 0 turns it off (passivation and shutdown always snapshot a changed graph)")
+	fs.Var((*intValue)(&c.Snapshots.Keep), FlagSnapshotKeep,
+		"`count` of each graph's newest snapshots to keep")
+	fs.Var((*uint64Value)(&c.Snapshots.KeepEvery), FlagSnapshotKeepEvery,
+		"also keep one snapshot per this many `versions` of history, so time travel anywhere starts near its target; 0 keeps only the newest")
 	fs.Var((*boolValue)(&c.Ingress.Enabled), FlagIngress,
 		"run the JetStream ingress on this node: it hands transactions appended directly to the log to their graphs")
 	str(&c.Ingress.Consumer, FlagIngressConsumer,
@@ -296,6 +306,18 @@ func (v *int64Value) Set(s string) error {
 	return nil
 }
 func (v *int64Value) String() string { return strconv.FormatInt(int64(*v), 10) }
+
+type uint64Value uint64
+
+func (v *uint64Value) Set(s string) error {
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return fmt.Errorf("%q is not a whole number of 0 or more", s)
+	}
+	*v = uint64Value(n)
+	return nil
+}
+func (v *uint64Value) String() string { return strconv.FormatUint(uint64(*v), 10) }
 
 type durationValue time.Duration
 

@@ -92,6 +92,14 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 	if err != nil {
 		return n, fmt.Errorf("opening the event stream: %w", err)
 	}
+	snaps, err := natsjs.OpenSnapshots(ctx, js, natsjs.SnapshotConfig{
+		Bucket:      cfg.Snapshots.Bucket,
+		IndexBucket: cfg.Snapshots.Bucket + "_INDEX",
+		Replicas:    cfg.NATS.Replicas,
+	})
+	if err != nil {
+		return n, fmt.Errorf("opening the snapshot store: %w", err)
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -141,6 +149,8 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 		MaxBodyBytes:            cfg.HTTP.MaxBodyBytes,
 		MaxEventsPerTransaction: cfg.Graphs.MaxEventsPerTransaction,
 		RequestTimeout:          cfg.HTTP.RequestTimeout,
+		History:                 history{&actors.History{Log: log, Snapshots: snaps, Logger: logger, Metrics: m}},
+		Snapshots:               snaps,
 	})
 	n.httpLn, err = net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
