@@ -199,6 +199,7 @@ func (a *grain) append(tx *messages.Transaction) (store.Head, error) {
 	if err := a.checkShape(tx); err != nil {
 		return store.Head{}, err
 	}
+	judged := false // whether a rejection was judged again on the log's state
 	for attempt := 1; ; attempt++ {
 		if tx.ExpectedVersion != nil && tx.GetExpectedVersion() != a.g.Version() {
 			// The grain may be behind the log (a write through the log
@@ -213,6 +214,19 @@ func (a *grain) append(tx *messages.Transaction) (store.Head, error) {
 			}
 		}
 		plan, err := a.g.Prepare(tx.GetEvents())
+		if errors.Is(err, graph.ErrRejected) && !judged {
+			// The rules judged the grain's state, which may be behind the
+			// log like above: only the log's state may refuse.
+			judged = true
+			before := a.g.Version()
+			if err := a.catchUp(); err != nil {
+				return store.Head{}, err
+			}
+			if a.g.Version() != before {
+				attempt-- // not an append attempt
+				continue
+			}
+		}
 		if err != nil {
 			return store.Head{}, err
 		}

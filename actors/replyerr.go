@@ -48,7 +48,7 @@ func ErrorToReply(err error) *messages.Error {
 	return &messages.Error{Code: code, Message: err.Error()}
 }
 
-// ReplyError is an error a grain replied with. It wraps the sentinel of its
+// ReplyError is an error a grain replied with. It wraps the sentinels of its
 // code, so callers use errors.Is as if the error had been returned locally.
 type ReplyError struct {
 	Code    messages.ErrorCode
@@ -57,14 +57,18 @@ type ReplyError struct {
 
 func (e *ReplyError) Error() string { return e.Message }
 
-// Unwrap returns the sentinel of the code (the first in the table).
-func (e *ReplyError) Unwrap() error {
+// Unwrap returns every sentinel of the code: only the code crosses the
+// wire, and several sentinels share one (graph.ErrInvalidID and
+// graph.ErrInvalidTransaction, graph.ErrNotFound and store.ErrNotFound …),
+// so the reply matches each sentinel that could have given it.
+func (e *ReplyError) Unwrap() []error {
+	var errs []error
 	for _, cs := range codeSentinels {
 		if cs.code == e.Code {
-			return cs.err
+			errs = append(errs, cs.err)
 		}
 	}
-	return nil
+	return errs
 }
 
 // ErrorFromReply decodes a reply's error; nil stays nil.
