@@ -16,6 +16,9 @@ type FoldResult struct {
 	Duplicates int // at or below the graph's version: skipped
 	OutOfOrder int // above the next version: the log itself has a gap
 	Corrupt    int // undecodable messages, skipped
+	// Events counts the events of the transactions applied or rejected:
+	// those that moved the graph's version.
+	Events int
 	// LastSequence is the stream sequence of the last message read, a
 	// transaction's or an undecodable one's (0 if none). Appends state it
 	// as the graph's last sequence: an undecodable message still occupies
@@ -61,6 +64,7 @@ func Fold(ctx context.Context, log store.Reader, g *graph.Graph, after uint64, s
 		switch err := ApplyCommitted(g, tx); {
 		case err == nil:
 			res.Applied++
+			res.Events += len(tx.GetEvents())
 		case errors.Is(err, errDuplicate):
 			res.Duplicates++
 		case errors.Is(err, graph.ErrOutOfOrder):
@@ -68,6 +72,7 @@ func Fold(ctx context.Context, log store.Reader, g *graph.Graph, after uint64, s
 			report(tx, err)
 		default:
 			res.Rejected++
+			res.Events += len(tx.GetEvents())
 			report(tx, err)
 		}
 	}

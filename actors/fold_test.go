@@ -32,7 +32,9 @@ func TestFoldEqualsApplyOfEveryTransaction(t *testing.T) {
 	ref := graph.New(id)
 	refs := []*messages.GraphState{ref.State()}
 	seqs := []uint64{0}
+	events := []int{0} // events[k]: events of the first k transactions
 	for i, evs := range script {
+		events = append(events, events[i]+len(evs))
 		tx := appendDirect(t, log, id, evs...)
 		// Another graph's events between them must not show.
 		appendDirect(t, log, "fold-other", addNode("x"+string(rune('a'+i))))
@@ -48,7 +50,7 @@ func TestFoldEqualsApplyOfEveryTransaction(t *testing.T) {
 
 	g, res := foldLog(t, log, id)
 	sameState(t, "fold of the whole log", g.State(), refs[len(script)])
-	want := actors.FoldResult{Applied: len(script), LastSequence: seqs[len(script)]}
+	want := actors.FoldResult{Applied: len(script), Events: events[len(script)], LastSequence: seqs[len(script)]}
 	if res != want {
 		t.Errorf("fold result %+v, want %+v", res, want)
 	}
@@ -73,7 +75,7 @@ func TestFoldEqualsApplyOfEveryTransaction(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := actors.FoldResult{Applied: k, LastSequence: seqs[k]}
+			want := actors.FoldResult{Applied: k, Events: events[k], LastSequence: seqs[k]}
 			if res != want {
 				t.Errorf("fold result %+v, want %+v", res, want)
 			}
@@ -136,7 +138,8 @@ func TestFoldSkipsAndCountsBadTransactions(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Fold: %v", err)
 	}
-	want := actors.FoldResult{Applied: 3, Rejected: 1, Duplicates: 2, OutOfOrder: 1, Corrupt: 2, LastSequence: junk2}
+	// Events: versions 1 (1 event), 2 (2, rejected), 3 (1) and 4 (2).
+	want := actors.FoldResult{Applied: 3, Rejected: 1, Duplicates: 2, OutOfOrder: 1, Corrupt: 2, Events: 6, LastSequence: junk2}
 	if res != want {
 		t.Errorf("fold result %+v, want %+v", res, want)
 	}

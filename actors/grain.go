@@ -35,6 +35,13 @@ type GrainConfig struct {
 	IOTimeout time.Duration
 	// MaxEventsPerTransaction bounds a submitted transaction.
 	MaxEventsPerTransaction int
+	// Snapshots stores snapshots; nil: grains always fold from the start
+	// of their log and take none.
+	Snapshots store.SnapshotStore
+	// Snapshot says when grains take snapshots.
+	Snapshot SnapshotPolicy
+	// Registry, if set, learns of every grain activated and stopped.
+	Registry *Registry
 }
 
 // NewGrainProps returns the props of the graph kind.
@@ -65,6 +72,7 @@ type grain struct {
 	// failed holds why activation failed; the grain then answers every
 	// request with it and stops, so the next request activates afresh.
 	failed error
+	snap   snapshotState
 }
 
 func (a *grain) Receive(ctx actor.Context) {
@@ -76,26 +84,49 @@ func (a *grain) Receive(ctx actor.Context) {
 			return
 		}
 		ctx.Respond(a.submit(m.GetTransaction()))
+		a.maybeSnapshot(ctx)
 	case *messages.Deliver:
 		if a.unavailable(ctx) {
 			return
 		}
 		ctx.Respond(a.deliver(m.GetTransaction()))
+		a.maybeSnapshot(ctx)
 	case *messages.Query:
 		if a.unavailable(ctx) {
 			return
 		}
 		ctx.Respond(a.query(m))
+	case *messages.TakeSnapshot:
+		if a.unavailable(ctx) {
+			return
+		}
+		ctx.Respond(a.takeSnapshot())
+	case snapshotSaved:
+		a.snapshotSaved(m)
 	case *messages.Passivate:
+		a.passivate()
 		ctx.Respond(&messages.PassivateReply{})
 		ctx.Stop(ctx.Self())
 	case *actor.ReceiveTimeout:
 		a.log.Debug("passivating idle graph")
+		a.passivate()
 		ctx.Stop(ctx.Self())
 	case *actor.Stopped:
+		a.cfg.Registry.remove(ctx.Self())
 		if a.g != nil && a.failed == nil {
 			a.cfg.Metrics.Passivated()
 		}
+	}
+}
+
+// passivate snapshots what changed since the last snapshot, so the next
+// activation reads only what comes after.
+func (a *grain) passivate() {
+	if a.failed != nil || a.g == nil || a.cfg.Snapshots == nil || a.g.Version() <= a.snap.lastSaved {
+		return
+	}
+	if _, err := a.snapshotNow(); err != nil {
+		a.log.Warn("no snapshot on passivation", slog.Any(keyError, err))
 	}
 }
 
@@ -110,19 +141,31 @@ func (a *grain) activate(ctx actor.Context, id string) {
 		a.failed = err
 		return
 	}
-	a.g = graph.New(id)
+	a.cfg.Registry.add(ctx.Self())
 	ioctx, cancel := a.ioContext()
 	defer cancel()
+	// The newest snapshot that verifies, then only the events after it.
+	h := History{Log: a.cfg.Log, Snapshots: a.cfg.Snapshots, Logger: a.log, Metrics: a.cfg.Metrics}
+	g, _, err := h.Start(ioctx, id, Point{})
+	if err != nil {
+		a.failed = fmt.Errorf("activating graph %s: loading its snapshot: %w", id, err)
+		a.log.Error("activation failed", slog.Any(keyError, err))
+		return
+	}
+	a.g = g
+	a.snap = snapshotState{taken: start, lastSaved: g.Version()}
 	res, err := Fold(ioctx, a.cfg.Log, a.g, 0, nil, a.reportIssue)
 	a.logSeq = max(a.g.Sequence(), res.LastSequence)
+	a.cfg.Metrics.ActivationRead(res.Events)
 	if err != nil {
 		a.failed = fmt.Errorf("activating graph %s: reading its log: %w", id, err)
 		a.log.Error("activation failed", slog.Any(keyError, err))
 		return
 	}
+	a.changed(res.Events)
 	a.cfg.Metrics.Activated(time.Since(start))
-	a.log.Debug("activated", slog.Uint64(keyVersion, a.g.Version()), slog.Int("applied", res.Applied),
-		slog.Int("rejected", res.Rejected), slog.Duration(keyDuration, time.Since(start)))
+	a.log.Debug("activated", slog.Uint64(keyVersion, a.g.Version()), slog.Uint64("snapshot_version", a.snap.lastSaved),
+		slog.Int(keyEvents, res.Events), slog.Int("rejected", res.Rejected), slog.Duration(keyDuration, time.Since(start)))
 }
 
 // unavailable answers for a grain whose activation failed, and stops it.
@@ -168,6 +211,7 @@ func (a *grain) catchUp() error {
 	defer cancel()
 	res, err := Fold(ioctx, a.cfg.Log, a.g, a.logSeq, nil, a.reportIssue)
 	a.logSeq = max(a.logSeq, a.g.Sequence(), res.LastSequence)
+	a.changed(res.Events)
 	return err
 }
 
@@ -187,6 +231,7 @@ func (a *grain) submit(tx *messages.Transaction) *messages.SubmitReply {
 		a.log.Debug("submit refused", slog.String(keyTransaction, tx.GetTransactionId()), slog.Any(keyError, err))
 		return &messages.SubmitReply{Error: ErrorToReply(err)}
 	}
+	a.changed(len(tx.GetEvents()))
 	a.cfg.Metrics.Appended(len(tx.GetEvents()))
 	a.cfg.Metrics.Applied()
 	a.cfg.Metrics.ObserveSubmit(time.Since(start))
@@ -292,6 +337,7 @@ func (a *grain) deliver(tx *messages.Transaction) *messages.DeliverReply {
 	var rejected *graph.RejectedError
 	switch {
 	case err == nil:
+		a.changed(len(tx.GetEvents()))
 		a.cfg.Metrics.Delivered()
 		a.cfg.Metrics.Applied()
 		return &messages.DeliverReply{Version: a.g.Version(), Applied: true}

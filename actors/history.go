@@ -72,7 +72,7 @@ func (h *History) at(ctx context.Context, graphID string, p Point) (*graph.Graph
 	if err := graph.ValidateGraphID(graphID); err != nil {
 		return nil, time.Time{}, err
 	}
-	g, last, err := h.start(ctx, graphID, p)
+	g, last, err := h.Start(ctx, graphID, p)
 	if err != nil {
 		return nil, time.Time{}, err
 	}
@@ -102,10 +102,12 @@ func found(g *graph.Graph, graphID string, p Point) (*graph.Graph, error) {
 	return g, nil
 }
 
-// start returns the state to fold from: the newest snapshot at or before
-// p that loads and verifies, or an empty graph. A snapshot that fails is
-// counted and logged, and the next older one is tried.
-func (h *History) start(ctx context.Context, graphID string, p Point) (*graph.Graph, time.Time, error) {
+// Start returns the state to fold from to reach p (the zero Point: the
+// present), and the recorded time of its last transaction: the newest
+// snapshot at or before p that loads and verifies, or an empty graph. A
+// snapshot that fails is counted and logged, and the next older one is
+// tried.
+func (h *History) Start(ctx context.Context, graphID string, p Point) (*graph.Graph, time.Time, error) {
 	if h.Snapshots == nil {
 		return graph.New(graphID), time.Time{}, nil
 	}

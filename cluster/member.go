@@ -39,6 +39,7 @@ type Member struct {
 	system  *actor.ActorSystem
 	cluster *pcluster.Cluster
 	client  *Client
+	grains  *actors.Registry
 	logger  *slog.Logger
 }
 
@@ -60,6 +61,9 @@ func StartMember(cfg MemberConfig) (m *Member, err error) {
 	if cfg.AdvertisedHost != "" {
 		ropts = append(ropts, remote.WithAdvertisedHost(cfg.AdvertisedHost))
 	}
+	if cfg.Grain.Registry == nil {
+		cfg.Grain.Registry = actors.NewRegistry()
+	}
 	kind := pcluster.NewKind(actors.GrainKind, actors.NewGrainProps(cfg.Grain))
 	pcfg := pcluster.Configure(Name, &soloProvider{}, disthash.New(),
 		remote.Configure(cfg.Host, cfg.Port, ropts...),
@@ -74,7 +78,7 @@ func StartMember(cfg MemberConfig) (m *Member, err error) {
 		}
 	}()
 	c.StartMember()
-	m = &Member{system: system, cluster: c, logger: cfg.Logger}
+	m = &Member{system: system, cluster: c, grains: cfg.Grain.Registry, logger: cfg.Logger}
 	m.client = newClient(c, cfg.RequestTimeout)
 	cfg.Logger.Info("cluster member started", slog.String("member", system.ID), slog.String("address", system.Address()))
 	return m, nil
@@ -94,9 +98,10 @@ func (m *Member) ID() string { return m.system.ID }
 // Address is the member's actor remote address (host:port).
 func (m *Member) Address() string { return m.system.Address() }
 
-// Shutdown leaves the cluster and stops the actor system: grains stop
-// (passivate) with it.
+// Shutdown passivates the member's grains (each snapshots what changed),
+// then leaves the cluster and stops the actor system.
 func (m *Member) Shutdown(ctx context.Context) {
+	m.grains.PassivateAll(ctx, m.system.Root)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

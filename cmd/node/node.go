@@ -24,6 +24,7 @@ import (
 	"github.com/graphlog/graphlog/config"
 	"github.com/graphlog/graphlog/metrics"
 	"github.com/graphlog/graphlog/natsnode"
+	"github.com/graphlog/graphlog/store"
 	"github.com/graphlog/graphlog/store/natsjs"
 )
 
@@ -115,6 +116,12 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 			IdleTimeout:             cfg.Graphs.IdleTimeout,
 			IOTimeout:               cfg.HTTP.RequestTimeout,
 			MaxEventsPerTransaction: cfg.Graphs.MaxEventsPerTransaction,
+			Snapshots:               snaps,
+			Snapshot: actors.SnapshotPolicy{
+				Every:     cfg.Snapshots.Every,
+				Interval:  cfg.Snapshots.Interval,
+				Retention: store.Retention{KeepNewest: cfg.Snapshots.Keep, Every: cfg.Snapshots.KeepEvery},
+			},
 		},
 		RequestTimeout: cfg.HTTP.RequestTimeout,
 		Logger:         logger,

@@ -1,0 +1,232 @@
+package actors
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/graphlog/graphlog/graph"
+	"github.com/graphlog/graphlog/messages"
+	"github.com/graphlog/graphlog/store"
+)
+
+// SnapshotPolicy says when a grain stores a snapshot of its graph. Any
+// change is snapshotted on passivation and when asked (TakeSnapshot).
+type SnapshotPolicy struct {
+	// Every snapshots after this many events since the last snapshot;
+	// 0: never for that reason.
+	Every int
+	// Interval snapshots a graph that changed this long after its last
+	// snapshot (or activation); 0: never for that reason.
+	Interval time.Duration
+	// Retention prunes a graph's snapshots after each one stored.
+	Retention store.Retention
+}
+
+// snapshotSaved reports a snapshot stored in the background.
+type snapshotSaved struct {
+	info store.SnapshotInfo
+	err  error
+}
+
+// snapshotState is what a grain tracks of its snapshots.
+type snapshotState struct {
+	taken     time.Time // when the last one was taken (or the grain activated)
+	unsaved   int       // events applied since
+	inFlight  bool      // a background save is running
+	lastSaved uint64    // version of the newest snapshot stored
+}
+
+func (a *grain) changed(events int) { a.snap.unsaved += events }
+
+// maybeSnapshot starts a background snapshot if the policy says one is due.
+// The state is encoded here, on the grain's goroutine (it owns the state);
+// storing and pruning run beside it, so the grain keeps serving.
+func (a *grain) maybeSnapshot(ctx actor.Context) {
+	p := a.cfg.Snapshot
+	if a.cfg.Snapshots == nil || a.snap.inFlight || a.snap.unsaved == 0 || a.g.Version() == 0 {
+		return
+	}
+	due := (p.Every > 0 && a.snap.unsaved >= p.Every) || (p.Interval > 0 && time.Since(a.snap.taken) >= p.Interval)
+	if !due {
+		return
+	}
+	start := time.Now()
+	data, err := a.g.Encode()
+	if err != nil {
+		a.snapshotFailed(err)
+		return
+	}
+	info := store.SnapshotInfo{GraphID: a.id, Version: a.g.Version(), Sequence: a.g.Sequence()}
+	a.snap.inFlight, a.snap.taken, a.snap.unsaved = true, start, 0
+	root, self := ctx.ActorSystem().Root, ctx.Self()
+	go func() {
+		ioctx, cancel := a.ioContext()
+		defer cancel()
+		saved, err := a.store(ioctx, info, data, start)
+		root.Send(self, snapshotSaved{info: saved, err: err})
+	}()
+}
+
+// snapshotNow stores a snapshot of the current state before answering: on
+// request, on passivation.
+func (a *grain) snapshotNow() (store.SnapshotInfo, error) {
+	if a.cfg.Snapshots == nil {
+		return store.SnapshotInfo{}, fmt.Errorf("%w: this member keeps no snapshots", store.ErrUnavailable)
+	}
+	if a.g.Version() == 0 {
+		return store.SnapshotInfo{}, fmt.Errorf("%w: graph %s has no events to snapshot", graph.ErrNotFound, a.id)
+	}
+	start := time.Now()
+	data, err := a.g.Encode()
+	if err != nil {
+		return store.SnapshotInfo{}, err
+	}
+	ioctx, cancel := a.ioContext()
+	defer cancel()
+	info, err := a.store(ioctx, store.SnapshotInfo{GraphID: a.id, Version: a.g.Version(), Sequence: a.g.Sequence()}, data, start)
+	if err != nil {
+		a.snapshotFailed(err)
+		return store.SnapshotInfo{}, err
+	}
+	a.snap.taken, a.snap.unsaved, a.snap.lastSaved = start, 0, max(a.snap.lastSaved, info.Version)
+	return info, nil
+}
+
+// store saves one snapshot and prunes the graph's older ones. It touches
+// no grain state, so it may run off the grain's goroutine.
+func (a *grain) store(ctx context.Context, info store.SnapshotInfo, data []byte, start time.Time) (store.SnapshotInfo, error) {
+	info.RecordedAt = recordedAt(ctx, a.cfg.Log, a.id, info.Sequence)
+	saved, err := a.cfg.Snapshots.Save(ctx, info, data)
+	if err != nil {
+		return saved, err
+	}
+	a.cfg.Metrics.SnapshotStored(saved.Size, time.Since(start))
+	a.log.Debug("snapshot stored", slog.String(keyCID, saved.CID), slog.Uint64(keyVersion, saved.Version),
+		slog.Int64("bytes", saved.Size), slog.Duration(keyDuration, time.Since(start)))
+	if err := prune(ctx, a.cfg.Snapshots, a.id, a.cfg.Snapshot.Retention); err != nil {
+		a.log.Warn("pruning old snapshots failed; they stay until the next snapshot", slog.Any(keyError, err))
+	}
+	return saved, nil
+}
+
+func (a *grain) snapshotSaved(m snapshotSaved) {
+	a.snap.inFlight = false
+	if m.err != nil {
+		a.snapshotFailed(m.err)
+		return
+	}
+	a.snap.lastSaved = max(a.snap.lastSaved, m.info.Version)
+}
+
+func (a *grain) snapshotFailed(err error) {
+	a.cfg.Metrics.SnapshotFailed()
+	a.log.Warn("snapshot not stored; the log still holds everything", slog.Any(keyError, err))
+}
+
+// takeSnapshot answers TakeSnapshot.
+func (a *grain) takeSnapshot() *messages.TakeSnapshotReply {
+	info, err := a.snapshotNow()
+	if err != nil {
+		return &messages.TakeSnapshotReply{Error: ErrorToReply(err)}
+	}
+	return &messages.TakeSnapshotReply{Snapshot: SnapshotRef(info)}
+}
+
+// SnapshotRef is the message form of a snapshot's info.
+func SnapshotRef(info store.SnapshotInfo) *messages.SnapshotRef {
+	ref := &messages.SnapshotRef{Cid: info.CID, Version: info.Version, Sequence: info.Sequence, Size: info.Size}
+	if !info.RecordedAt.IsZero() {
+		ref.RecordedAt = timestamppb.New(info.RecordedAt)
+	}
+	return ref
+}
+
+// recordedAt is the time the log recorded the message at seq of graphID;
+// zero if it cannot be read (the snapshot is still good, only less
+// precisely placed in time).
+func recordedAt(ctx context.Context, log store.Reader, graphID string, seq uint64) time.Time {
+	if seq == 0 {
+		return time.Time{}
+	}
+	for tx, err := range log.Read(ctx, graphID, seq-1) {
+		if err == nil && tx.GetSequence() == seq {
+			return tx.GetRecordedAt().AsTime()
+		}
+		break
+	}
+	return time.Time{}
+}
+
+// prune deletes the snapshots retention no longer keeps.
+func prune(ctx context.Context, snaps store.SnapshotStore, graphID string, r store.Retention) error {
+	if r == (store.Retention{}) {
+		return nil
+	}
+	list, err := snaps.List(ctx, graphID)
+	if err != nil {
+		return err
+	}
+	for _, s := range r.Prunable(list) {
+		if err := snaps.Delete(ctx, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Registry knows the grains active on one member, so that a graceful
+// shutdown can passivate (and snapshot) each of them: stopping the actor
+// system alone would drop them without a word.
+type Registry struct {
+	mu   sync.Mutex
+	pids map[*actor.PID]struct{}
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry { return &Registry{pids: map[*actor.PID]struct{}{}} }
+
+func (r *Registry) add(pid *actor.PID) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.pids[pid] = struct{}{}
+}
+
+func (r *Registry) remove(pid *actor.PID) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.pids, pid)
+}
+
+// PassivateAll asks every registered grain to passivate and waits for
+// them, up to ctx's deadline.
+func (r *Registry) PassivateAll(ctx context.Context, root *actor.RootContext) {
+	r.mu.Lock()
+	pids := make([]*actor.PID, 0, len(r.pids))
+	for pid := range r.pids {
+		pids = append(pids, pid)
+	}
+	r.mu.Unlock()
+	timeout := 30 * time.Second
+	if dl, ok := ctx.Deadline(); ok {
+		timeout = time.Until(dl)
+	}
+	futures := make([]*actor.Future, 0, len(pids))
+	for _, pid := range pids {
+		futures = append(futures, root.RequestFuture(pid, &messages.Passivate{}, timeout))
+	}
+	for _, f := range futures {
+		_, _ = f.Result() // a grain that does not answer in time is dropped: the log has its state
+	}
+}
