@@ -1,0 +1,299 @@
+package actors_test
+
+import (
+	"errors"
+	"fmt"
+	"math/rand"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/graphlog/graphlog/actors"
+	"github.com/graphlog/graphlog/graph"
+	"github.com/graphlog/graphlog/internal/natstest"
+	"github.com/graphlog/graphlog/messages"
+	"github.com/graphlog/graphlog/metrics"
+	"github.com/graphlog/graphlog/store"
+	"github.com/graphlog/graphlog/store/natsjs"
+)
+
+// randomHistory submits n random valid transactions to graphID through
+// the grain and returns them as the log has them.
+func randomHistory(t *testing.T, r *rand.Rand, submit func(*messages.Transaction), graphID string, n int) {
+	t.Helper()
+	var nodes, edges []string
+	next := 0
+	for range n {
+		var evs []*messages.Event
+		for range 1 + r.Intn(4) {
+			next++
+			switch k := r.Intn(10); {
+			case k < 4 || len(nodes) < 2:
+				id := fmt.Sprintf("n%d", next)
+				nodes = append(nodes, id)
+				evs = append(evs, addNode(id))
+			case k < 7:
+				id := fmt.Sprintf("e%d", next)
+				edges = append(edges, id)
+				evs = append(evs, addEdge(id, nodes[r.Intn(len(nodes))], nodes[r.Intn(len(nodes))]))
+			case k < 9:
+				evs = append(evs, updateNode(nodes[r.Intn(len(nodes))], fmt.Sprintf("k%d", r.Intn(3)), float64(next)))
+			default:
+				if len(edges) > 0 {
+					i := r.Intn(len(edges))
+					evs = append(evs, removeEdge(edges[i]))
+					edges = append(edges[:i], edges[i+1:]...)
+				}
+			}
+		}
+		if len(evs) == 0 {
+			continue
+		}
+		submit(txOf(graphID, evs...))
+	}
+}
+
+// naiveAt folds the whole log and keeps the state as of the last
+// transaction that is not after the point: the obvious way, with no
+// snapshot.
+func naiveAt(t *testing.T, txs []*messages.Transaction, graphID string, within func(*messages.Transaction) bool) *graph.Graph {
+	t.Helper()
+	g := graph.New(graphID)
+	for _, tx := range txs {
+		if !within(tx) {
+			break
+		}
+		if err := g.Apply(tx); err != nil {
+			t.Fatalf("naive fold at version %d: %v", tx.GetVersion(), err)
+		}
+	}
+	return g
+}
+
+func openSnapshots(t *testing.T) (*natsjs.Log, *natsjs.Snapshots) {
+	t.Helper()
+	_, _, js := natstest.Start(t)
+	log, err := natsjs.Open(testContext(t), js, natsjs.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snaps, err := natsjs.OpenSnapshots(testContext(t), js, natsjs.SnapshotConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return log, snaps
+}
+
+// Time travel, to random versions and times of a random history with many
+// snapshots (some pruned), equals a naive fold of the log's prefix.
+func TestHistoryAtEqualsNaiveFold(t *testing.T) {
+	log, snaps := openSnapshots(t)
+	m := startMember(t, actors.GrainConfig{Log: log, Snapshots: snaps, Snapshot: actors.SnapshotPolicy{
+		Every: 7, Retention: store.Retention{KeepNewest: 2, Every: 10},
+	}})
+	const id = "travel"
+	r := rand.New(rand.NewSource(1))
+	randomHistory(t, r, func(tx *messages.Transaction) {
+		mustSubmit(t, m.Client(), tx)
+		if r.Intn(8) == 0 {
+			time.Sleep(3 * time.Millisecond) // spread recorded times
+		}
+	}, id, 80)
+	txs, _ := readLog(t, log, id)
+	if len(txs) != 80 {
+		t.Fatalf("log has %d transactions, want 80", len(txs))
+	}
+	list, err := snaps.List(testContext(t), id)
+	if err != nil || len(list) < 3 {
+		t.Fatalf("snapshots %v (%v): want several to start from", list, err)
+	}
+	h := &actors.History{Log: log, Snapshots: snaps}
+	ctx := testContext(t)
+	for range 25 {
+		v := uint64(1 + r.Intn(len(txs)))
+		got, err := h.At(ctx, id, actors.Point{Version: v})
+		if err != nil {
+			t.Fatalf("At version %d: %v", v, err)
+		}
+		want := naiveAt(t, txs, id, func(tx *messages.Transaction) bool { return tx.GetVersion() <= v })
+		sameState(t, fmt.Sprintf("version %d", v), got.State(), want.State())
+
+		at := txs[r.Intn(len(txs))].GetRecordedAt().AsTime().Add(time.Duration(r.Intn(3)-1) * time.Microsecond)
+		got, err = h.At(ctx, id, actors.Point{Time: at})
+		want = naiveAt(t, txs, id, func(tx *messages.Transaction) bool { return !tx.GetRecordedAt().AsTime().After(at) })
+		if want.Version() == 0 {
+			if !errors.Is(err, graph.ErrNotFound) {
+				t.Fatalf("At %v before the first event: %v, want not found", at, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("At %v: %v", at, err)
+		}
+		sameState(t, fmt.Sprintf("time %v", at), got.State(), want.State())
+	}
+	first := txs[0].GetRecordedAt().AsTime()
+	if _, err := h.At(ctx, id, actors.Point{Time: first.Add(-time.Second)}); !errors.Is(err, graph.ErrNotFound) {
+		t.Fatalf("a time before the first event: %v, want not found", err)
+	}
+	if _, err := h.At(ctx, id, actors.Point{Version: 81}); !errors.Is(err, graph.ErrNotFound) {
+		t.Fatalf("a version never reached: %v, want not found", err)
+	}
+	future, err := h.At(ctx, id, actors.Point{Time: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameState(t, "the future", future.State(), naiveAt(t, txs, id, func(*messages.Transaction) bool { return true }).State())
+}
+
+// A snapshot whose stored bytes are corrupted is never served: activation
+// and time travel fall back to an older snapshot or the log, count it, and
+// still give the right state.
+func TestCorruptSnapshotIsNeverUsed(t *testing.T) {
+	_, _, js := natstest.Start(t)
+	ctx := testContext(t)
+	log, err := natsjs.Open(ctx, js, natsjs.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snaps, err := natsjs.OpenSnapshots(ctx, js, natsjs.SnapshotConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	met := metrics.New(nil)
+	m := startMember(t, actors.GrainConfig{Log: log, Snapshots: snaps, Metrics: met})
+	const id = "corrupt"
+	mustSubmit(t, m.Client(), txOf(id, addNode("a"), addNode("b")))
+	mustSubmit(t, m.Client(), txOf(id, addEdge("e", "a", "b")))
+	ref, err := m.Client().Snapshot(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ref.GetVersion() != 2 || ref.GetCid() == "" {
+		t.Fatalf("snapshot %v", ref)
+	}
+	// Overwrite the snapshot's bytes with a valid encoding of another
+	// state: decodable, so only the CID check can catch it.
+	other := graph.New(id)
+	lie, err := other.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	objects, err := js.ObjectStore(ctx, natsjs.DefaultSnapshotBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := objects.PutBytes(ctx, ref.GetCid(), lie); err != nil {
+		t.Fatal(err)
+	}
+	mustSubmit(t, m.Client(), txOf(id, addNode("c")))
+	if err := m.Client().Passivate(ctx, id); err != nil { // stores a snapshot of version 3
+		t.Fatal(err)
+	}
+	// Corrupt the newest too, so activation has to go back to the log.
+	list, err := snaps.List(ctx, id)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("snapshots %v (%v), want versions 2 and 3", list, err)
+	}
+	if _, err := objects.PutBytes(ctx, list[1].CID, lie); err != nil {
+		t.Fatal(err)
+	}
+	failures := metricValue(t, met.SnapshotFailures)
+	want, _ := foldLog(t, log, id)
+	sameState(t, "activation past corrupted snapshots", state(t, m.Client(), id), want.State())
+	if got := metricValue(t, met.SnapshotFailures); got < failures+2 {
+		t.Fatalf("snapshot failures %v → %v: the two corrupted snapshots were not counted", failures, got)
+	}
+	h := &actors.History{Log: log, Snapshots: snaps}
+	at2, err := h.At(ctx, id, actors.Point{Version: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := nodeIDs(at2.State()); len(got) != 2 || len(at2.State().GetEdges()) != 1 {
+		t.Fatalf("version 2 through a corrupted snapshot: %v", at2.State())
+	}
+}
+
+// A graph activated from a snapshot reads only the events after it.
+func TestActivationReadsOnlyAfterTheSnapshot(t *testing.T) {
+	log, snaps := openSnapshots(t)
+	met := metrics.New(nil)
+	m := startMember(t, actors.GrainConfig{Log: log, Snapshots: snaps, Metrics: met})
+	ctx := testContext(t)
+	const id = "bounded"
+	for i := range 10 {
+		mustSubmit(t, m.Client(), txOf(id, addNode(fmt.Sprintf("n%d", i)), addNode(fmt.Sprintf("m%d", i))))
+	}
+	if err := m.Client().Passivate(ctx, id); err != nil { // snapshot at version 10
+		t.Fatal(err)
+	}
+	appendDirect(t, log, id, addNode("late1"), addNode("late2"))
+	appendDirect(t, log, id, addNode("late3"))
+	before := metricValue(t, met.ActivationEvents)
+	got := state(t, m.Client(), id)
+	if read := metricValue(t, met.ActivationEvents) - before; read != 3 {
+		t.Fatalf("activation read %v events, want the 3 after the snapshot", read)
+	}
+	want, _ := foldLog(t, log, id)
+	sameState(t, "activated from a snapshot", got, want.State())
+}
+
+// Replay frames: a keyframe, then frames whose events are the log's in
+// order and whose changes are the diff between the versions they join.
+func TestReplayFrames(t *testing.T) {
+	log, snaps := openSnapshots(t)
+	m := startMember(t, actors.GrainConfig{Log: log, Snapshots: snaps, Snapshot: actors.SnapshotPolicy{Every: 5}})
+	const id = "film"
+	r := rand.New(rand.NewSource(2))
+	randomHistory(t, r, func(tx *messages.Transaction) { mustSubmit(t, m.Client(), tx) }, id, 30)
+	txs, _ := readLog(t, log, id)
+	h := &actors.History{Log: log, Snapshots: snaps}
+	ctx := testContext(t)
+
+	for _, tc := range []struct {
+		from, to uint64
+		every    int
+	}{{0, 0, 4}, {5, 20, 3}, {10, 10, 1}} {
+		var frames []*messages.Frame
+		err := h.Replay(ctx, id, actors.Point{Version: tc.from}, actors.Point{Version: tc.to}, actors.FrameEvery{Events: tc.every},
+			func(f *messages.Frame) error { frames = append(frames, f); return nil })
+		if err != nil {
+			t.Fatalf("replay %d..%d: %v", tc.from, tc.to, err)
+		}
+		key := frames[0]
+		if key.GetVersion() != tc.from || key.GetState().GetVersion() != tc.from || len(key.GetEvents()) != 0 {
+			t.Fatalf("keyframe of %d..%d: version %d, state %d, %d events", tc.from, tc.to, key.GetVersion(), key.GetState().GetVersion(), len(key.GetEvents()))
+		}
+		to := tc.to
+		if to == 0 {
+			to = uint64(len(txs))
+		}
+		var wantEvents []*messages.Event
+		for _, tx := range txs[tc.from:to] {
+			wantEvents = append(wantEvents, tx.GetEvents()...)
+		}
+		var gotEvents []*messages.Event
+		prev := key.GetVersion()
+		for _, f := range frames[1:] {
+			gotEvents = append(gotEvents, f.GetEvents()...)
+			a := naiveAt(t, txs, id, func(tx *messages.Transaction) bool { return tx.GetVersion() <= prev })
+			b := naiveAt(t, txs, id, func(tx *messages.Transaction) bool { return tx.GetVersion() <= f.GetVersion() })
+			if !proto.Equal(f.GetChanges(), graph.Diff(a, b)) {
+				t.Fatalf("frame %d..%d: changes differ from the diff", prev, f.GetVersion())
+			}
+			prev = f.GetVersion()
+		}
+		if prev != to {
+			t.Fatalf("replay %d..%d ended at version %d", tc.from, tc.to, prev)
+		}
+		if len(gotEvents) != len(wantEvents) {
+			t.Fatalf("replay %d..%d: %d events, want %d", tc.from, tc.to, len(gotEvents), len(wantEvents))
+		}
+		for i := range gotEvents {
+			if gotEvents[i].GetEventId() != wantEvents[i].GetEventId() {
+				t.Fatalf("event %d of the replay is %s, want %s", i, gotEvents[i].GetEventId(), wantEvents[i].GetEventId())
+			}
+		}
+	}
+}
