@@ -24,7 +24,12 @@ const shutdownTimeout = 30 * time.Second
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "bench" {
-		if err := runBench(os.Args[2:], os.Stdout, os.Stderr); err != nil {
+		run := runBench
+		args := os.Args[2:]
+		if len(args) > 0 && args[0] == "history" {
+			run, args = runHistoryBench, args[1:]
+		}
+		if err := run(args, os.Stdout, os.Stderr); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				os.Exit(0)
 			}
