@@ -72,7 +72,9 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 		nats.Name("graphlog "+cfg.NodeName),
 		nats.MaxReconnects(-1),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			logger.Warn("disconnected from NATS", slog.Any("error", err))
+			if err != nil { // nil: a drain on shutdown
+				logger.Warn("disconnected from NATS; reconnecting", slog.Any("error", err))
+			}
 		}),
 		nats.ReconnectHandler(func(c *nats.Conn) {
 			logger.Info("reconnected to NATS", slog.String("url", c.ConnectedUrl()))
