@@ -1,0 +1,41 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"testing"
+)
+
+// TestHistoryBenchSmoke runs `node bench history` at tiny sizes: every part
+// must complete, check its reads and report.
+func TestHistoryBenchSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a node and writes a few thousand events")
+	}
+	var out bytes.Buffer
+	var progress io.Writer = io.Discard
+	if testing.Verbose() {
+		progress = &testWriter{t}
+	}
+	args := []string{
+		"--graphs", "12", "--events-per-graph", "40", "--sample", "4",
+		"--travel-events", "3000", "--travel-nodes", "50", "--snapshot-every", "500", "--travel-samples", "5",
+		"--snapshot-edges", "2000", "--rounds", "1",
+	}
+	if err := runHistoryBench(args, &out, progress); err != nil {
+		t.Fatalf("bench history: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"1. cold activation", "2. time travel", "3. full rebuild", "4. snapshot", "summary"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output has no %q:\n%s", want, out.String())
+		}
+	}
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
