@@ -89,7 +89,7 @@ func runHistoryBench(args []string, out, progress io.Writer) error {
 	fs.IntVar(&o.sample, "sample", 50, "graphs whose activation is timed (fewer than --graphs)")
 	fs.IntVar(&o.travelEvents, "travel-events", 200_000, fmt.Sprintf("events of the time-travel graph, one per transaction (target %d)", targetTravelEvents))
 	fs.IntVar(&o.travelNodes, "travel-nodes", 2000, "nodes the time-travel graph's events keep updating")
-	fs.IntVar(&o.snapshotEvery, "snapshot-every", 10_000, "versions between the time-travel graph's snapshots")
+	fs.IntVar(&o.snapshotEvery, "snapshot-every", 1000, "versions between the time-travel graph's snapshots (the node's default --snapshot-every)")
 	fs.IntVar(&o.travelSamples, "travel-samples", 100, "random times, and as many random versions, to travel to")
 	fs.IntVar(&o.snapshotEdges, "snapshot-edges", 200_000, fmt.Sprintf("edges of the graph whose snapshot is saved and restored (target %d)", targetSnapshotEdges))
 	fs.IntVar(&o.rounds, "rounds", 3, "rounds of the rebuild and snapshot timings (medians reported)")
