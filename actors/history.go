@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -56,6 +57,66 @@ type History struct {
 	Snapshots store.SnapshotStore
 	Logger    *slog.Logger
 	Metrics   *metrics.Metrics
+
+	index indexCache
+}
+
+// indexCacheTTL is how long History reuses a graph's list of snapshots.
+// A list that is a little old is still right: it may miss the newest
+// snapshots (a replay then folds a few more events) or name pruned ones
+// (their load fails, the list is dropped and an older snapshot is used).
+const indexCacheTTL = 2 * time.Second
+
+// indexCacheSize bounds the graphs whose lists are kept.
+const indexCacheSize = 4096
+
+// indexCache keeps recent snapshot lists, because listing a graph's index
+// costs more than loading a snapshot once a graph has many of them.
+type indexCache struct {
+	mu sync.Mutex
+	m  map[string]cachedIndex
+}
+
+type cachedIndex struct {
+	listed time.Time
+	snaps  []store.SnapshotInfo
+}
+
+func (c *indexCache) get(graphID string) ([]store.SnapshotInfo, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[graphID]
+	if !ok || time.Since(e.listed) > indexCacheTTL {
+		return nil, false
+	}
+	return e.snaps, true
+}
+
+func (c *indexCache) put(graphID string, snaps []store.SnapshotInfo) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= indexCacheSize {
+		c.m = make(map[string]cachedIndex)
+	}
+	c.m[graphID] = cachedIndex{listed: time.Now(), snaps: snaps}
+}
+
+func (c *indexCache) drop(graphID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, graphID)
+}
+
+// list returns graphID's snapshots, from the cache when it is fresh.
+func (h *History) list(ctx context.Context, graphID string) ([]store.SnapshotInfo, error) {
+	if snaps, ok := h.index.get(graphID); ok {
+		return snaps, nil
+	}
+	snaps, err := h.Snapshots.List(ctx, graphID)
+	if err == nil {
+		h.index.put(graphID, snaps)
+	}
+	return snaps, err
 }
 
 // At rebuilds graphID as it was at p. A point before the graph's first
@@ -114,7 +175,7 @@ func (h *History) Start(ctx context.Context, graphID string, p Point) (*graph.Gr
 	if h.Snapshots == nil {
 		return graph.New(graphID), time.Time{}, nil
 	}
-	snaps, err := h.Snapshots.List(ctx, graphID)
+	snaps, err := h.list(ctx, graphID)
 	if err != nil && !errors.Is(err, store.ErrCorrupt) {
 		// Snapshots only bound reads; the log alone still answers.
 		h.logger().Warn("snapshot index unreadable; replaying from the log", slog.String(keyGraph, graphID), slog.Any(keyError, err))
@@ -131,6 +192,10 @@ func (h *History) Start(ctx context.Context, graphID string, p Point) (*graph.Gr
 		}
 		if ctx.Err() != nil {
 			return nil, time.Time{}, err
+		}
+		h.index.drop(graphID)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // pruned since it was listed
 		}
 		h.Metrics.SnapshotFailed()
 		h.logger().Warn("snapshot not used; trying an older one", slog.String(keyGraph, graphID),

@@ -297,3 +297,41 @@ func TestReplayFrames(t *testing.T) {
 		}
 	}
 }
+
+// History reuses a graph's snapshot list for a moment; a snapshot pruned
+// since it was listed is passed over without being counted as a failure,
+// and the answer stays right.
+func TestHistoryWithAPrunedSnapshot(t *testing.T) {
+	log, snaps := openSnapshots(t)
+	met := metrics.New(nil)
+	m := startMember(t, actors.GrainConfig{Log: log, Snapshots: snaps})
+	ctx := testContext(t)
+	const id = "pruned"
+	for i := range 3 {
+		mustSubmit(t, m.Client(), txOf(id, addNode(fmt.Sprintf("n%d", i))))
+		if _, err := m.Client().Snapshot(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := &actors.History{Log: log, Snapshots: snaps, Metrics: met}
+	if _, err := h.At(ctx, id, actors.Point{Version: 3}); err != nil { // lists and caches versions 1..3
+		t.Fatal(err)
+	}
+	list, err := snaps.List(ctx, id)
+	if err != nil || len(list) != 3 {
+		t.Fatalf("snapshots %v (%v)", list, err)
+	}
+	if err := snaps.Delete(ctx, list[2]); err != nil {
+		t.Fatal(err)
+	}
+	g, err := h.At(ctx, id, actors.Point{Version: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Version() != 3 || g.NodeCount() != 3 {
+		t.Fatalf("version %d with %d nodes, want 3 and 3", g.Version(), g.NodeCount())
+	}
+	if got := metricValue(t, met.SnapshotFailures); got != 0 {
+		t.Fatalf("a pruned snapshot counted as %v failures", got)
+	}
+}
