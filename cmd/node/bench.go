@@ -70,31 +70,17 @@ func runBench(args []string, out, progress io.Writer) error {
 	}
 	o.txSize = o.txSizes[len(o.txSizes)-1]
 
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
-	}
-	dir, err := os.MkdirTemp("", "graphlog-bench-")
+	stopProfile, err := startProfile(*cpuProfile)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	cfg := loopbackConfig("bench", dir)
-	cfg.HTTP.RequestTimeout = time.Minute
-	cfg.Ingress.Enabled = *ingress
+	defer stopProfile()
 	ctx := context.Background()
-	n, err := start(ctx, cfg, slog.New(slog.NewTextHandler(progress, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	n, stop, err := benchNode(ctx, "bench", *ingress, progress)
 	if err != nil {
 		return err
 	}
-	defer n.shutdown(ctx)
+	defer stop()
 
 	nc, err := nats.Connect(n.nats.ClientURL())
 	if err != nil {
@@ -147,6 +133,42 @@ func runBench(args []string, out, progress io.Writer) error {
 	fmt.Fprintf(out, "  rebuild from the log (fold)   %10s  %10.0f events/s\n", fold.Round(time.Microsecond), float64(o.rebuild)/fold.Seconds())
 	fmt.Fprintf(out, "  ratio (raw time / fold time)  %10.2f\n", ordered.Seconds()/fold.Seconds())
 	return nil
+}
+
+// startProfile writes a CPU profile to path until the returned function
+// is called; an empty path profiles nothing.
+func startProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// benchNode starts a node for a benchmark, on loopback in a temporary
+// directory, logging warnings to progress; stop shuts it down and removes
+// the directory.
+func benchNode(ctx context.Context, name string, ingress bool, progress io.Writer) (n *node, stop func(), err error) {
+	dir, err := os.MkdirTemp("", "graphlog-"+name+"-")
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg := loopbackConfig(name, dir)
+	cfg.HTTP.RequestTimeout = time.Minute
+	cfg.Ingress.Enabled = ingress
+	n, err = start(ctx, cfg, slog.New(slog.NewTextHandler(progress, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return n, func() { n.shutdown(ctx); os.RemoveAll(dir) }, nil
 }
 
 // loopbackConfig is a node that serves only this machine, on free ports,

@@ -7,12 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
 	"math/rand/v2"
-	"os"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -112,33 +109,19 @@ func runHistoryBench(args []string, out, progress io.Writer) error {
 		return errors.New("bench history: --snapshot-every must be at most --travel-events")
 	}
 
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
-	}
-	dir, err := os.MkdirTemp("", "graphlog-bench-history-")
+	stopProfile, err := startProfile(*cpuProfile)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	cfg := loopbackConfig("bench-history", dir)
-	cfg.HTTP.RequestTimeout = time.Minute
+	defer stopProfile()
+	ctx := context.Background()
 	// The ingress would deliver every event published below to its grain,
 	// activating every graph: nothing would be left to activate cold.
-	cfg.Ingress.Enabled = false
-	ctx := context.Background()
-	n, err := start(ctx, cfg, slog.New(slog.NewTextHandler(progress, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	n, stop, err := benchNode(ctx, "bench-history", false, progress)
 	if err != nil {
 		return err
 	}
-	defer n.shutdown(ctx)
+	defer stop()
 
 	var pubFailed atomic.Int64
 	nc, err := nats.Connect(n.nats.ClientURL())
@@ -150,11 +133,11 @@ func runHistoryBench(args []string, out, progress io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log, err := natsjs.Open(ctx, js, natsjs.Config{Stream: cfg.NATS.Stream})
+	log, err := natsjs.Open(ctx, js, natsjs.Config{Stream: n.cfg.NATS.Stream})
 	if err != nil {
 		return err
 	}
-	snaps, err := natsjs.OpenSnapshots(ctx, js, natsjs.SnapshotConfig{Bucket: cfg.Snapshots.Bucket, IndexBucket: cfg.Snapshots.Bucket + "_INDEX"})
+	snaps, err := natsjs.OpenSnapshots(ctx, js, natsjs.SnapshotConfig{Bucket: n.cfg.Snapshots.Bucket, IndexBucket: n.cfg.Snapshots.Bucket + "_INDEX"})
 	if err != nil {
 		return err
 	}

@@ -31,6 +31,7 @@ import (
 // node is everything one process runs, in start order; shutdown goes the
 // other way.
 type node struct {
+	cfg     config.Config
 	logger  *slog.Logger
 	nats    *natsnode.Server // nil with an external NATS
 	nc      *nats.Conn
@@ -46,7 +47,7 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	n = &node{logger: logger}
+	n = &node{cfg: cfg, logger: logger}
 	defer func() {
 		if err != nil {
 			sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
