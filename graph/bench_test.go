@@ -11,7 +11,7 @@ import (
 	"github.com/graphlog/graphlog/messages"
 )
 
-var benchEdges = flag.Int("graph.edges", 100_000, "edges in BenchmarkMemoryPerEdge's graph (try 1000000)")
+var benchEdges = flag.Int("graph.edges", 100_000, "edges in the graphs of BenchmarkMemoryPerEdge, BenchmarkEncode and BenchmarkDecode (try 1000000)")
 
 // commit fills in a transaction's envelope for the graph's next version.
 func commit(g *Graph, tx *messages.Transaction) *messages.Transaction {

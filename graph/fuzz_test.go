@@ -222,7 +222,9 @@ func programEvents(b []byte) []*messages.Event {
 }
 
 // FuzzDecode: arbitrary bytes never panic Decode; what decodes re-encodes
-// stably and keeps its indexes consistent.
+// stably and keeps its indexes consistent. Decode agrees with the general
+// way (proto.Unmarshal, then FromState) on what it accepts and what it
+// builds, and its fast way accepts only bytes that Encode writes.
 func FuzzDecode(f *testing.F) {
 	seed := fuzzSeed(f)
 	for _, g := range []*Graph{New("g"), seed} {
@@ -237,6 +239,16 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte{0x0a, 0x01, 'g', 0x2a, 0x03, 0x0a, 0x01, 'a', 0x32, 0x0b, 0x0a, 0x01, 'e', 0x12, 0x01, 'a', 0x1a, 0x01, 'a', 0x2a, 0x00})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		g, err := Decode(data)
+		ref, refErr := decodeGeneral(data)
+		if (err == nil) != (refErr == nil) {
+			t.Fatalf("Decode error %v, general way %v", err, refErr)
+		}
+		if fast, ok := decodeCanonical(data); ok && !bytes.Equal(mustEncode(t, fast), data) {
+			t.Fatalf("the fast way accepts bytes that Encode does not write:\n%x\n%x", data, mustEncode(t, fast))
+		}
+		if err == nil && !bytes.Equal(mustEncode(t, g), mustEncode(t, ref)) {
+			t.Fatalf("Decode and the general way build different graphs")
+		}
 		if err != nil {
 			if !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("Decode error %v does not wrap ErrCorrupt", err)

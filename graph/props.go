@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"encoding/binary"
 	"math"
 	"slices"
 	"strconv"
@@ -322,6 +323,123 @@ func consumeBytes(s string) (string, int) {
 		return "", -1
 	}
 	return s[n : n+int(l)], n + int(l)
+}
+
+// isCanonicalProps reports whether b is exactly what canonicalProps gives
+// for the Struct that b encodes, with nothing canonicalProps would reject:
+// then a decoder may keep b as it is, instead of building a Struct and
+// encoding it again. It reads b in place and allocates nothing. False means
+// only "not certainly": the caller takes the long way, which normalises
+// what is valid and names what is not.
+func isCanonicalProps(b []byte) bool { return canonicalStruct(b, 1) }
+
+// Tags as canonicalProps writes them: one byte each, since every field
+// number is below 16.
+const (
+	tagStructFields   = byte(structFields)<<3 | byte(protowire.BytesType)
+	tagMapEntryKey    = byte(mapEntryKey)<<3 | byte(protowire.BytesType)
+	tagMapEntryValue  = byte(mapEntryValue)<<3 | byte(protowire.BytesType)
+	tagValueNull      = byte(valueNull)<<3 | byte(protowire.VarintType)
+	tagValueNumber    = byte(valueNumber)<<3 | byte(protowire.Fixed64Type)
+	tagValueString    = byte(valueString)<<3 | byte(protowire.BytesType)
+	tagValueBool      = byte(valueBool)<<3 | byte(protowire.VarintType)
+	tagValueStruct    = byte(valueStruct)<<3 | byte(protowire.BytesType)
+	tagValueList      = byte(valueList)<<3 | byte(protowire.BytesType)
+	tagListValueItems = byte(listValueItems)<<3 | byte(protowire.BytesType)
+)
+
+// canonicalStruct checks a Struct's fields whose values sit at depth (see
+// appendValue): entries of exactly a key then a value, keys valid UTF-8 and
+// strictly increasing (sorted, no duplicates).
+func canonicalStruct(b []byte, depth int) bool {
+	var prev []byte
+	for first := true; len(b) > 0; first = false {
+		if b[0] != tagStructFields {
+			return false
+		}
+		entry, rest, ok := canonicalBytes(b[1:])
+		if !ok || len(entry) == 0 || entry[0] != tagMapEntryKey {
+			return false
+		}
+		b = rest
+		key, entry, ok := canonicalBytes(entry[1:])
+		if !ok || !first && string(key) <= string(prev) || !utf8.Valid(key) {
+			return false
+		}
+		if len(entry) == 0 || entry[0] != tagMapEntryValue {
+			return false
+		}
+		val, entry, ok := canonicalBytes(entry[1:])
+		if !ok || len(entry) != 0 || !canonicalValue(val, depth) {
+			return false
+		}
+		prev = key
+	}
+	return true
+}
+
+// canonicalValue checks a Value's fields: exactly one, written as
+// appendValue writes it.
+func canonicalValue(b []byte, depth int) bool {
+	if len(b) == 0 {
+		return false // no kind
+	}
+	tag, b := b[0], b[1:]
+	switch tag {
+	case tagValueNull:
+		return len(b) == 1 && b[0] == 0
+	case tagValueNumber:
+		if len(b) != 8 {
+			return false
+		}
+		bits := binary.LittleEndian.Uint64(b)
+		f := math.Float64frombits(bits)
+		return !math.IsNaN(f) && !math.IsInf(f, 0) && bits != 1<<63 // -0 is written as 0
+	case tagValueString:
+		s, rest, ok := canonicalBytes(b)
+		return ok && len(rest) == 0 && utf8.Valid(s)
+	case tagValueBool:
+		return len(b) == 1 && b[0] <= 1
+	case tagValueStruct:
+		s, rest, ok := canonicalBytes(b)
+		return ok && len(rest) == 0 && depth < MaxPropertyDepth && canonicalStruct(s, depth+1)
+	case tagValueList:
+		l, rest, ok := canonicalBytes(b)
+		if !ok || len(rest) != 0 || depth >= MaxPropertyDepth {
+			return false
+		}
+		for len(l) > 0 {
+			if l[0] != tagListValueItems {
+				return false
+			}
+			item, rest, ok := canonicalBytes(l[1:])
+			if !ok || !canonicalValue(item, depth+1) {
+				return false
+			}
+			l = rest
+		}
+		return true
+	}
+	return false
+}
+
+// canonicalBytes reads a length-delimited field's content after its tag;
+// the length must be written in as few bytes as it takes, as
+// protowire.AppendVarint writes it.
+func canonicalBytes(b []byte) (field, rest []byte, ok bool) {
+	if len(b) > 0 && b[0] < 0x80 { // a one-byte length: most fields
+		n := int(b[0])
+		if n >= len(b) {
+			return nil, nil, false
+		}
+		return b[1 : 1+n], b[1+n:], true
+	}
+	n, l := protowire.ConsumeVarint(b)
+	if l < 0 || l != protowire.SizeVarint(n) || n > uint64(len(b)-l) {
+		return nil, nil, false
+	}
+	end := l + int(n)
+	return b[l:end], b[end:], true
 }
 
 // mergeProps applies an update to a canonical encoding: set replaces keys

@@ -104,17 +104,9 @@ func (g *Graph) State() *messages.GraphState {
 
 // sortedNodes and sortedEdges list elements by ID: the order of every
 // output that must depend on the state only, not on history or hashing.
-func (g *Graph) sortedNodes() []*node {
-	nodes := slices.AppendSeq(make([]*node, 0, g.nodes.len()), g.nodes.all())
-	slices.SortFunc(nodes, func(a, b *node) int { return cmp.Compare(a.id, b.id) })
-	return nodes
-}
+func (g *Graph) sortedNodes() []*node { return sortedByID(&g.nodes) }
 
-func (g *Graph) sortedEdges() []*edge {
-	edges := slices.AppendSeq(make([]*edge, 0, g.edges.len()), g.edges.all())
-	slices.SortFunc(edges, func(a, b *edge) int { return cmp.Compare(a.id, b.id) })
-	return edges
-}
+func (g *Graph) sortedEdges() []*edge { return sortedByID(&g.edges) }
 
 func (n *node) message() *messages.Node {
 	return &messages.Node{Id: n.id, Type: typeName(n.typ), Properties: decodeProps(n.props)}

@@ -86,6 +86,32 @@ func (t *idTable[T]) place(v T) {
 	t.slots[i] = v
 }
 
+// putAll puts elements, none of them in the table yet and no two with one
+// ID. Each lands where put would put it, but the home slots are all
+// computed first, so that the probes, likely cache misses on a large
+// table and independent of each other, overlap.
+func (t *idTable[T]) putAll(elems []T) {
+	t.reserve(t.n + len(elems))
+	var homes [64]int
+	var zero T
+	mask := len(t.slots) - 1
+	for len(elems) > 0 {
+		batch := elems[:min(len(homes), len(elems))]
+		elems = elems[len(batch):]
+		for j, v := range batch {
+			homes[j] = t.home(v.key())
+		}
+		for j, v := range batch {
+			i := homes[j]
+			for t.slots[i] != zero {
+				i = (i + 1) & mask
+			}
+			t.slots[i] = v
+		}
+		t.n += len(batch)
+	}
+}
+
 // del removes the element with the given ID, if present.
 func (t *idTable[T]) del(id string) {
 	var zero T
