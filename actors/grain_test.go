@@ -228,6 +228,24 @@ func TestGrain(t *testing.T) {
 		}
 	})
 
+	t.Run("deliver of a version past a gap in the log itself", func(t *testing.T) {
+		const id = "gapped"
+		mustSubmit(t, cl, txOf(id, addNode("a")))
+		ev := addNode("far")
+		seq := publishRaw(t, js, id, 7, ev)
+		ev.GraphId, ev.Version, ev.Index, ev.Count = id, 7, 0, 1
+		r, err := cl.Deliver(ctx, &messages.Transaction{GraphId: id, Version: 7, Sequence: seq, Events: []*messages.Event{ev}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.GetError() != nil || r.GetApplied() || r.GetVersion() != 1 {
+			t.Fatalf("deliver of version 7 that the log holds after version 1: %v; want skipped without error at version 1", r)
+		}
+		if s := state(t, cl, id); s.GetVersion() != 1 || !slices.Equal(nodeIDs(s), []string{"a"}) {
+			t.Fatalf("after the delivery: version %d, nodes %v", s.GetVersion(), nodeIDs(s))
+		}
+	})
+
 	t.Run("deliver of a version the log does not have", func(t *testing.T) {
 		const id = "ahead"
 		mustSubmit(t, cl, txOf(id, addNode("a")))
