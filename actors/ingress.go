@@ -71,7 +71,7 @@ func (c *IngressConfig) setDefaults() {
 func NewIngressProps(cfg IngressConfig) *actor.Props {
 	cfg.setDefaults()
 	return actor.PropsFromProducer(func() actor.Actor {
-		return &ingress{cfg: cfg, pending: map[string]*group{}}
+		return &ingress{cfg: cfg, pending: map[string]*assembly{}}
 	})
 }
 
@@ -81,19 +81,24 @@ type (
 	flushDue struct{}
 )
 
-// group collects the events of one transaction as they arrive.
-type group struct {
-	graphID string
-	version uint64
-	count   uint32
-	events  []*messages.Event
-	msgs    []store.Message
-	since   time.Time
+// assembly groups one graph's events into transactions as they arrive,
+// the way every reader of the log does (store.Assembler), and keeps the
+// messages to acknowledge beside them.
+type assembly struct {
+	asm   *store.Assembler
+	msgs  []store.Message // of the transaction being assembled
+	since time.Time       // when its first event arrived
+}
+
+// delivery is one transaction for a worker, with the messages that carry it.
+type delivery struct {
+	tx   *messages.Transaction
+	msgs []store.Message
 }
 
 type ingress struct {
 	cfg     IngressConfig
-	pending map[string]*group
+	pending map[string]*assembly
 	workers []*actor.PID
 	cancel  context.CancelFunc
 	running sync.WaitGroup
@@ -197,36 +202,44 @@ func (in *ingress) arrive(ctx actor.Context, m store.Message) {
 		in.deadLetter(m, err)
 		return
 	}
-	g := in.pending[ev.GetGraphId()]
-	if g != nil && g.version != ev.GetVersion() {
-		in.dispatch(ctx, g)
-		g = nil
+	graphID := ev.GetGraphId()
+	a := in.pending[graphID]
+	if a == nil {
+		a = &assembly{asm: store.NewAssembler(graphID)}
+		in.pending[graphID] = a
 	}
-	if g == nil {
-		g = &group{graphID: ev.GetGraphId(), version: ev.GetVersion(), count: ev.GetCount(), since: time.Now()}
-		in.pending[g.graphID] = g
+	if !a.asm.Pending() {
+		a.since = time.Now()
 	}
-	g.events = append(g.events, ev)
-	g.msgs = append(g.msgs, m)
-	if uint32(len(g.events)) >= g.count {
-		in.dispatch(ctx, g)
+	a.msgs = append(a.msgs, m)
+	ended, completed := a.asm.Add(ev)
+	if ended != nil {
+		// The version changed before the transaction was whole: hand over
+		// what came; the grain reads the whole one from the log.
+		in.dispatch(ctx, graphID, ended, a.msgs[:len(ended.GetEvents())])
+		a.msgs = a.msgs[len(ended.GetEvents()):]
+		a.since = time.Now()
+	}
+	if completed != nil {
+		in.dispatch(ctx, graphID, completed, a.msgs)
+		delete(in.pending, graphID)
 	}
 }
 
 func (in *ingress) flushStale(ctx actor.Context) {
-	for _, g := range in.pending {
-		if time.Since(g.since) >= in.cfg.FlushAfter {
-			in.dispatch(ctx, g)
+	for graphID, a := range in.pending {
+		if time.Since(a.since) >= in.cfg.FlushAfter {
+			in.dispatch(ctx, graphID, a.asm.Flush(), a.msgs)
+			delete(in.pending, graphID)
 		}
 	}
 }
 
-// dispatch hands a group to the worker of its graph.
-func (in *ingress) dispatch(ctx actor.Context, g *group) {
-	delete(in.pending, g.graphID)
+// dispatch hands a transaction to the worker of its graph.
+func (in *ingress) dispatch(ctx actor.Context, graphID string, tx *messages.Transaction, msgs []store.Message) {
 	h := fnv.New32a()
-	h.Write([]byte(g.graphID))
-	ctx.Send(in.workers[h.Sum32()%uint32(len(in.workers))], g)
+	h.Write([]byte(graphID))
+	ctx.Send(in.workers[h.Sum32()%uint32(len(in.workers))], delivery{tx: tx, msgs: msgs})
 }
 
 func (in *ingress) deadLetter(m store.Message, cause error) {
@@ -252,20 +265,12 @@ type ingressWorker struct {
 }
 
 func (w *ingressWorker) Receive(ctx actor.Context) {
-	g, ok := ctx.Message().(*group)
+	d, ok := ctx.Message().(delivery)
 	if !ok {
 		return
 	}
-	last := g.events[len(g.events)-1]
-	tx := &messages.Transaction{
-		TransactionId: last.GetTransactionId(),
-		GraphId:       g.graphID,
-		Events:        g.events,
-		Version:       g.version,
-		Sequence:      g.msgs[len(g.msgs)-1].Sequence(),
-		RecordedAt:    last.GetRecordedAt(),
-	}
-	log := w.cfg.Logger.With(slog.String(keyGraph, g.graphID), slog.Uint64(keyVersion, g.version),
+	tx := d.tx
+	log := w.cfg.Logger.With(slog.String(keyGraph, tx.GetGraphId()), slog.Uint64(keyVersion, tx.GetVersion()),
 		slog.String(keyTransaction, tx.GetTransactionId()))
 	dctx, cancel := context.WithTimeout(context.Background(), w.cfg.DeliverTimeout)
 	defer cancel()
@@ -275,12 +280,12 @@ func (w *ingressWorker) Receive(ctx actor.Context) {
 	}
 	if err != nil {
 		log.Warn("delivery to the graph failed; the log will deliver it again", slog.Any(keyError, err))
-		for _, m := range g.msgs {
+		for _, m := range d.msgs {
 			_ = m.Nak(w.cfg.RetryDelay)
 		}
 		return
 	}
-	for _, m := range g.msgs {
+	for _, m := range d.msgs {
 		if err := m.Ack(dctx); err != nil && !errors.Is(err, context.Canceled) {
 			// The grain has the transaction; a redelivery is skipped as a
 			// duplicate, so a lost ack costs only a little work.
