@@ -40,6 +40,24 @@ const (
 	FlagSnapshotInterval        = "snapshot-interval"
 	FlagSnapshotKeep            = "snapshot-keep"
 	FlagSnapshotKeepEvery       = "snapshot-keep-every"
+	FlagHTTPToken               = "http-token"
+	FlagNATSSyncInterval        = "nats-sync-interval"
+	FlagNATSClusterName         = "nats-cluster-name"
+	FlagNATSClusterListen       = "nats-cluster-listen"
+	FlagNATSClusterAdvertise    = "nats-cluster-advertise"
+	FlagNATSRoutes              = "nats-routes"
+	FlagNATSUser                = "nats-user"
+	FlagNATSPassword            = "nats-password"
+	FlagNATSNkeySeedFile        = "nats-nkey-seed-file"
+	FlagNATSTLSCert             = "nats-tls-cert"
+	FlagNATSTLSKey              = "nats-tls-key"
+	FlagNATSTLSCA               = "nats-tls-ca"
+	FlagActorAdvertiseHost      = "actor-advertise-host"
+	FlagActorTLSCert            = "actor-tls-cert"
+	FlagActorTLSKey             = "actor-tls-key"
+	FlagActorTLSCA              = "actor-tls-ca"
+	FlagClusterBucket           = "cluster-bucket"
+	FlagMemberTTL               = "member-ttl"
 )
 
 // Limits that Validate enforces.
@@ -72,8 +90,33 @@ type Config struct {
 	Snapshots Snapshots
 	Ingress   Ingress
 	Actor     Actor
+	Cluster   Cluster
 	Log       Log
 }
+
+// Cluster configures membership: every member registers itself in a NATS
+// KV bucket and refreshes its entry; an entry that is not refreshed for
+// MemberTTL expires, and the member drops out of the cluster.
+type Cluster struct {
+	// Bucket is the KV bucket of member entries, shared by every member.
+	Bucket string
+	// MemberTTL bounds how long a member that stopped without a goodbye
+	// (killed, cut off) stays in the cluster. Members refresh their entry
+	// every third of it.
+	MemberTTL time.Duration
+}
+
+// TLS names PEM files for a TLS connection. Cert and Key go together; CA,
+// when set, is the only authority trusted to sign the peer's certificate
+// (and then peers must present one: mutual TLS).
+type TLS struct {
+	Cert string
+	Key  string
+	CA   string
+}
+
+// Enabled reports whether TLS is configured.
+func (t TLS) Enabled() bool { return t.Cert != "" || t.Key != "" || t.CA != "" }
 
 // Snapshots configures graph snapshots: content-addressed copies of a
 // graph's state in a NATS Object Store, from which activation and time
@@ -105,6 +148,9 @@ type HTTP struct {
 	MaxBodyBytes int64
 	// RequestTimeout bounds one request, including the append to the log.
 	RequestTimeout time.Duration
+	// Token, when set, is the bearer token every /v1 request must carry
+	// (Authorization: Bearer <token>). Health and metrics stay open.
+	Token string
 }
 
 // NATS configures the connection to NATS and the event stream.
@@ -122,11 +168,39 @@ type NATS struct {
 	// always closes that window at a cost in write latency and throughput.
 	// Unused with URL (set sync_interval: always on that server).
 	SyncAlways bool
+	// SyncInterval is how often the embedded server fsyncs JetStream
+	// writes when SyncAlways is false; 0 is the server's default (2m).
+	SyncInterval time.Duration
 	// Stream is the JetStream stream that holds every event.
 	Stream string
-	// Replicas of the event and dead-letter streams.
+	// Replicas of the event and dead-letter streams, the snapshot store
+	// and the member bucket.
 	Replicas int
+
+	// ClusterListen, when set, makes the embedded server a member of a
+	// NATS cluster: it accepts routes from other servers there
+	// (host:port). ClusterName names that cluster; Routes lists the other
+	// servers (comma-separated nats-route://host:port); ClusterAdvertise
+	// is the host:port other servers reach this one at, if not
+	// ClusterListen.
+	ClusterName      string
+	ClusterListen    string
+	ClusterAdvertise string
+	Routes           string
+
+	// Credentials. User and Password, or NkeySeedFile (a file holding an
+	// nkey user seed), authenticate the node's connection; the embedded
+	// server then requires them of every client too.
+	User         string
+	Password     string
+	NkeySeedFile string
+	// TLS secures the node's NATS connection and, on the embedded server,
+	// its client and route listeners.
+	TLS TLS
 }
+
+// Clustered reports whether the embedded server joins a NATS cluster.
+func (n NATS) Clustered() bool { return n.ClusterListen != "" }
 
 // Graphs configures graph grains and transactions.
 type Graphs struct {
@@ -145,12 +219,28 @@ type Ingress struct {
 	Consumer string
 }
 
-// Actor configures the protoactor remote.
+// Actor configures the protoactor remote: how members reach each other's
+// actors. Without TLS the remote must run on a private network.
 type Actor struct {
-	// Host is the address other members reach this member's actors at.
+	// Host is the address the remote listens on.
 	Host string
 	// Port of the remote; 0 picks a random free port.
 	Port int
+	// AdvertiseHost is the address other members reach this member's
+	// actors at; empty means Host. Required when Host is a wildcard such
+	// as 0.0.0.0 (in a container: the service name).
+	AdvertiseHost string
+	// TLS secures the remote with mutual TLS: CA signs every member's
+	// certificate.
+	TLS TLS
+}
+
+// AdvertisedHost is the host other members reach this member at.
+func (a Actor) AdvertisedHost() string {
+	if a.AdvertiseHost != "" {
+		return a.AdvertiseHost
+	}
+	return a.Host
 }
 
 // Log configures structured logging.
@@ -173,9 +263,10 @@ func Default() Config {
 			RequestTimeout: 10 * time.Second,
 		},
 		NATS: NATS{
-			Listen:   "127.0.0.1:4222",
-			Stream:   "EVENTS",
-			Replicas: 1,
+			Listen:      "127.0.0.1:4222",
+			Stream:      "EVENTS",
+			Replicas:    1,
+			ClusterName: "graphlog",
 		},
 		Graphs: Graphs{
 			MaxEventsPerTransaction: MaxEventsPerTransaction,
@@ -193,7 +284,11 @@ func Default() Config {
 			Consumer: "graphlog-ingress",
 		},
 		Actor: Actor{Host: "127.0.0.1"},
-		Log:   Log{Level: "info", Format: "text"},
+		Cluster: Cluster{
+			Bucket:    "graphlog_members",
+			MemberTTL: 6 * time.Second,
+		},
+		Log: Log{Level: "info", Format: "text"},
 	}
 }
 
@@ -266,8 +361,51 @@ func (c Config) Validate() error {
 	switch {
 	case c.NATS.Replicas < 1 || c.NATS.Replicas > MaxReplicas:
 		bad(FlagReplicas, "is %d; JetStream allows 1 to %d replicas (use 3 on a 3-node NATS cluster)", c.NATS.Replicas, MaxReplicas)
-	case c.NATS.Replicas > 1 && c.Embedded():
-		bad(FlagReplicas, "is %d, but the embedded NATS server is a single server that can hold only 1 replica; set --%s 1, or point --%s at a NATS cluster", c.NATS.Replicas, FlagReplicas, FlagNATSURL)
+	case c.NATS.Replicas > 1 && c.Embedded() && !c.NATS.Clustered():
+		bad(FlagReplicas, "is %d, but the embedded NATS server is a single server that can hold only 1 replica; set --%s 1, join it to a NATS cluster with --%s and --%s, or point --%s at a NATS cluster", c.NATS.Replicas, FlagReplicas, FlagNATSClusterListen, FlagNATSRoutes, FlagNATSURL)
+	}
+	if c.NATS.SyncInterval < 0 {
+		bad(FlagNATSSyncInterval, "is %s; set a duration such as 1s, or 0 for the server default (2m)", c.NATS.SyncInterval)
+	}
+	if c.NATS.Clustered() {
+		if !c.Embedded() {
+			bad(FlagNATSClusterListen, "is set, but --%s points at an external NATS server; cluster settings apply to the embedded server only", FlagNATSURL)
+		}
+		if err := checkHostPort(c.NATS.ClusterListen, -1, false); err != nil {
+			bad(FlagNATSClusterListen, "%v; write it as host:port, e.g. 0.0.0.0:6222", err)
+		}
+		if err := checkName(c.NATS.ClusterName); err != nil {
+			bad(FlagNATSClusterName, "%v; every server of one NATS cluster uses the same name", err)
+		}
+		if c.NATS.ClusterAdvertise != "" {
+			if err := checkHostPort(c.NATS.ClusterAdvertise, 1, true); err != nil {
+				bad(FlagNATSClusterAdvertise, "%v; write the host:port other NATS servers reach this one at, e.g. node1:6222", err)
+			}
+		}
+	}
+	if c.NATS.Routes != "" {
+		if !c.NATS.Clustered() {
+			bad(FlagNATSRoutes, "is set without --%s; set both to join the embedded server to a NATS cluster", FlagNATSClusterListen)
+		} else if err := checkRouteURLs(c.NATS.Routes); err != nil {
+			bad(FlagNATSRoutes, "%v; write nats-route://host:6222 (comma-separate several)", err)
+		}
+	}
+	if (c.NATS.User == "") != (c.NATS.Password == "") {
+		bad(FlagNATSUser, "and --%s go together; set both or neither", FlagNATSPassword)
+	}
+	if c.NATS.User != "" && c.NATS.NkeySeedFile != "" {
+		bad(FlagNATSNkeySeedFile, "is set with --%s; choose one way to authenticate", FlagNATSUser)
+	}
+	checkTLS(c.NATS.TLS, FlagNATSTLSCert, FlagNATSTLSKey, bad)
+	checkTLS(c.Actor.TLS, FlagActorTLSCert, FlagActorTLSKey, bad)
+	if c.Actor.TLS.Enabled() && c.Actor.TLS.CA == "" {
+		bad(FlagActorTLSCA, "is empty; the actor remote uses mutual TLS: set the CA that signed every member's certificate")
+	}
+	if err := checkName(c.Cluster.Bucket); err != nil {
+		bad(FlagClusterBucket, "%v; it is the KV bucket every member registers in", err)
+	}
+	if c.Cluster.MemberTTL < 300*time.Millisecond {
+		bad(FlagMemberTTL, "is %s; set at least 300ms, e.g. 6s (a member is dropped after missing its heartbeats for this long)", c.Cluster.MemberTTL)
 	}
 	if c.HTTP.MaxBodyBytes < 1 {
 		bad(FlagMaxBodyBytes, "is %d; set a positive number of bytes, e.g. 4194304 (4 MiB)", c.HTTP.MaxBodyBytes)
@@ -299,7 +437,9 @@ func (c Config) Validate() error {
 		}
 	}
 	if strings.TrimSpace(c.Actor.Host) == "" {
-		bad(FlagActorHost, "is empty; set the address other members reach this one at, e.g. 127.0.0.1 or the host's IP")
+		bad(FlagActorHost, "is empty; set the address the actor remote listens on, e.g. 127.0.0.1, or 0.0.0.0 with --%s", FlagActorAdvertiseHost)
+	} else if ip := net.ParseIP(c.Actor.AdvertisedHost()); ip != nil && ip.IsUnspecified() {
+		bad(FlagActorAdvertiseHost, "is empty while --%s is %s; set the address other members reach this one at, e.g. the host name or IP", FlagActorHost, c.Actor.Host)
 	}
 	if c.Actor.Port < 0 || c.Actor.Port > 65535 {
 		bad(FlagActorPort, "is %d; set 0 (random) to 65535", c.Actor.Port)
@@ -350,6 +490,42 @@ func checkHostPort(addr string, minPort int, needHost bool) error {
 	p, err := strconv.Atoi(port)
 	if err != nil || p < minPort || p > 65535 {
 		return fmt.Errorf("%q has port %q; use a number from %d to 65535", addr, port, minPort)
+	}
+	return nil
+}
+
+// checkTLS reports a certificate without its key or a key without its
+// certificate.
+func checkTLS(t TLS, certFlag, keyFlag string, bad func(flag, format string, args ...any)) {
+	if (t.Cert == "") != (t.Key == "") {
+		bad(certFlag, "and --%s go together; set both PEM files or neither", keyFlag)
+	}
+}
+
+// checkRouteURLs accepts comma-separated nats-route://host:port URLs or bare
+// host:port.
+func checkRouteURLs(list string) error {
+	for _, s := range strings.Split(list, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return fmt.Errorf("%q has an empty URL", list)
+		}
+		if !strings.Contains(s, "://") {
+			if err := checkHostPort(s, 1, true); err != nil {
+				return err
+			}
+			continue
+		}
+		u, err := url.Parse(s)
+		if err != nil {
+			return fmt.Errorf("%q is not a URL", s)
+		}
+		if u.Scheme != "nats-route" && u.Scheme != "nats" && u.Scheme != "tls" {
+			return fmt.Errorf("%q has scheme %q; use nats-route", s, u.Scheme)
+		}
+		if u.Host == "" {
+			return fmt.Errorf("%q has no host", s)
+		}
 	}
 	return nil
 }

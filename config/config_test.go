@@ -120,18 +120,39 @@ func TestLoadPrecedence(t *testing.T) {
 				"--nats-listen", "0.0.0.0:-1", "--nats-sync-always", "--stream", "S", "--replicas", "3", "--max-body-bytes", "10",
 				"--max-events-per-transaction", "7", "--grain-idle-timeout", "1h", "--request-timeout", "1s", "--ingress=false",
 				"--ingress-consumer", "c", "--actor-host", "10.0.0.1", "--actor-port", "9000", "--log-level", "error", "--log-format", "json",
-				"--snapshot-bucket", "SB", "--snapshot-every", "50", "--snapshot-interval", "2m", "--snapshot-keep", "4", "--snapshot-keep-every", "600"},
+				"--snapshot-bucket", "SB", "--snapshot-every", "50", "--snapshot-interval", "2m", "--snapshot-keep", "4", "--snapshot-keep-every", "600",
+				"--http-token", "tok", "--nats-sync-interval", "1s", "--nats-user", "u", "--nats-password", "p",
+				"--nats-tls-cert", "nc.pem", "--nats-tls-key", "nk.pem", "--nats-tls-ca", "nca.pem",
+				"--actor-advertise-host", "n1.example", "--actor-tls-cert", "ac.pem", "--actor-tls-key", "ak.pem", "--actor-tls-ca", "aca.pem",
+				"--cluster-bucket", "members", "--member-ttl", "9s"},
 			check: func(t *testing.T, c Config) {
 				want := Config{NodeName: "n1", DataDir: "d",
-					HTTP:      HTTP{Addr: "127.0.0.1:9", MaxBodyBytes: 10, RequestTimeout: time.Second},
-					NATS:      NATS{URL: "nats://a:4222,b:4223", Listen: "0.0.0.0:-1", SyncAlways: true, Stream: "S", Replicas: 3},
+					HTTP: HTTP{Addr: "127.0.0.1:9", MaxBodyBytes: 10, RequestTimeout: time.Second, Token: "tok"},
+					NATS: NATS{URL: "nats://a:4222,b:4223", Listen: "0.0.0.0:-1", SyncAlways: true, SyncInterval: time.Second,
+						Stream: "S", Replicas: 3, ClusterName: "graphlog", User: "u", Password: "p",
+						TLS: TLS{Cert: "nc.pem", Key: "nk.pem", CA: "nca.pem"}},
 					Graphs:    Graphs{MaxEventsPerTransaction: 7, IdleTimeout: time.Hour},
 					Snapshots: Snapshots{Bucket: "SB", Every: 50, Interval: 2 * time.Minute, Keep: 4, KeepEvery: 600},
 					Ingress:   Ingress{Enabled: false, Consumer: "c"},
-					Actor:     Actor{Host: "10.0.0.1", Port: 9000},
-					Log:       Log{Level: "error", Format: "json"}}
+					Actor: Actor{Host: "10.0.0.1", Port: 9000, AdvertiseHost: "n1.example",
+						TLS: TLS{Cert: "ac.pem", Key: "ak.pem", CA: "aca.pem"}},
+					Cluster: Cluster{Bucket: "members", MemberTTL: 9 * time.Second},
+					Log:     Log{Level: "error", Format: "json"}}
 				if c != want {
 					t.Errorf("got  %+v\nwant %+v", c, want)
+				}
+			},
+		},
+		{
+			name: "embedded NATS cluster",
+			args: []string{"--nats-cluster-name", "prod", "--nats-cluster-listen", "0.0.0.0:6222",
+				"--nats-cluster-advertise", "n1:6222", "--nats-routes", "nats-route://n2:6222,n3:6222", "--replicas", "3",
+				"--nats-nkey-seed-file", "seed.nk"},
+			check: func(t *testing.T, c Config) {
+				n := c.NATS
+				if n.ClusterName != "prod" || n.ClusterListen != "0.0.0.0:6222" || n.ClusterAdvertise != "n1:6222" ||
+					n.Routes != "nats-route://n2:6222,n3:6222" || n.Replicas != 3 || n.NkeySeedFile != "seed.nk" || !n.Clustered() {
+					t.Errorf("cluster flags not applied: %+v", n)
 				}
 			},
 		},
@@ -232,12 +253,37 @@ func TestValidate(t *testing.T) {
 		{"snapshot every", func(c *Config) { c.Snapshots.Every = -1 }, []string{FlagSnapshotEvery}},
 		{"snapshot interval", func(c *Config) { c.Snapshots.Interval = -time.Second }, []string{FlagSnapshotInterval}},
 		{"snapshot keep", func(c *Config) { c.Snapshots.Keep = 0 }, []string{FlagSnapshotKeep}},
+		{"replicas on embedded cluster", func(c *Config) { c.NATS.Replicas = 3; c.NATS.ClusterListen = "0.0.0.0:6222" }, nil},
+		{"cluster listen with external", func(c *Config) { c.NATS.ClusterListen = "0.0.0.0:6222"; c.NATS.URL = "nats://x:4222" },
+			[]string{FlagNATSClusterListen}},
+		{"bad cluster listen", func(c *Config) { c.NATS.ClusterListen = "6222" }, []string{FlagNATSClusterListen}},
+		{"routes without listen", func(c *Config) { c.NATS.Routes = "nats-route://b:6222" }, []string{FlagNATSRoutes}},
+		{"bad route", func(c *Config) { c.NATS.ClusterListen = ":6222"; c.NATS.Routes = "http://b:6222" }, []string{FlagNATSRoutes}},
+		{"bare route", func(c *Config) { c.NATS.ClusterListen = ":6222"; c.NATS.Routes = "b:6222, c:6222" }, nil},
+		{"bad cluster advertise", func(c *Config) { c.NATS.ClusterListen = ":6222"; c.NATS.ClusterAdvertise = "b" },
+			[]string{FlagNATSClusterAdvertise}},
+		{"bad cluster name", func(c *Config) { c.NATS.ClusterListen = ":6222"; c.NATS.ClusterName = "a b" }, []string{FlagNATSClusterName}},
+		{"negative sync interval", func(c *Config) { c.NATS.SyncInterval = -time.Second }, []string{FlagNATSSyncInterval}},
+		{"user without password", func(c *Config) { c.NATS.User = "u" }, []string{FlagNATSUser}},
+		{"user and nkey", func(c *Config) { c.NATS.User = "u"; c.NATS.Password = "p"; c.NATS.NkeySeedFile = "s" },
+			[]string{FlagNATSNkeySeedFile}},
+		{"nats cert without key", func(c *Config) { c.NATS.TLS.Cert = "c.pem" }, []string{FlagNATSTLSCert}},
+		{"nats ca alone", func(c *Config) { c.NATS.TLS.CA = "ca.pem" }, nil},
+		{"actor tls without ca", func(c *Config) { c.Actor.TLS = TLS{Cert: "c", Key: "k"} }, []string{FlagActorTLSCA}},
+		{"actor key without cert", func(c *Config) { c.Actor.TLS = TLS{Key: "k", CA: "ca"} }, []string{FlagActorTLSCert}},
+		{"wildcard actor host", func(c *Config) { c.Actor.Host = "0.0.0.0" }, []string{FlagActorAdvertiseHost}},
+		{"wildcard actor host advertised", func(c *Config) { c.Actor.Host = "0.0.0.0"; c.Actor.AdvertiseHost = "n1" }, nil},
+		{"bad cluster bucket", func(c *Config) { c.Cluster.Bucket = "a.b" }, []string{FlagClusterBucket}},
+		{"short member ttl", func(c *Config) { c.Cluster.MemberTTL = time.Millisecond }, []string{FlagMemberTTL}},
 		{"several at once", func(c *Config) { c.Log.Format = "xml"; c.NATS.Replicas = 0; c.HTTP.Addr = "" },
 			[]string{FlagLogFormat, FlagReplicas, FlagHTTPAddr}},
 	}
 	all := []string{FlagNodeName, FlagDataDir, FlagHTTPAddr, FlagNATSURL, FlagNATSListen, FlagStream, FlagReplicas,
 		FlagMaxBodyBytes, FlagMaxEventsPerTransaction, FlagGrainIdleTimeout, FlagRequestTimeout, FlagIngressConsumer,
-		FlagActorHost, FlagActorPort, FlagLogLevel, FlagLogFormat, FlagSnapshotBucket, FlagSnapshotEvery, FlagSnapshotInterval, FlagSnapshotKeep}
+		FlagActorHost, FlagActorPort, FlagLogLevel, FlagLogFormat, FlagSnapshotBucket, FlagSnapshotEvery, FlagSnapshotInterval, FlagSnapshotKeep,
+		FlagHTTPToken, FlagNATSSyncInterval, FlagNATSClusterName, FlagNATSClusterListen, FlagNATSClusterAdvertise, FlagNATSRoutes,
+		FlagNATSUser, FlagNATSPassword, FlagNATSNkeySeedFile, FlagNATSTLSCert, FlagNATSTLSKey, FlagNATSTLSCA,
+		FlagActorAdvertiseHost, FlagActorTLSCert, FlagActorTLSKey, FlagActorTLSCA, FlagClusterBucket, FlagMemberTTL}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := Default()

@@ -211,9 +211,45 @@ func NewFlagSet(c *Config) *flag.FlagSet {
 	str(&c.Ingress.Consumer, FlagIngressConsumer,
 		"`name` of the durable JetStream consumer the ingress nodes share")
 	str(&c.Actor.Host, FlagActorHost,
-		"`host` other cluster members reach this member's actors at")
+		"`host` the actor remote listens on; other members reach it there unless --actor-advertise-host is set")
 	fs.Var((*intValue)(&c.Actor.Port), FlagActorPort,
 		"`port` of the actor remote; 0 picks a random free port")
+	str(&c.Actor.AdvertiseHost, FlagActorAdvertiseHost,
+		"`host` other members reach this member's actors at; empty means --actor-host (required when that is 0.0.0.0)")
+	str(&c.Actor.TLS.Cert, FlagActorTLSCert,
+		"PEM `file` of this member's certificate for the actor remote (mutual TLS with --actor-tls-key and --actor-tls-ca); without TLS, run members on a private network")
+	str(&c.Actor.TLS.Key, FlagActorTLSKey,
+		"PEM `file` of the key of --actor-tls-cert")
+	str(&c.Actor.TLS.CA, FlagActorTLSCA,
+		"PEM `file` of the CA that signs every member's actor certificate")
+	str(&c.Cluster.Bucket, FlagClusterBucket,
+		"`name` of the NATS KV bucket every member registers in")
+	fs.Var((*durationValue)(&c.Cluster.MemberTTL), FlagMemberTTL,
+		"a member that stops refreshing its registration for this `duration` (killed, cut off) drops out of the cluster and its graphs move")
+	str(&c.HTTP.Token, FlagHTTPToken,
+		"bearer `token` every /v1 request must carry (Authorization: Bearer ...); empty leaves the API open. /healthz, /readyz and /metrics stay open")
+	fs.Var((*durationValue)(&c.NATS.SyncInterval), FlagNATSSyncInterval,
+		"how often the embedded server fsyncs JetStream writes, a `duration`; 0 is the server default (2m). See --nats-sync-always")
+	str(&c.NATS.ClusterName, FlagNATSClusterName,
+		"`name` of the NATS cluster the embedded server joins; every server of it uses the same")
+	str(&c.NATS.ClusterListen, FlagNATSClusterListen,
+		"`host:port` where the embedded server accepts routes from other NATS servers; set it (with --nats-routes) to run a NATS cluster of nodes")
+	str(&c.NATS.ClusterAdvertise, FlagNATSClusterAdvertise,
+		"`host:port` other NATS servers reach this one's routes at, when not --nats-cluster-listen")
+	str(&c.NATS.Routes, FlagNATSRoutes,
+		"the other NATS servers' route `URLs`, comma-separated, e.g. nats-route://node2:6222,nats-route://node3:6222")
+	str(&c.NATS.User, FlagNATSUser,
+		"NATS `user` (with --nats-password); the embedded server then requires it of every client")
+	str(&c.NATS.Password, FlagNATSPassword,
+		"NATS `password` of --nats-user")
+	str(&c.NATS.NkeySeedFile, FlagNATSNkeySeedFile,
+		"`file` holding an nkey user seed to authenticate to NATS; the embedded server then requires that nkey of every client")
+	str(&c.NATS.TLS.Cert, FlagNATSTLSCert,
+		"PEM `file` of the certificate for NATS TLS: the embedded server's listeners, and the client certificate when --nats-tls-ca asks for mutual TLS")
+	str(&c.NATS.TLS.Key, FlagNATSTLSKey,
+		"PEM `file` of the key of --nats-tls-cert")
+	str(&c.NATS.TLS.CA, FlagNATSTLSCA,
+		"PEM `file` of the CA trusted for NATS TLS connections")
 	str(&c.Log.Level, FlagLogLevel,
 		"log `level`: debug, info, warn or error")
 	str(&c.Log.Format, FlagLogFormat,

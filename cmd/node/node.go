@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
-	"strconv"
 	"sync"
 	"time"
 
@@ -69,18 +67,11 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 		url = n.nats.ClientURL()
 		logger.Info("embedded NATS server started", slog.String("url", url), slog.String("data_dir", opts.DataDir))
 	}
-	n.nc, err = nats.Connect(url,
-		nats.Name("graphlog "+cfg.NodeName),
-		nats.MaxReconnects(-1),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			if err != nil { // nil: a drain on shutdown
-				logger.Warn("disconnected from NATS; reconnecting", slog.Any("error", err))
-			}
-		}),
-		nats.ReconnectHandler(func(c *nats.Conn) {
-			logger.Info("reconnected to NATS", slog.String("url", c.ConnectedUrl()))
-		}),
-	)
+	copts, err := connectOptions(cfg, logger)
+	if err != nil {
+		return n, err
+	}
+	n.nc, err = nats.Connect(url, copts...)
 	if err != nil {
 		return n, fmt.Errorf("connecting to NATS at %s: %w; check --nats-url", url, err)
 	}
@@ -174,28 +165,6 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 	}()
 	logger.Info("node ready", slog.String("http", n.httpLn.Addr().String()), slog.String("member", n.member.ID()))
 	return n, nil
-}
-
-func embeddedOptions(cfg config.Config, logger *slog.Logger) (natsnode.Options, error) {
-	host, portStr, err := net.SplitHostPort(cfg.NATS.Listen)
-	if err != nil {
-		return natsnode.Options{}, fmt.Errorf("--nats-listen %q: %w", cfg.NATS.Listen, err)
-	}
-	port, err := strconv.Atoi(portStr)
-	if err != nil {
-		return natsnode.Options{}, fmt.Errorf("--nats-listen %q: port is not a number", cfg.NATS.Listen)
-	}
-	if port == 0 {
-		port = natsnode.RandomPort
-	}
-	return natsnode.Options{
-		DataDir:    filepath.Join(cfg.DataDir, "nats"),
-		Host:       host,
-		Port:       port,
-		ServerName: cfg.NodeName,
-		SyncAlways: cfg.NATS.SyncAlways,
-		Logger:     logger.With(slog.String("component", "nats")),
-	}, nil
 }
 
 // ready reports whether the node can serve: connected to NATS and a
