@@ -51,4 +51,3 @@ func embeddedOptions(cfg config.Config, logger *slog.Logger) (natsnode.Options, 
 		Logger:     logger.With(slog.String("component", "nats")),
 	}, nil
 }
-
