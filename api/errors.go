@@ -23,6 +23,7 @@ const (
 	CodeUnavailable      = "unavailable"
 	CodeInternal         = "internal"
 	CodeMethodNotAllowed = "method_not_allowed"
+	CodeUnauthorized     = "unauthorized"
 )
 
 // ErrorResponse is the body of every error answer.
@@ -41,6 +42,7 @@ var (
 	errNoRoute          = errors.New("no such route")
 	errMethodNotAllowed = errors.New("method not allowed")
 	errNotServed        = errors.New("not served by this node")
+	errUnauthorized     = errors.New("unauthorized")
 )
 
 // classify is the one mapping from Go errors to HTTP status and code. It
@@ -65,6 +67,8 @@ func classify(err error) (status int, code string) {
 		return http.StatusUnprocessableEntity, CodeRejected
 	case errors.Is(err, graph.ErrNotFound), errors.Is(err, store.ErrNotFound), errors.Is(err, errNoRoute):
 		return http.StatusNotFound, CodeNotFound
+	case errors.Is(err, errUnauthorized):
+		return http.StatusUnauthorized, CodeUnauthorized
 	case errors.Is(err, errMethodNotAllowed):
 		return http.StatusMethodNotAllowed, CodeMethodNotAllowed
 	case errors.Is(err, store.ErrUnavailable),

@@ -55,6 +55,11 @@ type Options struct {
 	// Snapshots lists stored snapshots; nil answers 503. Taking one needs
 	// Graphs to implement SnapshotTaker.
 	Snapshots SnapshotLister
+	// Cluster serves GET /v1/cluster; nil answers 503.
+	Cluster Cluster
+	// Token, when set, is the bearer token every /v1 request must carry;
+	// others are answered 401. /healthz, /readyz and /metrics stay open.
+	Token string
 }
 
 // DefaultMaxBodyBytes is the body limit when none is configured.
@@ -106,6 +111,8 @@ func New(opts Options) http.Handler {
 	s.handle("GET /v1/graphs/{graph}/replay", s.replay)
 	s.handle("POST /v1/graphs/{graph}/snapshots", s.takeSnapshot)
 	s.handle("GET /v1/graphs/{graph}/snapshots", s.listSnapshots)
+	s.handle("GET /v1/cluster", s.clusterMembers)
+	s.handle("GET /v1/cluster/graphs/{graph}", s.locateGraph)
 	s.handle("GET /healthz", s.healthz)
 	s.handle("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", metrics.Handler(opts.Gatherer))
@@ -212,6 +219,11 @@ func (s *server) dispatch(w *recorder, r *http.Request) {
 		}
 	}()
 
+	if err := s.authorize(r); err != nil {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="graphlog"`)
+		writeError(w, r, err)
+		return
+	}
 	if h, pattern := s.mux.Handler(r); pattern == "" {
 		// The mux would answer 404 or 405 in plain text: learn which (and
 		// the Allow header) from its handler, then answer in JSON.

@@ -122,3 +122,30 @@ func (cl *Client) Snapshot(ctx context.Context, graphID string) (*messages.Snaps
 	}
 	return reply.GetSnapshot(), nil
 }
+
+// Locate returns the actor address (host:port) of the member hosting
+// graphID's grain, activating it there if it is not active.
+func (cl *Client) Locate(ctx context.Context, graphID string) (string, error) {
+	if err := graph.ValidateGraphID(graphID); err != nil {
+		return "", err
+	}
+	type result struct{ addr string }
+	done := make(chan result, 1)
+	go func() {
+		pid := cl.c.Get(graphID, actors.GrainKind)
+		if pid == nil {
+			done <- result{}
+			return
+		}
+		done <- result{pid.Address}
+	}()
+	select {
+	case r := <-done:
+		if r.addr == "" {
+			return "", fmt.Errorf("%w: graph %s could not be placed on a member; retry later", store.ErrUnavailable, graphID)
+		}
+		return r.addr, nil
+	case <-ctx.Done():
+		return "", fmt.Errorf("%w: locating graph %s: %v", store.ErrUnavailable, graphID, ctx.Err())
+	}
+}

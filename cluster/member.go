@@ -2,16 +2,22 @@ package cluster
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	pcluster "github.com/asynkron/protoactor-go/cluster"
 	"github.com/asynkron/protoactor-go/cluster/identitylookup/disthash"
 	"github.com/asynkron/protoactor-go/remote"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 
 	"github.com/graphlog/graphlog/actors"
+	"github.com/graphlog/graphlog/store"
 )
 
 // Name is the protoactor cluster name of graphlog members.
@@ -24,6 +30,20 @@ type MemberConfig struct {
 	Host           string
 	Port           int
 	AdvertisedHost string
+	// Membership is where members find each other. Nil makes a cluster of
+	// this member alone.
+	Membership store.Membership
+	// Name is the node's name, unique in the cluster: a member that starts
+	// under a name replaces the entry an earlier, killed run left.
+	Name string
+	// OnLost is called once if the member learns that the others dropped
+	// it (its membership entry expired while it was cut off). protoactor
+	// never lets a member ID back in: stop the member and start a new one.
+	OnLost func(error)
+	// TLS, when set, secures the actor remote: ServerTLS for connections
+	// from other members, ClientTLS for connections to them.
+	ServerTLS *tls.Config
+	ClientTLS *tls.Config
 	// Grain configures the graph grains this member hosts.
 	Grain actors.GrainConfig
 	// RequestTimeout bounds a request to a grain when the caller's
@@ -61,11 +81,12 @@ func StartMember(cfg MemberConfig) (m *Member, err error) {
 	if cfg.AdvertisedHost != "" {
 		ropts = append(ropts, remote.WithAdvertisedHost(cfg.AdvertisedHost))
 	}
+	ropts = append(ropts, remoteTLS(cfg.ServerTLS, cfg.ClientTLS)...)
 	if cfg.Grain.Registry == nil {
 		cfg.Grain.Registry = actors.NewRegistry()
 	}
 	kind := pcluster.NewKind(actors.GrainKind, actors.NewGrainProps(cfg.Grain))
-	pcfg := pcluster.Configure(Name, &soloProvider{}, disthash.New(),
+	pcfg := pcluster.Configure(Name, provider(cfg), disthash.New(),
 		remote.Configure(cfg.Host, cfg.Port, ropts...),
 		pcluster.WithKinds(kind),
 		pcluster.WithRequestTimeout(cfg.RequestTimeout),
@@ -82,6 +103,29 @@ func StartMember(cfg MemberConfig) (m *Member, err error) {
 	m.client = newClient(c, cfg.RequestTimeout)
 	cfg.Logger.Info("cluster member started", slog.String("member", system.ID), slog.String("address", system.Address()))
 	return m, nil
+}
+
+// provider is the membership provider of cfg: the members registered in
+// cfg.Membership, or this member alone when that is nil.
+func provider(cfg MemberConfig) pcluster.ClusterProvider {
+	if cfg.Membership == nil {
+		return &soloProvider{}
+	}
+	return &kvProvider{members: cfg.Membership, name: cfg.Name, onLost: cfg.OnLost,
+		logger: cfg.Logger.With(slog.String("component", "membership"))}
+}
+
+// remoteTLS returns the remote's gRPC options for TLS; none when both
+// configs are nil.
+func remoteTLS(server, client *tls.Config) []remote.ConfigOption {
+	var opts []remote.ConfigOption
+	if server != nil {
+		opts = append(opts, remote.WithServerOptions(grpc.Creds(credentials.NewTLS(server))))
+	}
+	if client != nil {
+		opts = append(opts, remote.WithDialOptions(grpc.WithTransportCredentials(credentials.NewTLS(client))))
+	}
+	return opts
 }
 
 // Client returns the client that reaches any graph through this member.
@@ -134,4 +178,20 @@ func (f levelFloor) WithAttrs(as []slog.Attr) slog.Handler {
 }
 func (f levelFloor) WithGroup(name string) slog.Handler {
 	return levelFloor{h: f.h.WithGroup(name), min: f.min}
+}
+
+// MemberInfo is one member of the cluster topology.
+type MemberInfo struct {
+	ID      string
+	Address string
+}
+
+// Members lists the members this member sees, sorted by ID.
+func (m *Member) Members() []MemberInfo {
+	var out []MemberInfo
+	for _, mm := range m.cluster.MemberList.Members().Members() {
+		out = append(out, MemberInfo{ID: mm.Id, Address: mm.Address()})
+	}
+	slices.SortFunc(out, func(a, b MemberInfo) int { return strings.Compare(a.ID, b.ID) })
+	return out
 }

@@ -16,6 +16,7 @@ import (
 // Server is a running embedded NATS server with JetStream.
 type Server struct {
 	srv      *server.Server
+	tls      bool // clients must use TLS
 	stopOnce sync.Once
 }
 
@@ -23,11 +24,19 @@ type Server struct {
 // JetStream is enabled. If the server cannot start (the port is in use,
 // the data directory is unusable) or is not ready within the ready
 // timeout, Start stops it again and returns an error saying why.
+//
+// In a cluster Start does not wait for the other servers: JetStream
+// answers only once a quorum of them runs and has elected a meta leader,
+// which WaitJetStream waits for.
 func Start(opts Options) (*Server, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	srv, err := server.NewServer(opts.serverOptions())
+	sopts, err := opts.serverOptions()
+	if err != nil {
+		return nil, err
+	}
+	srv, err := server.NewServer(sopts)
 	if err != nil {
 		return nil, fmt.Errorf("natsnode: configure server: %w", err)
 	}
@@ -44,6 +53,10 @@ func Start(opts Options) (*Server, error) {
 	}
 	debug := lg.log != nil && lg.log.Enabled(context.Background(), slog.LevelDebug)
 	srv.SetLoggerV2(lg, debug, false, false)
+	if opts.Cluster.Enabled() && !opts.routesAuthenticated() && lg.log != nil {
+		lg.log.Warn("NATS routes are not authenticated: any server that reaches the cluster port can join; set a user and password or TLS with a CA, or keep the cluster port on a private network",
+			attrComponent, componentNATS)
+	}
 
 	// Start returns once the client listener is open or start-up failed;
 	// JetStream recovers its data before that.
@@ -57,7 +70,7 @@ func Start(opts Options) (*Server, error) {
 	if timeout == 0 {
 		timeout = DefaultReadyTimeout
 	}
-	s := &Server{srv: srv}
+	s := &Server{srv: srv, tls: sopts.TLSConfig != nil}
 	if err := s.waitReady(started, lg, timeout); err != nil {
 		s.Shutdown()
 		return nil, err
@@ -89,21 +102,48 @@ func (s *Server) waitReady(started <-chan struct{}, lg *serverLogger, timeout ti
 	}
 }
 
-// ClientURL is the URL clients connect to, such as nats://127.0.0.1:4222.
-// With RandomPort it carries the port actually chosen. A server listening
-// on all interfaces is reached at 127.0.0.1.
+// ClientURL is the URL clients connect to, such as nats://127.0.0.1:4222,
+// or tls://… when the server requires TLS. With RandomPort it carries the
+// port actually chosen. A server listening on all interfaces is reached at
+// 127.0.0.1.
 func (s *Server) ClientURL() string {
-	addr, ok := s.srv.Addr().(*net.TCPAddr)
+	scheme := "nats"
+	if s.tls {
+		scheme = "tls"
+	}
+	if u := listenerURL(scheme, s.srv.Addr()); u != "" {
+		return u
+	}
+	return s.srv.ClientURL()
+}
+
+// ClusterURL is the route URL other servers of the cluster can list in
+// their routes, such as nats-route://127.0.0.1:6222, with the port
+// actually chosen; "" for a standalone server.
+func (s *Server) ClusterURL() string {
+	addr := s.srv.ClusterAddr()
+	if addr == nil {
+		return ""
+	}
+	return listenerURL(routeScheme, addr)
+}
+
+func listenerURL(scheme string, a net.Addr) string {
+	addr, ok := a.(*net.TCPAddr)
 	if !ok {
-		return s.srv.ClientURL()
+		return ""
 	}
 	host := addr.IP.String()
 	if addr.IP.IsUnspecified() {
 		host = "127.0.0.1"
 	}
-	u := url.URL{Scheme: "nats", Host: net.JoinHostPort(host, strconv.Itoa(addr.Port))}
+	u := url.URL{Scheme: scheme, Host: net.JoinHostPort(host, strconv.Itoa(addr.Port))}
 	return u.String()
 }
+
+// Name is the server's name: Options.ServerName, or the one the server
+// generated.
+func (s *Server) Name() string { return s.srv.Name() }
 
 // Shutdown stops the server, closing client connections and flushing
 // JetStream, and returns when it has stopped. Calling it again does

@@ -54,12 +54,25 @@ func main() {
 		logger.Error("node failed to start", slog.Any("error", err))
 		os.Exit(1)
 	}
-	<-ctx.Done()
-	stop()
-	logger.Info("shutting down; a second signal exits at once")
+	code := 0
+	select {
+	case <-ctx.Done():
+		stop()
+		logger.Info("shutting down; a second signal exits at once")
+	case err := <-n.Lost():
+		// protoactor never lets a member ID back in: stop, and let the
+		// supervisor (systemd, Docker's restart policy) start this node
+		// again as a new member. Nothing is lost: the log holds every
+		// acknowledged write.
+		logger.Error("stopping: this node was dropped from the cluster and must restart to rejoin under a new member ID", slog.Any("error", err))
+		code = 3
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
 	n.shutdown(sctx)
+	cancel()
+	if code != 0 {
+		os.Exit(code)
+	}
 }
 
 func newLogger(cfg config.Config) *slog.Logger {

@@ -37,6 +37,9 @@ type node struct {
 	ingress *actor.PID
 	http    *http.Server
 	httpLn  net.Listener
+	// lost receives why the node must stop: it was dropped from the
+	// cluster and may come back only as a new member.
+	lost    chan error
 	stopped sync.Once
 }
 
@@ -45,7 +48,7 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	n = &node{cfg: cfg, logger: logger}
+	n = &node{cfg: cfg, logger: logger, lost: make(chan error, 1)}
 	defer func() {
 		if err != nil {
 			sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
@@ -96,13 +99,38 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 		return n, fmt.Errorf("opening the snapshot store: %w", err)
 	}
 
+	members, err := natsjs.OpenMembership(ctx, js, natsjs.MembershipConfig{
+		Bucket:   cfg.Cluster.Bucket,
+		TTL:      cfg.Cluster.MemberTTL,
+		Replicas: cfg.NATS.Replicas,
+		Logger:   logger.With(slog.String("component", "membership")),
+	})
+	if err != nil {
+		return n, fmt.Errorf("opening the member registry: %w", err)
+	}
+	serverTLS, clientTLS, err := actorTLS(cfg.Actor.TLS)
+	if err != nil {
+		return n, err
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := metrics.New(reg)
 
 	n.member, err = cluster.StartMember(cluster.MemberConfig{
-		Host: cfg.Actor.Host,
-		Port: cfg.Actor.Port,
+		Name:           cfg.NodeName,
+		Host:           cfg.Actor.Host,
+		Port:           cfg.Actor.Port,
+		AdvertisedHost: cfg.Actor.AdvertiseHost,
+		Membership:     members,
+		OnLost: func(err error) {
+			select {
+			case n.lost <- err:
+			default:
+			}
+		},
+		ServerTLS: serverTLS,
+		ClientTLS: clientTLS,
 		Grain: actors.GrainConfig{
 			Log:                     log,
 			Logger:                  logger,
@@ -152,6 +180,8 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 		RequestTimeout:          cfg.HTTP.RequestTimeout,
 		History:                 history{&actors.History{Log: log, Snapshots: snaps, Logger: logger, Metrics: m}},
 		Snapshots:               snaps,
+		Cluster:                 clusterView{n.member},
+		Token:                   cfg.HTTP.Token,
 	})
 	n.httpLn, err = net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
@@ -178,6 +208,10 @@ func (n *node) ready(context.Context) error {
 	}
 	return nil
 }
+
+// Lost receives an error if the node was dropped from the cluster: it
+// must stop, and come back (restarted) as a new member.
+func (n *node) Lost() <-chan error { return n.lost }
 
 // httpAddr is where the API listens.
 func (n *node) httpAddr() string { return n.httpLn.Addr().String() }

@@ -1,0 +1,78 @@
+package api
+
+import (
+	"context"
+	"crypto/subtle"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// Member is one cluster member as the API shows it.
+type Member struct {
+	// ID is the member's ID, new on every start.
+	ID string `json:"id"`
+	// Address is where its actors are reached (host:port).
+	Address string `json:"address"`
+	// Self is set on the member that answered.
+	Self bool `json:"self,omitempty"`
+}
+
+// Cluster tells which members there are and where a graph lives. The node
+// implements it with the cluster member.
+type Cluster interface {
+	Members() []Member
+	// Locate returns the member that hosts graphID, activating the graph
+	// there if it is not active.
+	Locate(ctx context.Context, graphID string) (Member, error)
+}
+
+// ClusterResponse is the body of GET /v1/cluster.
+type ClusterResponse struct {
+	Members []Member `json:"members"`
+}
+
+// PlacementResponse is the body of GET /v1/cluster/graphs/{graph}.
+type PlacementResponse struct {
+	Graph  string `json:"graph"`
+	Member Member `json:"member"`
+}
+
+func (s *server) clusterMembers(w http.ResponseWriter, r *http.Request) error {
+	if s.opts.Cluster == nil {
+		return fmt.Errorf("%w: cluster membership", errNotServed)
+	}
+	return writeJSON(w, http.StatusOK, ClusterResponse{Members: s.opts.Cluster.Members()})
+}
+
+func (s *server) locateGraph(w http.ResponseWriter, r *http.Request) error {
+	if s.opts.Cluster == nil {
+		return fmt.Errorf("%w: cluster membership", errNotServed)
+	}
+	g, err := graphParam(r)
+	if err != nil {
+		return err
+	}
+	m, err := s.opts.Cluster.Locate(r.Context(), g)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, PlacementResponse{Graph: g, Member: m})
+}
+
+// authorize checks the bearer token of a /v1 request when one is
+// configured. The comparison takes the same time whatever the token.
+func (s *server) authorize(r *http.Request) error {
+	if s.opts.Token == "" || !strings.HasPrefix(r.URL.Path, "/v1/") && r.URL.Path != "/v1" {
+		return nil
+	}
+	auth := r.Header.Get("Authorization")
+	scheme, token, ok := strings.Cut(auth, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return fmt.Errorf("%w: this API needs a bearer token; send Authorization: Bearer <token>", errUnauthorized)
+	}
+	if subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.opts.Token)) != 1 {
+		return fmt.Errorf("%w: the bearer token is not valid; check the token the node was started with (--http-token)", errUnauthorized)
+	}
+	return nil
+}

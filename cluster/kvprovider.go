@@ -1,0 +1,213 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	pcluster "github.com/asynkron/protoactor-go/cluster"
+
+	"github.com/graphlog/graphlog/store"
+)
+
+// kvProvider is the membership of a cluster whose members register
+// themselves in a store.Membership (a NATS KV bucket with expiring
+// entries): no host list to keep. A member refreshes its entry every third
+// of the TTL; one that stops (killed, cut off) expires and every member's
+// watch drops it. Clients only watch.
+type kvProvider struct {
+	members store.Membership
+	logger  *slog.Logger
+	// onLost is called once when this member learns it was dropped: its
+	// entry expired. protoactor never lets a member ID back in, so the
+	// member must stop and rejoin under a new ID.
+	onLost func(error)
+
+	name   string // of this node, unique in the cluster
+	c      *pcluster.Cluster
+	id     string
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu      sync.Mutex // orders topology updates with Shutdown
+	stopped bool
+	lost    sync.Once
+}
+
+var _ pcluster.ClusterProvider = (*kvProvider)(nil)
+
+// announcement is the value of a member's entry.
+type announcement struct {
+	// Name is the node name: a member that restarts under the same name
+	// replaces its previous incarnation at once, instead of after the TTL.
+	Name  string   `json:"name"`
+	Host  string   `json:"host"`
+	Port  int      `json:"port"`
+	Kinds []string `json:"kinds"`
+}
+
+// opTimeout bounds one call to the membership store.
+const opTimeout = 5 * time.Second
+
+func (p *kvProvider) StartMember(c *pcluster.Cluster) error {
+	p.c, p.id = c, c.ActorSystem.ID
+	host, port, err := c.ActorSystem.GetHostPort()
+	if err != nil {
+		return err
+	}
+	value, err := json.Marshal(announcement{Name: p.name, Host: host, Port: port, Kinds: c.GetClusterKinds()})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p.cancel = cancel
+	rctx, rcancel := context.WithTimeout(ctx, opTimeout)
+	defer rcancel()
+	if err := p.members.Register(rctx, p.id, value); err != nil {
+		return fmt.Errorf("registering member %s: %w", p.id, err)
+	}
+	var previous []string
+	err = p.members.Watch(ctx, func(entries []store.MemberEntry) {
+		if previous == nil {
+			previous = p.previousIncarnations(entries)
+		}
+		p.update(entries)
+	})
+	if err != nil {
+		return fmt.Errorf("watching members: %w", err)
+	}
+	for _, id := range previous {
+		p.logger.Info("removing this node's previous member entry", slog.String("previous", id))
+		if err := p.members.Deregister(rctx, id); err != nil {
+			p.logger.Warn("previous member entry not removed; it expires on its own", slog.String("previous", id), slog.Any("error", err))
+		}
+	}
+	p.wg.Add(1)
+	go p.heartbeat(ctx, value)
+	return nil
+}
+
+// previousIncarnations lists the entries of other members under this
+// node's name: earlier runs of this node that did not leave (killed).
+// Were one of them alive (two nodes given one name), it would learn it
+// was dropped and stop.
+func (p *kvProvider) previousIncarnations(entries []store.MemberEntry) []string {
+	ids := []string{}
+	for _, e := range entries {
+		var a announcement
+		if e.ID != p.id && json.Unmarshal(e.Value, &a) == nil && a.Name != "" && a.Name == p.name {
+			ids = append(ids, e.ID)
+		}
+	}
+	return ids
+}
+
+func (p *kvProvider) StartClient(c *pcluster.Cluster) error {
+	p.c = c
+	ctx, cancel := context.WithCancel(context.Background())
+	p.cancel = cancel
+	if err := p.members.Watch(ctx, p.update); err != nil {
+		return fmt.Errorf("watching members: %w", err)
+	}
+	return nil
+}
+
+// Shutdown stops the heartbeat and the watch and, for a member, removes
+// its entry so the others drop it at once instead of after the TTL. The
+// topology is left as it is: the actor system stops right after.
+func (p *kvProvider) Shutdown(bool) error {
+	p.mu.Lock()
+	p.stopped = true
+	p.mu.Unlock()
+	if p.cancel != nil {
+		p.cancel()
+	}
+	p.wg.Wait()
+	if p.id == "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	if err := p.members.Deregister(ctx, p.id); err != nil {
+		p.logger.Warn("member entry not removed; the others drop it when it expires", slog.Any("error", err))
+	}
+	return nil
+}
+
+// heartbeat refreshes the member's entry until ctx ends or the entry is
+// found expired. A refresh that fails for another reason (NATS briefly
+// unreachable) is retried: only the store can tell that the entry expired.
+func (p *kvProvider) heartbeat(ctx context.Context, value []byte) {
+	defer p.wg.Done()
+	every := p.members.TTL() / 3
+	t := time.NewTicker(every)
+	defer t.Stop()
+	failing := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		rctx, cancel := context.WithTimeout(ctx, every)
+		err := p.members.Refresh(rctx, p.id, value)
+		cancel()
+		switch {
+		case err == nil:
+			if failing {
+				p.logger.Info("member heartbeat works again")
+				failing = false
+			}
+		case errors.Is(err, store.ErrMemberExpired):
+			p.markLost(err)
+			return
+		case ctx.Err() != nil:
+			return
+		default:
+			if !failing {
+				p.logger.Warn("member heartbeat failed; retrying", slog.Any("error", err))
+				failing = true
+			}
+		}
+	}
+}
+
+// update turns the registered members into the cluster topology.
+func (p *kvProvider) update(entries []store.MemberEntry) {
+	members := make(pcluster.Members, 0, len(entries))
+	self := p.id == ""
+	for _, e := range entries {
+		var a announcement
+		if err := json.Unmarshal(e.Value, &a); err != nil || a.Host == "" || a.Port <= 0 {
+			p.logger.Warn("member entry ignored: not an announcement", slog.String("member", e.ID), slog.Any("error", err))
+			continue
+		}
+		self = self || e.ID == p.id
+		members = append(members, &pcluster.Member{Id: e.ID, Host: a.Host, Port: int32(a.Port), Kinds: a.Kinds})
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		return
+	}
+	if !self {
+		// The entry expired while the heartbeat could not refresh it: the
+		// others have dropped this member already.
+		p.markLost(fmt.Errorf("member %s: %w", p.id, store.ErrMemberExpired))
+		return
+	}
+	p.c.MemberList.UpdateClusterTopology(members)
+}
+
+func (p *kvProvider) markLost(err error) {
+	p.lost.Do(func() {
+		p.logger.Error("this member was dropped from the cluster", slog.String("member", p.id), slog.Any("error", err))
+		if p.onLost != nil {
+			go p.onLost(err)
+		}
+	})
+}
