@@ -23,7 +23,7 @@ func actorTLS(t config.TLS) (server, client *tls.Config, err error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("--%s/--%s: %w; give PEM files of this member's certificate and its key", config.FlagActorTLSCert, config.FlagActorTLSKey, err)
 	}
-	pool, err := loadCA(t.CA)
+	pool, err := readCAPool(t.CA)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--%s: %w", config.FlagActorTLSCA, err)
 	}
@@ -57,8 +57,8 @@ func actorTLS(t config.TLS) (server, client *tls.Config, err error) {
 	return server, client, nil
 }
 
-// loadCA reads a PEM file of CA certificates into a pool.
-func loadCA(path string) (*x509.CertPool, error) {
+// readCAPool reads a PEM file of CA certificates into a pool.
+func readCAPool(path string) (*x509.CertPool, error) {
 	pem, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
