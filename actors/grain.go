@@ -73,6 +73,7 @@ type grain struct {
 	// request with it and stops, so the next request activates afresh.
 	failed error
 	snap   snapshotState
+	recent recentTxs
 }
 
 func (a *grain) Receive(ctx actor.Context) {
@@ -154,7 +155,7 @@ func (a *grain) activate(ctx actor.Context, id string) {
 	}
 	a.g = g
 	a.snap = snapshotState{taken: start, lastSaved: g.Version()}
-	res, err := Fold(ioctx, a.cfg.Log, a.g, 0, nil, a.reportIssue)
+	res, err := Fold(ioctx, a.cfg.Log, a.g, 0, a.remember, a.reportIssue)
 	a.logSeq = max(a.g.Sequence(), res.LastSequence)
 	a.cfg.Metrics.ActivationRead(res.Events)
 	if err != nil {
@@ -209,10 +210,20 @@ func (a *grain) reportIssue(tx *messages.Transaction, err error) {
 func (a *grain) catchUp() error {
 	ioctx, cancel := a.ioContext()
 	defer cancel()
-	res, err := Fold(ioctx, a.cfg.Log, a.g, a.logSeq, nil, a.reportIssue)
+	res, err := Fold(ioctx, a.cfg.Log, a.g, a.logSeq, a.remember, a.reportIssue)
 	a.logSeq = max(a.logSeq, a.g.Sequence(), res.LastSequence)
 	a.changed(res.Events)
 	return err
+}
+
+// remember notes a transaction read from the log as committed. It is
+// Fold's stop function, and never stops it.
+func (a *grain) remember(tx *messages.Transaction) bool {
+	a.recent.add(tx.GetTransactionId(), committed{
+		head:   store.Head{Version: tx.GetVersion(), Sequence: tx.GetSequence()},
+		events: len(tx.GetEvents()),
+	})
+	return false
 }
 
 func (a *grain) head() store.Head {
@@ -221,7 +232,14 @@ func (a *grain) head() store.Head {
 
 func (a *grain) submit(tx *messages.Transaction) *messages.SubmitReply {
 	start := time.Now()
+	if c, ok := a.recent.lookup(tx.GetTransactionId()); ok {
+		return resubmitted(c)
+	}
 	head, err := a.append(tx)
+	if errors.Is(err, errCommitted) {
+		c, _ := a.recent.lookup(tx.GetTransactionId())
+		return resubmitted(c)
+	}
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			a.cfg.Metrics.Conflict()
@@ -232,10 +250,34 @@ func (a *grain) submit(tx *messages.Transaction) *messages.SubmitReply {
 		return &messages.SubmitReply{Error: ErrorToReply(err)}
 	}
 	a.changed(len(tx.GetEvents()))
+	a.recent.add(tx.GetTransactionId(), committed{head: head, events: len(tx.GetEvents())})
 	a.cfg.Metrics.Appended(len(tx.GetEvents()))
 	a.cfg.Metrics.Applied()
 	a.cfg.Metrics.ObserveSubmit(time.Since(start))
 	return &messages.SubmitReply{Version: head.Version, Sequence: head.Sequence, Events: uint32(len(tx.GetEvents()))}
+}
+
+// errCommitted: the submitted transaction's ID is one the graph committed
+// already; the submit is answered as it was the first time.
+var errCommitted = errors.New("transaction committed already")
+
+// resubmitted answers a transaction submitted again with what it got when
+// it was committed.
+func resubmitted(c committed) *messages.SubmitReply {
+	return &messages.SubmitReply{Version: c.head.Version, Sequence: c.head.Sequence, Events: uint32(c.events)}
+}
+
+// catchUpFor catches up with the log and reports errCommitted if that
+// showed tx committed already (by an earlier attempt whose answer was
+// lost).
+func (a *grain) catchUpFor(tx *messages.Transaction) error {
+	if err := a.catchUp(); err != nil {
+		return err
+	}
+	if _, ok := a.recent.lookup(tx.GetTransactionId()); ok {
+		return errCommitted
+	}
+	return nil
 }
 
 // append validates tx against the state, appends it after the grain's head
@@ -250,7 +292,7 @@ func (a *grain) append(tx *messages.Transaction) (store.Head, error) {
 			// The grain may be behind the log (a write through the log
 			// path, another activation): only the log can call it a
 			// conflict.
-			if err := a.catchUp(); err != nil {
+			if err := a.catchUpFor(tx); err != nil {
 				return store.Head{}, err
 			}
 			if tx.GetExpectedVersion() != a.g.Version() {
@@ -264,7 +306,7 @@ func (a *grain) append(tx *messages.Transaction) (store.Head, error) {
 			// log like above: only the log's state may refuse.
 			judged = true
 			before := a.g.Version()
-			if err := a.catchUp(); err != nil {
+			if err := a.catchUpFor(tx); err != nil {
 				return store.Head{}, err
 			}
 			if a.g.Version() != before {
@@ -280,7 +322,7 @@ func (a *grain) append(tx *messages.Transaction) (store.Head, error) {
 		cancel()
 		if errors.Is(err, store.ErrConflict) && attempt < maxAppendAttempts {
 			a.cfg.Metrics.Conflict()
-			if err := a.catchUp(); err != nil {
+			if err := a.catchUpFor(tx); err != nil {
 				return store.Head{}, err
 			}
 			continue
@@ -337,6 +379,7 @@ func (a *grain) deliver(tx *messages.Transaction) *messages.DeliverReply {
 	var rejected *graph.RejectedError
 	switch {
 	case err == nil:
+		a.remember(tx)
 		a.changed(len(tx.GetEvents()))
 		a.cfg.Metrics.Delivered()
 		a.cfg.Metrics.Applied()

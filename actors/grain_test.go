@@ -59,6 +59,47 @@ func TestGrain(t *testing.T) {
 		sameState(t, "grain state and fold of the log", state(t, cl, id), want.State())
 	})
 
+	t.Run("a transaction submitted again is answered as the first time", func(t *testing.T) {
+		const id = "again"
+		withID := func(txID string, evs ...*messages.Event) *messages.Transaction {
+			tx := txOf(id, evs...)
+			tx.TransactionId = txID
+			return tx
+		}
+		first := mustSubmit(t, cl, withID("t1", addNode("a")))
+		again := mustSubmit(t, cl, withID("t1", addNode("a")))
+		if !proto.Equal(first, again) {
+			t.Fatalf("resubmit answered %v, first answer %v", again, first)
+		}
+		// With an expected version that no longer holds: still the
+		// first answer, not a conflict.
+		if r := mustSubmit(t, cl, withExpected(withID("t1", addNode("a")), 0)); !proto.Equal(r, first) {
+			t.Fatalf("resubmit with its old expected version answered %v", r)
+		}
+		// Committed by someone else (another activation whose answer was
+		// lost): the grain learns it from the log.
+		direct := withID("t2", addNode("b"))
+		h := head(t, log, id)
+		if _, err := log.Append(ctx, direct, h); err != nil {
+			t.Fatal(err)
+		}
+		r := mustSubmit(t, cl, withID("t2", addNode("b")))
+		if r.GetVersion() != 2 || r.GetSequence() != head(t, log, id).Sequence {
+			t.Fatalf("resubmit of a transaction in the log answered %v, want version 2 at the log's head", r)
+		}
+		// After a new activation (no snapshots here) the log tells it too.
+		if err := cl.Passivate(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if r := mustSubmit(t, cl, withID("t1", addNode("a"))); !proto.Equal(r, first) {
+			t.Fatalf("resubmit after reactivation answered %v, first answer %v", r, first)
+		}
+		txs, _ := readLog(t, log, id)
+		if len(txs) != 2 {
+			t.Fatalf("log holds %d transactions, want 2: a resubmit was appended again", len(txs))
+		}
+	})
+
 	t.Run("expected version mismatch is a conflict and appends nothing", func(t *testing.T) {
 		const id = "conflict"
 		mustSubmit(t, cl, txOf(id, addNode("a")))

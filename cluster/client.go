@@ -2,10 +2,14 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
 	pcluster "github.com/asynkron/protoactor-go/cluster"
+	"github.com/asynkron/protoactor-go/remote"
 	"github.com/nats-io/nuid"
 	"google.golang.org/protobuf/proto"
 
@@ -23,10 +27,11 @@ import (
 type Client struct {
 	c       *pcluster.Cluster
 	timeout time.Duration
+	members *memberWatch
 }
 
 func newClient(c *pcluster.Cluster, timeout time.Duration) *Client {
-	return &Client{c: c, timeout: timeout}
+	return &Client{c: c, timeout: timeout, members: newMemberWatch(c)}
 }
 
 // Submit validates, appends and applies tx on its graph and returns the new
@@ -75,24 +80,165 @@ func (cl *Client) Passivate(ctx context.Context, graphID string) error {
 
 // request sends msg to the grain of graphID and returns its reply, which
 // must be of type R.
+//
+// It resolves the grain's PID (cached), sends, and waits for the reply,
+// the caller's context or the request timeout. When the message cannot be
+// delivered (dead letter) or the member hosting the grain leaves the
+// cluster while the request waits, it tries again on the grain's new
+// member, so a killed member costs a request the time it takes the
+// cluster to drop it, not a timeout. Trying again is safe for every
+// message: reads are idempotent, deliveries skip versions applied, and a
+// submit whose transaction ID the graph committed is answered as the first
+// time.
 func request[R proto.Message](ctx context.Context, cl *Client, graphID string, msg proto.Message) (R, error) {
 	var zero R
-	timeout := cl.timeout
-	if dl, ok := ctx.Deadline(); ok {
-		timeout = time.Until(dl)
+	deadline := time.Now().Add(cl.timeout)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
+		deadline = dl
 	}
-	if ctx.Err() != nil || timeout <= 0 {
-		return zero, fmt.Errorf("%w: request to graph %s: %v", store.ErrUnavailable, graphID, context.DeadlineExceeded)
+	unavailable := func(why any) (R, error) {
+		return zero, fmt.Errorf("%w: request to graph %s: %v; retry later", store.ErrUnavailable, graphID, why)
 	}
-	resp, err := cl.c.Request(graphID, actors.GrainKind, msg, pcluster.WithTimeout(timeout))
-	if err != nil {
-		return zero, fmt.Errorf("%w: request to graph %s failed: %v; retry later", store.ErrUnavailable, graphID, err)
+	backoff := 10 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		remaining := time.Until(deadline)
+		if ctx.Err() != nil || remaining <= 0 {
+			return unavailable(context.DeadlineExceeded)
+		}
+		if attempt > 1 {
+			sleepCtx(ctx, min(backoff, remaining))
+			backoff = min(2*backoff, 500*time.Millisecond)
+		}
+		pid := cl.pid(ctx, graphID, time.Until(deadline))
+		if pid == nil {
+			continue // no member can host it yet (the topology is changing)
+		}
+		resp, err, retry := cl.await(ctx, pid, msg, time.Until(deadline))
+		if retry {
+			cl.c.PidCache.RemoveByValue(graphID, actors.GrainKind, pid)
+			continue
+		}
+		if err != nil {
+			return unavailable(err)
+		}
+		r, ok := resp.(R)
+		if !ok {
+			return zero, fmt.Errorf("graph %s answered with an unexpected %T", graphID, resp)
+		}
+		return r, nil
 	}
-	r, ok := resp.(R)
-	if !ok {
-		return zero, fmt.Errorf("graph %s answered with an unexpected %T", graphID, resp)
+}
+
+// pid returns the PID of graphID's grain, from the cache or from identity
+// lookup (which activates the grain on its member); nil if there is none
+// now. A lookup waiting on a member that the cluster drops meanwhile is
+// abandoned, so the next try asks the graph's new member.
+func (cl *Client) pid(ctx context.Context, graphID string, timeout time.Duration) *actor.PID {
+	if pid, ok := cl.c.PidCache.Get(graphID, actors.GrainKind); ok && pid != nil {
+		return pid
 	}
-	return r, nil
+	changed, _ := cl.members.watch("")
+	done := make(chan *actor.PID, 1)
+	go func() { done <- cl.c.Get(graphID, actors.GrainKind) }()
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case pid := <-done:
+		if pid != nil {
+			cl.c.PidCache.Set(graphID, actors.GrainKind, pid)
+		}
+		return pid
+	case <-changed:
+	case <-ctx.Done():
+	case <-t.C:
+	}
+	return nil
+}
+
+// await sends msg to pid and waits for the answer. retry reports that the
+// message may not have been handled and should go to the grain's new
+// place: it was a dead letter, or pid's member left the cluster.
+func (cl *Client) await(ctx context.Context, pid *actor.PID, msg proto.Message, timeout time.Duration) (resp any, err error, retry bool) {
+	f := cl.c.ActorSystem.Root.RequestFuture(pid, msg, timeout)
+	type answer struct {
+		resp any
+		err  error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		r, err := f.Result()
+		done <- answer{r, err}
+	}()
+	for {
+		changed, alive := cl.members.watch(pid.Address)
+		if !alive {
+			return nil, nil, true
+		}
+		select {
+		case a := <-done:
+			switch {
+			case a.err == nil:
+				return a.resp, nil, false
+			case errors.Is(a.err, actor.ErrDeadLetter), errors.Is(a.err, remote.ErrDeadLetter):
+				return nil, nil, true
+			default:
+				return nil, a.err, false
+			}
+		case <-changed:
+		case <-ctx.Done():
+			return nil, ctx.Err(), false
+		}
+	}
+}
+
+// memberWatch knows the addresses of the cluster's members and signals
+// every change, so that requests waiting on a member that left give up on
+// it.
+type memberWatch struct {
+	mu      sync.Mutex
+	members map[string]bool
+	changed chan struct{} // closed at the next change
+}
+
+func newMemberWatch(c *pcluster.Cluster) *memberWatch {
+	w := &memberWatch{changed: make(chan struct{})}
+	c.ActorSystem.EventStream.Subscribe(func(evt any) {
+		if t, ok := evt.(*pcluster.ClusterTopology); ok {
+			w.update(t.GetMembers())
+		}
+	})
+	w.update(c.MemberList.Members().Members())
+	return w
+}
+
+func (w *memberWatch) update(members []*pcluster.Member) {
+	next := make(map[string]bool, len(members))
+	for _, m := range members {
+		next[m.Address()] = true
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.members = next
+	close(w.changed)
+	w.changed = make(chan struct{})
+}
+
+// watch reports whether address is a member, and a channel closed at the
+// next change of members.
+func (w *memberWatch) watch(address string) (changed <-chan struct{}, alive bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	// Before the first topology, assume every address is alive.
+	return w.changed, w.members == nil || len(w.members) == 0 || w.members[address]
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }
 
 // stampIDs gives the transaction and its events IDs where they have none.

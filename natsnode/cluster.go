@@ -68,6 +68,10 @@ func (c Cluster) validate() []error {
 	} else if strings.ContainsAny(c.Name, " \t\r\n.*>") {
 		errs = append(errs, fmt.Errorf("natsnode: Cluster.Name %q has spaces, '.', '*' or '>'; use letters, digits, '_' and '-'", c.Name))
 	}
+	if len(c.Routes) == 0 {
+		// The server itself refuses clustered JetStream without routes.
+		errs = append(errs, errors.New("natsnode: Cluster.Routes is empty; list the route URLs of the cluster's servers (every server may get the same list, its own included)"))
+	}
 	if c.Advertise != "" {
 		if _, _, err := splitHostPort(c.Advertise); err != nil {
 			errs = append(errs, fmt.Errorf("natsnode: Cluster.Advertise: %w; write the host:port other servers reach this one at", err))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 	"testing"
@@ -243,5 +244,26 @@ func TestClusterWithTLS(t *testing.T) {
 	waitLog(t, ctx, &logs, "tls route handshake error")
 	if n := intruder.NATSServer().NumRoutes(); n != 0 {
 		t.Errorf("intruder has %d routes, want 0", n)
+	}
+}
+
+func TestStartFailsFastWhenClusterPortInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+
+	s, err := natsnode.Start(natsnode.Options{
+		DataDir: t.TempDir(), Port: natsnode.RandomPort, ServerName: "busy", NoLog: true,
+		Cluster: natsnode.Cluster{Name: "c", Host: "127.0.0.1", Port: port, Routes: []string{ln.Addr().String()}},
+	})
+	if err == nil {
+		s.Shutdown()
+		t.Fatalf("Start with busy cluster port %d succeeded", port)
+	}
+	if !strings.Contains(err.Error(), strconv.Itoa(port)) {
+		t.Errorf("error %q does not name the cluster port", err)
 	}
 }

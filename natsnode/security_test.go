@@ -105,7 +105,7 @@ func TestTLS(t *testing.T) {
 func TestStartRejectsBadSettings(t *testing.T) {
 	user, _ := nkeys.CreateUser()
 	seed, _ := user.Seed()
-	clustered := natsnode.Cluster{Name: "c", Port: natsnode.RandomPort}
+	clustered := natsnode.Cluster{Name: "c", Port: natsnode.RandomPort, Routes: []string{"127.0.0.1:6222"}}
 	tests := []struct {
 		name string
 		opts natsnode.Options
@@ -117,7 +117,8 @@ func TestStartRejectsBadSettings(t *testing.T) {
 		{"CA without cert", natsnode.Options{TLS: natsnode.TLS{CA: "ca.pem"}}, "TLS.CA is set without"},
 		{"missing cert file", natsnode.Options{TLS: natsnode.TLS{Cert: "/nonexistent/c.pem", Key: "/nonexistent/k.pem"}}, "/nonexistent/c.pem"},
 		{"cluster without server name", natsnode.Options{Cluster: clustered}, "ServerName"},
-		{"cluster without name", natsnode.Options{ServerName: "s", Cluster: natsnode.Cluster{Port: natsnode.RandomPort}}, "Cluster.Name"},
+		{"cluster without name", natsnode.Options{ServerName: "s", Cluster: natsnode.Cluster{Port: natsnode.RandomPort, Routes: []string{"127.0.0.1:6222"}}}, "Cluster.Name"},
+		{"cluster without routes", natsnode.Options{ServerName: "s", Cluster: natsnode.Cluster{Name: "c", Port: natsnode.RandomPort}}, "Cluster.Routes is empty"},
 		{"cluster TLS without CA", natsnode.Options{ServerName: "s", Cluster: clustered, TLS: natsnode.TLS{Cert: "c", Key: "k"}}, "routes use mutual TLS"},
 		{"route without port", natsnode.Options{ServerName: "s", Cluster: natsnode.Cluster{Name: "c", Port: 6222, Routes: []string{"nats-route://host"}}}, "Cluster.Routes"},
 		{"route with http scheme", natsnode.Options{ServerName: "s", Cluster: natsnode.Cluster{Name: "c", Port: 6222, Routes: []string{"http://host:6222"}}}, "scheme"},

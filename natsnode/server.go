@@ -26,8 +26,8 @@ type Server struct {
 // timeout, Start stops it again and returns an error saying why.
 //
 // In a cluster Start does not wait for the other servers: JetStream
-// answers only once a quorum of them runs and has elected a meta leader,
-// which WaitJetStream waits for.
+// answers only once the servers have elected a meta leader, which
+// WaitJetStream waits for.
 func Start(opts Options) (*Server, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err

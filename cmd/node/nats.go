@@ -23,11 +23,15 @@ import (
 	"github.com/graphlog/graphlog/natsnode"
 )
 
-// How waitJetStream polls.
+// How waitJetStream polls. While no meta leader is elected a request may
+// go unanswered, so attempts start short; each one that times out doubles
+// the next one's timeout, up to the maximum, so a slow cluster is still
+// given time to answer.
 const (
-	jetStreamAttemptTimeout = 2 * time.Second
-	jetStreamRetryInterval  = 250 * time.Millisecond
-	jetStreamLogInterval    = 5 * time.Second
+	jetStreamFirstAttemptTimeout = 500 * time.Millisecond
+	jetStreamMaxAttemptTimeout   = 8 * time.Second
+	jetStreamRetryInterval       = 250 * time.Millisecond
+	jetStreamLogInterval         = 5 * time.Second
 )
 
 // connectOptions are the options of the node's NATS connection: its name,
@@ -184,6 +188,11 @@ func embeddedOptions(cfg config.Config, logger *slog.Logger) (natsnode.Options, 
 		if chost == "" {
 			chost = "0.0.0.0"
 		}
+		routes := splitList(n.Routes)
+		if len(routes) == 0 {
+			return natsnode.Options{}, fmt.Errorf("--%s is empty, but --%s makes the embedded NATS server join a cluster; list the cluster's servers as nats-route://host:port (every server may get the same list, its own included)",
+				config.FlagNATSRoutes, config.FlagNATSClusterListen)
+		}
 		if n.TLS.Cert != "" && n.TLS.CA == "" {
 			return natsnode.Options{}, fmt.Errorf("--%s is empty, but the embedded NATS server joins a cluster with TLS; routes use mutual TLS, so set the CA that signed every server's certificate",
 				config.FlagNATSTLSCA)
@@ -193,7 +202,7 @@ func embeddedOptions(cfg config.Config, logger *slog.Logger) (natsnode.Options, 
 			Host:      chost,
 			Port:      cport,
 			Advertise: n.ClusterAdvertise,
-			Routes:    splitList(n.Routes),
+			Routes:    routes,
 		}
 	}
 	return opts, nil
@@ -235,12 +244,16 @@ func splitList(s string) []string {
 func waitJetStream(ctx context.Context, js jetstream.JetStream, logger *slog.Logger) error {
 	begin := time.Now()
 	var lastLog time.Time
+	attempt := jetStreamFirstAttemptTimeout
 	retry := time.NewTimer(jetStreamRetryInterval)
 	defer retry.Stop()
 	for {
-		actx, cancel := context.WithTimeout(ctx, jetStreamAttemptTimeout)
+		actx, cancel := context.WithTimeout(ctx, attempt)
 		_, err := js.AccountInfo(actx)
 		cancel()
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			attempt = min(2*attempt, jetStreamMaxAttemptTimeout)
+		}
 		if err == nil {
 			if !lastLog.IsZero() {
 				logger.Info("NATS JetStream is ready", slog.Duration("waited", time.Since(begin).Round(time.Millisecond)))
