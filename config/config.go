@@ -383,6 +383,9 @@ func (c Config) Validate() error {
 			}
 		}
 	}
+	if c.NATS.Clustered() && c.Embedded() && strings.TrimSpace(c.NATS.Routes) == "" {
+		bad(FlagNATSRoutes, "is empty while --%s is set; list the other NATS servers of the cluster, e.g. nats-route://node2:6222,nats-route://node3:6222", FlagNATSClusterListen)
+	}
 	if c.NATS.Routes != "" {
 		if !c.NATS.Clustered() {
 			bad(FlagNATSRoutes, "is set without --%s; set both to join the embedded server to a NATS cluster", FlagNATSClusterListen)

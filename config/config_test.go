@@ -253,16 +253,23 @@ func TestValidate(t *testing.T) {
 		{"snapshot every", func(c *Config) { c.Snapshots.Every = -1 }, []string{FlagSnapshotEvery}},
 		{"snapshot interval", func(c *Config) { c.Snapshots.Interval = -time.Second }, []string{FlagSnapshotInterval}},
 		{"snapshot keep", func(c *Config) { c.Snapshots.Keep = 0 }, []string{FlagSnapshotKeep}},
-		{"replicas on embedded cluster", func(c *Config) { c.NATS.Replicas = 3; c.NATS.ClusterListen = "0.0.0.0:6222" }, nil},
+		{"replicas on embedded cluster", func(c *Config) {
+			c.NATS.Replicas = 3
+			c.NATS.ClusterListen = "0.0.0.0:6222"
+			c.NATS.Routes = "b:6222"
+		}, nil},
+		{"cluster listen without routes", func(c *Config) { c.NATS.ClusterListen = "0.0.0.0:6222" }, []string{FlagNATSRoutes}},
 		{"cluster listen with external", func(c *Config) { c.NATS.ClusterListen = "0.0.0.0:6222"; c.NATS.URL = "nats://x:4222" },
 			[]string{FlagNATSClusterListen}},
-		{"bad cluster listen", func(c *Config) { c.NATS.ClusterListen = "6222" }, []string{FlagNATSClusterListen}},
+		{"bad cluster listen", func(c *Config) { c.NATS.ClusterListen, c.NATS.Routes = "6222", "b:6222" }, []string{FlagNATSClusterListen}},
 		{"routes without listen", func(c *Config) { c.NATS.Routes = "nats-route://b:6222" }, []string{FlagNATSRoutes}},
 		{"bad route", func(c *Config) { c.NATS.ClusterListen = ":6222"; c.NATS.Routes = "http://b:6222" }, []string{FlagNATSRoutes}},
 		{"bare route", func(c *Config) { c.NATS.ClusterListen = ":6222"; c.NATS.Routes = "b:6222, c:6222" }, nil},
-		{"bad cluster advertise", func(c *Config) { c.NATS.ClusterListen = ":6222"; c.NATS.ClusterAdvertise = "b" },
-			[]string{FlagNATSClusterAdvertise}},
-		{"bad cluster name", func(c *Config) { c.NATS.ClusterListen = ":6222"; c.NATS.ClusterName = "a b" }, []string{FlagNATSClusterName}},
+		{"bad cluster advertise", func(c *Config) {
+			c.NATS.ClusterListen, c.NATS.Routes, c.NATS.ClusterAdvertise = ":6222", "b:6222", "b"
+		}, []string{FlagNATSClusterAdvertise}},
+		{"bad cluster name", func(c *Config) { c.NATS.ClusterListen, c.NATS.Routes, c.NATS.ClusterName = ":6222", "b:6222", "a b" },
+			[]string{FlagNATSClusterName}},
 		{"negative sync interval", func(c *Config) { c.NATS.SyncInterval = -time.Second }, []string{FlagNATSSyncInterval}},
 		{"user without password", func(c *Config) { c.NATS.User = "u" }, []string{FlagNATSUser}},
 		{"user and nkey", func(c *Config) { c.NATS.User = "u"; c.NATS.Password = "p"; c.NATS.NkeySeedFile = "s" },

@@ -42,10 +42,13 @@ type Cluster struct {
 	// is not Host:Port (behind NAT, in a container). Empty lets the server
 	// advertise its own addresses.
 	Advertise string
-	// Routes are the other servers' route addresses, as
-	// nats-route://host:port or host:port. A server may list itself: it
-	// recognises and drops the route. Servers learn about the rest of the
-	// cluster from each other, so one reachable route is enough to join.
+	// Routes are the cluster's route addresses, as nats-route://host:port
+	// or host:port; at least one is required. Giving every server the same
+	// list, its own address included, is simplest: a server recognises and
+	// drops the route to itself. Servers learn about the rest of the
+	// cluster from each other, so one reachable route is enough to join;
+	// but a new cluster counts the routes to decide how many servers its
+	// first JetStream election needs, so list them all.
 	Routes []string
 }
 

@@ -144,6 +144,7 @@ func TestEmbeddedOptionsMapsConfig(t *testing.T) {
 	}
 
 	cfg.NATS.ClusterListen = "10.0.0.1:0"
+	cfg.NATS.Routes = "10.0.0.2:6222"
 	if o, err = embeddedOptions(cfg, testLogger(t)); err != nil || o.Cluster.Port != natsnode.RandomPort || o.Cluster.Host != "10.0.0.1" {
 		t.Errorf("cluster listen 10.0.0.1:0: Cluster = %+v, %v; want host 10.0.0.1 and a random port", o.Cluster, err)
 	}

@@ -82,6 +82,9 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 	if err != nil {
 		return n, fmt.Errorf("opening JetStream: %w", err)
 	}
+	if err := waitJetStream(ctx, js, logger); err != nil {
+		return n, err
+	}
 	log, err := natsjs.Open(ctx, js, natsjs.Config{
 		Stream:                  cfg.NATS.Stream,
 		Replicas:                cfg.NATS.Replicas,
