@@ -5,7 +5,9 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,7 +28,8 @@ const Name = "graphlog"
 // MemberConfig starts a member.
 type MemberConfig struct {
 	// Host and Port are where the actor remote listens; Port 0 picks a
-	// free one. AdvertisedHost, if set, is the address other members use.
+	// free one. AdvertisedHost, if set, is the address other members use:
+	// a host (with Port, which must then be fixed) or host:port.
 	Host           string
 	Port           int
 	AdvertisedHost string
@@ -79,7 +82,14 @@ func StartMember(cfg MemberConfig) (m *Member, err error) {
 	))
 	var ropts []remote.ConfigOption
 	if cfg.AdvertisedHost != "" {
-		ropts = append(ropts, remote.WithAdvertisedHost(cfg.AdvertisedHost))
+		addr := cfg.AdvertisedHost
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			if cfg.Port == 0 {
+				return nil, fmt.Errorf("advertised host %s needs a fixed port: set the actor port (a random one cannot be advertised)", addr)
+			}
+			addr = net.JoinHostPort(addr, strconv.Itoa(cfg.Port))
+		}
+		ropts = append(ropts, remote.WithAdvertisedHost(addr))
 	}
 	ropts = append(ropts, remoteTLS(cfg.ServerTLS, cfg.ClientTLS)...)
 	if cfg.Grain.Registry == nil {

@@ -444,6 +444,11 @@ func (c Config) Validate() error {
 	} else if ip := net.ParseIP(c.Actor.AdvertisedHost()); ip != nil && ip.IsUnspecified() {
 		bad(FlagActorAdvertiseHost, "is empty while --%s is %s; set the address other members reach this one at, e.g. the host name or IP", FlagActorHost, c.Actor.Host)
 	}
+	if c.Actor.AdvertiseHost != "" && c.Actor.Port == 0 {
+		if _, _, err := net.SplitHostPort(c.Actor.AdvertiseHost); err != nil {
+			bad(FlagActorPort, "is 0 (random) while --%s is set; set a fixed port other members can reach, e.g. 7000", FlagActorAdvertiseHost)
+		}
+	}
 	if c.Actor.Port < 0 || c.Actor.Port > 65535 {
 		bad(FlagActorPort, "is %d; set 0 (random) to 65535", c.Actor.Port)
 	}

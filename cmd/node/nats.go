@@ -21,6 +21,7 @@ import (
 
 	"github.com/graphlog/graphlog/config"
 	"github.com/graphlog/graphlog/natsnode"
+	"github.com/graphlog/graphlog/store"
 )
 
 // How waitJetStream polls. While no meta leader is elected a request may
@@ -277,6 +278,39 @@ func waitJetStream(ctx context.Context, js jetstream.JetStream, logger *slog.Log
 			return fmt.Errorf("NATS JetStream did not answer within %s: %w; start the other NATS servers of the cluster (a new cluster needs all of them, later a quorum such as 2 of 3) and check --%s, or check --%s",
 				time.Since(begin).Round(time.Millisecond), err, config.FlagNATSRoutes, config.FlagNATSURL)
 		case <-retry.C:
+		}
+	}
+}
+
+// openAttemptTimeout bounds one attempt to open a stream or bucket.
+const openAttemptTimeout = 10 * time.Second
+
+// untilAvailable calls open until it succeeds, fails for a reason other
+// than NATS being unavailable, or ctx ends. A NATS cluster that has just
+// elected its leaders may time out creating replicated streams for a
+// while; a node that gave up then would restart its embedded server and
+// unsettle the cluster again.
+func untilAvailable[T any](ctx context.Context, logger *slog.Logger, what string, open func(context.Context) (T, error)) (T, error) {
+	begin := time.Now()
+	var lastLog time.Time
+	for {
+		actx, cancel := context.WithTimeout(ctx, openAttemptTimeout)
+		v, err := open(actx)
+		cancel()
+		if err == nil || !errors.Is(err, store.ErrUnavailable) && !errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+			if err == nil && !lastLog.IsZero() {
+				logger.Info("opened "+what, slog.Duration("waited", time.Since(begin).Round(time.Millisecond)))
+			}
+			return v, err
+		}
+		if lastLog.IsZero() || time.Since(lastLog) >= jetStreamLogInterval {
+			lastLog = time.Now()
+			logger.Info("waiting for NATS to open "+what, slog.Duration("waited", time.Since(begin).Round(time.Second)), slog.Any("error", err))
+		}
+		select {
+		case <-ctx.Done():
+			return v, err
+		case <-time.After(jetStreamRetryInterval):
 		}
 	}
 }

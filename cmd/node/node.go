@@ -85,28 +85,34 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 	if err := waitJetStream(ctx, js, logger); err != nil {
 		return n, err
 	}
-	log, err := natsjs.Open(ctx, js, natsjs.Config{
-		Stream:                  cfg.NATS.Stream,
-		Replicas:                cfg.NATS.Replicas,
-		MaxEventsPerTransaction: cfg.Graphs.MaxEventsPerTransaction,
+	log, err := untilAvailable(ctx, logger, "the event stream", func(ctx context.Context) (*natsjs.Log, error) {
+		return natsjs.Open(ctx, js, natsjs.Config{
+			Stream:                  cfg.NATS.Stream,
+			Replicas:                cfg.NATS.Replicas,
+			MaxEventsPerTransaction: cfg.Graphs.MaxEventsPerTransaction,
+		})
 	})
 	if err != nil {
 		return n, fmt.Errorf("opening the event stream: %w", err)
 	}
-	snaps, err := natsjs.OpenSnapshots(ctx, js, natsjs.SnapshotConfig{
-		Bucket:      cfg.Snapshots.Bucket,
-		IndexBucket: cfg.Snapshots.Bucket + "_INDEX",
-		Replicas:    cfg.NATS.Replicas,
+	snaps, err := untilAvailable(ctx, logger, "the snapshot store", func(ctx context.Context) (*natsjs.Snapshots, error) {
+		return natsjs.OpenSnapshots(ctx, js, natsjs.SnapshotConfig{
+			Bucket:      cfg.Snapshots.Bucket,
+			IndexBucket: cfg.Snapshots.Bucket + "_INDEX",
+			Replicas:    cfg.NATS.Replicas,
+		})
 	})
 	if err != nil {
 		return n, fmt.Errorf("opening the snapshot store: %w", err)
 	}
 
-	members, err := natsjs.OpenMembership(ctx, js, natsjs.MembershipConfig{
-		Bucket:   cfg.Cluster.Bucket,
-		TTL:      cfg.Cluster.MemberTTL,
-		Replicas: cfg.NATS.Replicas,
-		Logger:   logger.With(slog.String("component", "membership")),
+	members, err := untilAvailable(ctx, logger, "the member registry", func(ctx context.Context) (*natsjs.Membership, error) {
+		return natsjs.OpenMembership(ctx, js, natsjs.MembershipConfig{
+			Bucket:   cfg.Cluster.Bucket,
+			TTL:      cfg.Cluster.MemberTTL,
+			Replicas: cfg.NATS.Replicas,
+			Logger:   logger.With(slog.String("component", "membership")),
+		})
 	})
 	if err != nil {
 		return n, fmt.Errorf("opening the member registry: %w", err)
