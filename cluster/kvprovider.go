@@ -35,6 +35,7 @@ type kvProvider struct {
 
 	mu      sync.Mutex // orders topology updates with Shutdown
 	stopped bool
+	known   map[string]string // member ID → address, as last reported
 	lost    sync.Once
 }
 
@@ -200,7 +201,28 @@ func (p *kvProvider) update(entries []store.MemberEntry) {
 		p.markLost(fmt.Errorf("member %s: %w", p.id, store.ErrMemberExpired))
 		return
 	}
+	p.logChanges(members)
 	p.c.MemberList.UpdateClusterTopology(members)
+}
+
+// logChanges logs the members that joined and left since the last update.
+func (p *kvProvider) logChanges(members pcluster.Members) {
+	now := make(map[string]string, len(members))
+	for _, m := range members {
+		now[m.Id] = m.Address()
+		if _, ok := p.known[m.Id]; !ok && p.known != nil {
+			p.logger.Info("member joined", slog.String("member", m.Id), slog.String("address", m.Address()))
+		}
+	}
+	for id, addr := range p.known {
+		if _, ok := now[id]; !ok {
+			p.logger.Info("member left", slog.String("member", id), slog.String("address", addr))
+		}
+	}
+	if p.known == nil {
+		p.logger.Info("cluster members", slog.Int("count", len(now)))
+	}
+	p.known = now
 }
 
 func (p *kvProvider) markLost(err error) {

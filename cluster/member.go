@@ -168,10 +168,11 @@ func (m *Member) Shutdown(ctx context.Context) {
 	}
 }
 
-// quietLogger keeps protoactor's own logging to warnings and above: its
-// info lines are per-request chatter.
+// quietLogger keeps protoactor's own logging to errors: its info lines
+// are per-request chatter, and while a member dies it warns several times
+// a second until the membership drops it, which graphlog logs itself.
 func quietLogger(l *slog.Logger) *slog.Logger {
-	return slog.New(levelFloor{h: l.Handler(), min: slog.LevelWarn})
+	return slog.New(levelFloor{h: l.Handler(), min: slog.LevelError})
 }
 
 type levelFloor struct {
