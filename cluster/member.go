@@ -75,23 +75,11 @@ func StartMember(cfg MemberConfig) (m *Member, err error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 10 * time.Second
 	}
-	protoLogger := cfg.Logger.With(slog.String("component", "protoactor"))
-	system := actor.NewActorSystemWithConfig(actor.Configure(
-		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return quietLogger(protoLogger) }),
-		actor.WithDeadLetterRequestLogging(false),
-	))
-	var ropts []remote.ConfigOption
-	if cfg.AdvertisedHost != "" {
-		addr := cfg.AdvertisedHost
-		if _, _, err := net.SplitHostPort(addr); err != nil {
-			if cfg.Port == 0 {
-				return nil, fmt.Errorf("advertised host %s needs a fixed port: set the actor port (a random one cannot be advertised)", addr)
-			}
-			addr = net.JoinHostPort(addr, strconv.Itoa(cfg.Port))
-		}
-		ropts = append(ropts, remote.WithAdvertisedHost(addr))
+	system := newSystem(cfg.Logger)
+	ropts, err := remoteOptions(cfg.AdvertisedHost, cfg.Port, cfg.ServerTLS, cfg.ClientTLS)
+	if err != nil {
+		return nil, err
 	}
-	ropts = append(ropts, remoteTLS(cfg.ServerTLS, cfg.ClientTLS)...)
 	if cfg.Grain.Registry == nil {
 		cfg.Grain.Registry = actors.NewRegistry()
 	}
@@ -113,6 +101,31 @@ func StartMember(cfg MemberConfig) (m *Member, err error) {
 	m.client = newClient(c, cfg.RequestTimeout)
 	cfg.Logger.Info("cluster member started", slog.String("member", system.ID), slog.String("address", system.Address()))
 	return m, nil
+}
+
+// newSystem returns an actor system that logs through logger, quietly.
+func newSystem(logger *slog.Logger) *actor.ActorSystem {
+	protoLogger := logger.With(slog.String("component", "protoactor"))
+	return actor.NewActorSystemWithConfig(actor.Configure(
+		actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return quietLogger(protoLogger) }),
+		actor.WithDeadLetterRequestLogging(false),
+	))
+}
+
+// remoteOptions are the actor remote's options: the advertised address
+// (advertised, with port unless it names one) and TLS.
+func remoteOptions(advertised string, port int, serverTLS, clientTLS *tls.Config) ([]remote.ConfigOption, error) {
+	var ropts []remote.ConfigOption
+	if advertised != "" {
+		if _, _, err := net.SplitHostPort(advertised); err != nil {
+			if port == 0 {
+				return nil, fmt.Errorf("advertised host %s needs a fixed port: set the actor port (a random one cannot be advertised)", advertised)
+			}
+			advertised = net.JoinHostPort(advertised, strconv.Itoa(port))
+		}
+		ropts = append(ropts, remote.WithAdvertisedHost(advertised))
+	}
+	return append(ropts, remoteTLS(serverTLS, clientTLS)...), nil
 }
 
 // provider is the membership provider of cfg: the members registered in
