@@ -126,9 +126,11 @@ func runClusterBench(args []string, out, progress io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "\nread latency (GET of a small graph, %d reads each): answered by the hosting member vs routed to another\n", o.probes)
+	us := func(ds []time.Duration, p float64) time.Duration {
+		return percentile(ds, p).Round(10 * time.Microsecond)
+	}
 	fmt.Fprintf(out, "  local  p50 %s  p99 %s\n  remote p50 %s  p99 %s\n  extra latency of a routed request: p50 %s\n",
-		quantile(local, 0.5), quantile(local, 0.99), quantile(remote, 0.5), quantile(remote, 0.99),
-		quantile(remote, 0.5)-quantile(local, 0.5))
+		us(local, 0.5), us(local, 0.99), us(remote, 0.5), us(remote, 0.99), us(remote, 0.5)-us(local, 0.5))
 
 	if o.kills > 0 {
 		times, err := c.failovers(o.kills)
@@ -136,7 +138,7 @@ func runClusterBench(args []string, out, progress io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(out, "\nfailover (member TTL %s): SIGKILL of the member hosting a graph to the first successful read of it through another member\n", o.memberTTL)
-		fmt.Fprintf(out, "  %d kills: median %s, worst %s\n", len(times), quantile(times, 0.5).Round(time.Millisecond), slices.Max(times).Round(time.Millisecond))
+		fmt.Fprintf(out, "  %d kills: median %s, worst %s\n", len(times), percentile(times, 0.5).Round(time.Millisecond), slices.Max(times).Round(time.Millisecond))
 	}
 	return nil
 }
@@ -506,15 +508,4 @@ func (c *benchCluster) failovers(kills int) ([]time.Duration, error) {
 		}
 	}
 	return times, nil
-}
-
-// quantile returns the q-quantile of ds (nearest rank).
-func quantile(ds []time.Duration, q float64) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	i := int(q*float64(len(s))+0.5) - 1
-	return s[min(max(i, 0), len(s)-1)].Round(10 * time.Microsecond)
 }

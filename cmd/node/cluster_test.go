@@ -12,9 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/graphlog/graphlog/api"
 	"github.com/graphlog/graphlog/cluster"
 	"github.com/graphlog/graphlog/config"
@@ -68,14 +65,7 @@ func startMember(t *testing.T, name, natsURL string, extra ...string) *member {
 		address: "127.0.0.1:" + strconv.Itoa(actorPort),
 	}
 	t.Cleanup(m.kill)
-	eventually(t, 30*time.Second, name+" ready", func() bool {
-		resp, err := http.Get(m.base + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
+	waitReady(t, m.process, name)
 	return m
 }
 
@@ -235,24 +225,6 @@ func testGraphs(prefix string, n int) []string {
 	return gs
 }
 
-func openTestLog(t *testing.T, natsURL string) *natsjs.Log {
-	t.Helper()
-	nc, err := nats.Connect(natsURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log, err := natsjs.Open(context.Background(), js, natsjs.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return log
-}
-
 // Three members share 30 graphs under continuous writes through all of
 // them. One is killed without a goodbye: its graphs answer again on the
 // others within 10 s. A fourth member then joins under load and graphs move
@@ -321,7 +293,8 @@ func TestClusterFailoverAndJoin(t *testing.T) {
 	acked := l.finish()
 	t.Logf("%d transactions acknowledged; %d graphs moved to the new member", l.writes.Load(), len(onD))
 
-	checkGraphs(t, openTestLog(t, natsURL), d, acked, graphs)
+	log, _ := openLogAt(t, natsURL)
+	checkGraphs(t, log, d, acked, graphs)
 }
 
 // Transactions appended straight to the log reach their grains through the
@@ -337,7 +310,7 @@ func TestClusterIngressOnEveryMember(t *testing.T) {
 	ms := []*member{startMember(t, "a", natsURL), startMember(t, "b", natsURL), startMember(t, "c", natsURL)}
 	waitMembers(t, 15*time.Second, ms...)
 
-	log := openTestLog(t, natsURL)
+	log, _ := openLogAt(t, natsURL)
 	ctx := context.Background()
 	graphs := testGraphs("ingress", 12)
 	const perGraph = 40
@@ -411,15 +384,7 @@ func TestClusterClientNodeWithTLS(t *testing.T) {
 	b := startMember(t, "b", natsURL, tlsFlags...)
 	waitMembers(t, 15*time.Second, a, b)
 
-	nc, err := nats.Connect(natsURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, js := openLogAt(t, natsURL)
 	ctx := context.Background()
 	members, err := natsjs.OpenMembership(ctx, js, natsjs.MembershipConfig{Bucket: config.Default().Cluster.Bucket, TTL: testMemberTTL})
 	if err != nil {

@@ -76,7 +76,14 @@ func startProcess(t *testing.T, dataDir string) *process {
 	}
 	p := &process{cmd: cmd, base: "http://127.0.0.1:" + strconv.Itoa(httpPort), natsPort: natsPort}
 	t.Cleanup(func() { p.kill() })
-	eventually(t, 30*time.Second, "node process ready", func() bool {
+	waitReady(t, p, "node process")
+	return p
+}
+
+// waitReady waits until the process's node answers /readyz with 200.
+func waitReady(t *testing.T, p *process, name string) {
+	t.Helper()
+	eventually(t, 30*time.Second, name+" ready", func() bool {
 		resp, err := http.Get(p.base + "/readyz")
 		if err != nil {
 			return false
@@ -84,7 +91,6 @@ func startProcess(t *testing.T, dataDir string) *process {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
-	return p
 }
 
 func (p *process) kill() {

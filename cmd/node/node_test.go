@@ -205,7 +205,13 @@ func TestConcurrentWritersWithExpectedVersion(t *testing.T) {
 // openLog connects to the node's NATS as a separate producer would.
 func openLog(t *testing.T, n *node) (*natsjs.Log, jetstream.JetStream) {
 	t.Helper()
-	nc, err := nats.Connect(n.nats.ClientURL())
+	return openLogAt(t, n.nats.ClientURL())
+}
+
+// openLogAt connects to the NATS server at url and opens the event log.
+func openLogAt(t *testing.T, url string) (*natsjs.Log, jetstream.JetStream) {
+	t.Helper()
+	nc, err := nats.Connect(url)
 	if err != nil {
 		t.Fatal(err)
 	}
