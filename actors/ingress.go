@@ -36,8 +36,10 @@ type IngressConfig struct {
 	// the log delivers it again.
 	RetryDelay time.Duration
 	// FlushAfter hands over a transaction whose events have not all
-	// arrived after so long (possible only for redeliveries or events
-	// written past the normal path); the grain then reads it from the log.
+	// arrived after so long; the grain then reads it from the log, where
+	// it is whole (an atomic batch is stored whole before any of it is
+	// delivered). Members sharing the consumer each see parts of some
+	// transactions, so this bounds the delay those add.
 	FlushAfter time.Duration
 	// DeliverTimeout bounds one delivery to a grain.
 	DeliverTimeout time.Duration
@@ -53,7 +55,7 @@ func (c *IngressConfig) setDefaults() {
 		c.RetryDelay = time.Second
 	}
 	if c.FlushAfter <= 0 {
-		c.FlushAfter = 2 * time.Second
+		c.FlushAfter = 500 * time.Millisecond
 	}
 	if c.DeliverTimeout <= 0 {
 		c.DeliverTimeout = 30 * time.Second
