@@ -282,8 +282,14 @@ func waitJetStream(ctx context.Context, js jetstream.JetStream, logger *slog.Log
 	}
 }
 
-// openAttemptTimeout bounds one attempt to open a stream or bucket.
-const openAttemptTimeout = 10 * time.Second
+// Bounds of one attempt to open a stream or bucket: the first is short,
+// since concurrent creations of one replicated stream by several new nodes
+// can leave all but one waiting for an answer that never comes; later
+// ones are longer, for a busy cluster.
+const (
+	openFirstAttemptTimeout = 2 * time.Second
+	openMaxAttemptTimeout   = 16 * time.Second
+)
 
 // untilAvailable calls open until it succeeds, fails for a reason other
 // than NATS being unavailable, or ctx ends. A NATS cluster that has just
@@ -293,10 +299,12 @@ const openAttemptTimeout = 10 * time.Second
 func untilAvailable[T any](ctx context.Context, logger *slog.Logger, what string, open func(context.Context) (T, error)) (T, error) {
 	begin := time.Now()
 	var lastLog time.Time
+	attempt := openFirstAttemptTimeout
 	for {
-		actx, cancel := context.WithTimeout(ctx, openAttemptTimeout)
+		actx, cancel := context.WithTimeout(ctx, attempt)
 		v, err := open(actx)
 		cancel()
+		attempt = min(2*attempt, openMaxAttemptTimeout)
 		if err == nil || !errors.Is(err, store.ErrUnavailable) && !errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
 			if err == nil && !lastLog.IsZero() {
 				logger.Info("opened "+what, slog.Duration("waited", time.Since(begin).Round(time.Millisecond)))
