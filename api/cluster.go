@@ -42,7 +42,11 @@ func (s *server) clusterMembers(w http.ResponseWriter, r *http.Request) error {
 	if s.opts.Cluster == nil {
 		return fmt.Errorf("%w: cluster membership", errNotServed)
 	}
-	return writeJSON(w, http.StatusOK, ClusterResponse{Members: s.opts.Cluster.Members()})
+	members := s.opts.Cluster.Members()
+	if members == nil {
+		members = []Member{} // lists are [], never null
+	}
+	return writeJSON(w, http.StatusOK, ClusterResponse{Members: members})
 }
 
 func (s *server) locateGraph(w http.ResponseWriter, r *http.Request) error {
