@@ -65,12 +65,18 @@ func (s *server) locateGraph(w http.ResponseWriter, r *http.Request) error {
 }
 
 // authorize checks the bearer token of a /v1 request when one is
-// configured. The comparison takes the same time whatever the token.
+// configured: the Authorization header, or for a GET the access_token
+// query parameter. The comparison takes the same time whatever the token.
 func (s *server) authorize(r *http.Request) error {
 	if s.opts.Token == "" || !strings.HasPrefix(r.URL.Path, "/v1/") && r.URL.Path != "/v1" {
 		return nil
 	}
 	auth := r.Header.Get("Authorization")
+	if auth == "" && r.Method == http.MethodGet && r.URL.Query().Has("access_token") {
+		// Browsers' EventSource cannot set headers: a GET may carry the
+		// token as a query parameter instead.
+		auth = "Bearer " + r.URL.Query().Get("access_token")
+	}
 	scheme, token, ok := strings.Cut(auth, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return fmt.Errorf("%w: this API needs a bearer token; send Authorization: Bearer <token>", errUnauthorized)

@@ -1,11 +1,14 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
+	"time"
 
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/messages"
@@ -200,7 +203,56 @@ func (s *server) listGraphs(w http.ResponseWriter, r *http.Request) error {
 		out.Graphs = ids[:limit]
 		out.Next = ids[limit-1]
 	}
+	switch d := q.Get("detail"); d {
+	case "":
+	case "head":
+		if out.Heads, err = s.heads(r.Context(), out.Graphs); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("%w: detail is %q; use head (or leave it out)", ErrInvalidRequest, clip(d))
+	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// LastChanger tells a graph's head and when its newest event was
+// recorded. The log (natsjs.Log) implements it; GET /v1/graphs?detail=head
+// needs it.
+type LastChanger interface {
+	LastChange(ctx context.Context, graphID string) (store.Head, time.Time, error)
+}
+
+// heads returns the head of each graph, read concurrently (a few at a
+// time).
+func (s *server) heads(ctx context.Context, ids []string) (map[string]GraphHead, error) {
+	lc, ok := s.opts.Lister.(LastChanger)
+	if !ok {
+		return nil, fmt.Errorf("%w: this node does not read graph heads", errNotServed)
+	}
+	out := make(map[string]GraphHead, len(ids))
+	var (
+		mu    sync.Mutex
+		first error
+		wg    sync.WaitGroup
+		slots = make(chan struct{}, 8)
+	)
+	for _, id := range ids {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			h, at, err := lc.LastChange(ctx, id)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				first = cmp.Or(first, err)
+				return
+			}
+			out[id] = GraphHead{Version: h.Version, Sequence: h.Sequence, RecordedAt: at.Format(time.RFC3339Nano)}
+		}()
+	}
+	wg.Wait()
+	return out, first
 }
 
 // limitParam reads ?limit=: DefaultLimit when absent, 1 to MaxLimit.

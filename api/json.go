@@ -89,6 +89,16 @@ type Order struct {
 type GraphList struct {
 	Graphs []string `json:"graphs"`
 	Next   string   `json:"next"`
+	// Heads, with ?detail=head: each listed graph's version, sequence and
+	// the time of its last change.
+	Heads map[string]GraphHead `json:"heads,omitempty"`
+}
+
+// GraphHead is where a graph's history ends.
+type GraphHead struct {
+	Version    uint64 `json:"version"`
+	Sequence   uint64 `json:"sequence"`
+	RecordedAt string `json:"recorded_at"`
 }
 
 // Event is a stored event as listed by GET .../events: its envelope, then

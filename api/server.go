@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nuid"
@@ -57,6 +58,10 @@ type Options struct {
 	Snapshots SnapshotLister
 	// Cluster serves GET /v1/cluster; nil answers 503.
 	Cluster Cluster
+	// Follower serves GET .../events/stream (with Log); nil answers 503.
+	Follower store.Follower
+	// UI, if set, is the web viewer, served at / and under /ui/.
+	UI http.Handler
 	// Token, when set, is the bearer token every /v1 request must carry;
 	// others are answered 401. /healthz, /readyz and /metrics stay open.
 	Token string
@@ -104,6 +109,7 @@ func New(opts Options) http.Handler {
 	s.handle("GET /v1/graphs/{graph}/nodes/{node}/neighbors", s.getNeighbors)
 	s.handle("GET /v1/graphs/{graph}/edges/{edge}", s.getEdge)
 	s.handle("GET /v1/graphs/{graph}/events", s.listEvents)
+	s.handle("GET /v1/graphs/{graph}/events/stream", s.streamEvents)
 	s.handle("GET /v1/graphs/{graph}/algorithms/shortest-path", s.shortestPath)
 	s.handle("GET /v1/graphs/{graph}/algorithms/components", s.components)
 	s.handle("GET /v1/graphs/{graph}/algorithms/topological-order", s.topologicalOrder)
@@ -116,6 +122,10 @@ func New(opts Options) http.Handler {
 	s.handle("GET /healthz", s.healthz)
 	s.handle("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", metrics.Handler(opts.Gatherer))
+	if opts.UI != nil {
+		s.mux.Handle("GET /{$}", opts.UI)
+		s.mux.Handle("GET /ui/", opts.UI)
+	}
 	return s
 }
 
@@ -164,7 +174,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	info.log = s.log.With(keyRequestID, info.requestID)
 
 	ctx := context.WithValue(r.Context(), requestInfoKey{}, info)
-	if s.opts.RequestTimeout > 0 {
+	if s.opts.RequestTimeout > 0 && !isStream(r) {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.opts.RequestTimeout)
 		defer cancel()
@@ -199,6 +209,12 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		attrs = append(attrs, keyCode, rec.code, keyError, rec.err.Error())
 	}
 	info.log.Log(ctx, level, "http request", attrs...)
+}
+
+// isStream reports whether r asks for an event stream, which lasts as long
+// as the client stays, not a request timeout.
+func isStream(r *http.Request) bool {
+	return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/events/stream")
 }
 
 // dispatch serves r through the mux, answering unmatched routes in JSON and

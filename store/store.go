@@ -58,6 +58,15 @@ type Reader interface {
 	Read(ctx context.Context, graphID string, afterSequence uint64) iter.Seq2[*messages.Transaction, error]
 }
 
+// Follower follows one graph's history as it is written.
+type Follower interface {
+	// Follow yields the graph's committed transactions after stream
+	// sequence afterSequence as Read does, then goes on yielding new ones
+	// as they are committed, until ctx ends (it then ends without an
+	// error) or an error other than an undecodable event ends it.
+	Follow(ctx context.Context, graphID string, afterSequence uint64) iter.Seq2[*messages.Transaction, error]
+}
+
 // EventLog is the log of every graph's events.
 type EventLog interface {
 	Appender

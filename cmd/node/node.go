@@ -190,6 +190,7 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 		History:                 history{&actors.History{Log: log, Snapshots: snaps, Logger: logger, Metrics: m}},
 		Snapshots:               snaps,
 		Cluster:                 clusterView{n.member},
+		Follower:                log,
 		Token:                   cfg.HTTP.Token,
 	})
 	n.httpLn, err = net.Listen("tcp", cfg.HTTP.Addr)

@@ -3,6 +3,7 @@ package natsjs
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/synadia-io/orbit.go/jetstreamext"
@@ -21,18 +22,8 @@ var errNoAnswer = errors.New("no answer to the direct get request in time")
 // subjects. If the newest event cannot be decoded, the error wraps
 // store.ErrCorrupt (and is a *store.CorruptError).
 func (l *Log) Head(ctx context.Context, graphID string) (store.Head, error) {
-	if err := graph.ValidateGraphID(graphID); err != nil {
-		return store.Head{}, &Error{Op: opHead, GraphID: graphID, Err: err}
-	}
-	last, err := l.lastMsg(ctx, graphID)
-	if err != nil || last == nil {
-		return store.Head{}, err
-	}
-	ev, err := decode(graphID, last.Subject, last.Sequence, last.Time, last.Data)
-	if err != nil {
-		return store.Head{}, &Error{Op: opHead, GraphID: graphID, Err: err}
-	}
-	return store.Head{Version: ev.Version, Sequence: last.Sequence}, nil
+	h, _, err := l.LastChange(ctx, graphID)
+	return h, err
 }
 
 // lastMsg returns the graph's newest message, or nil if it has none. The
@@ -77,4 +68,21 @@ func noAnswer(ctx context.Context) error {
 		return err
 	}
 	return unavailable(errNoAnswer)
+}
+
+// LastChange returns the graph's head and when its newest event was
+// recorded; the zero values if it has no events.
+func (l *Log) LastChange(ctx context.Context, graphID string) (store.Head, time.Time, error) {
+	if err := graph.ValidateGraphID(graphID); err != nil {
+		return store.Head{}, time.Time{}, &Error{Op: opHead, GraphID: graphID, Err: err}
+	}
+	last, err := l.lastMsg(ctx, graphID)
+	if err != nil || last == nil {
+		return store.Head{}, time.Time{}, err
+	}
+	ev, err := decode(graphID, last.Subject, last.Sequence, last.Time, last.Data)
+	if err != nil {
+		return store.Head{}, time.Time{}, &Error{Op: opHead, GraphID: graphID, Err: err}
+	}
+	return store.Head{Version: ev.Version, Sequence: last.Sequence}, last.Time.UTC(), nil
 }

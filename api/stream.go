@@ -1,0 +1,180 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/graphlog/graphlog/messages"
+	"github.com/graphlog/graphlog/store"
+)
+
+// streamPing is how often an idle event stream sends a comment, so proxies
+// and clients see the connection alive.
+const streamPing = 15 * time.Second
+
+// StreamedTransaction is the data of one event-stream message: a committed
+// transaction with its events as GET .../events lists them.
+type StreamedTransaction struct {
+	Graph         string  `json:"graph"`
+	Version       uint64  `json:"version"`
+	Sequence      uint64  `json:"sequence"`
+	RecordedAt    string  `json:"recorded_at"`
+	TransactionID string  `json:"transaction_id"`
+	Events        []Event `json:"events"`
+}
+
+// streamEvents handles GET /v1/graphs/{graph}/events/stream: Server-Sent
+// Events, one message per committed transaction after after_version (or
+// the Last-Event-ID a reconnecting client sends; without either, after
+// the graph's current version), as they are committed, until the client
+// goes away.
+func (s *server) streamEvents(w http.ResponseWriter, r *http.Request) error {
+	graphID, err := graphParam(r)
+	if err != nil {
+		return err
+	}
+	after, given, err := streamStart(r)
+	if err != nil {
+		return err
+	}
+	if s.opts.Follower == nil || s.opts.Log == nil {
+		return fmt.Errorf("%w: this node does not follow the event log", errNotServed)
+	}
+	rc := http.NewResponseController(w)
+	ctx := r.Context()
+	head, err := s.opts.Log.Head(ctx, graphID)
+	if err != nil {
+		return err
+	}
+	if !given {
+		after = head.Version
+	}
+	// Following from the head's sequence skips reading the history when
+	// the client is up to date; otherwise the graph is read from its start
+	// and what the client has is skipped.
+	var from uint64
+	if after >= head.Version {
+		from = head.Sequence
+	}
+
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	out := &sseWriter{w: w, rc: rc}
+	if err := out.comment("following " + graphID); err != nil {
+		return nil
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var pinger sync.WaitGroup
+	pinger.Add(1)
+	go func() {
+		defer pinger.Done()
+		t := time.NewTicker(streamPing)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if out.comment("ping") != nil {
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	defer pinger.Wait()
+
+	log := requestInfoFrom(ctx).log
+	for tx, err := range s.opts.Follower.Follow(ctx, graphID, from) {
+		if err != nil {
+			if errors.Is(err, store.ErrCorrupt) {
+				log.Error("skipping an undecodable event", keyGraph, graphID, keyError, err.Error())
+				continue
+			}
+			log.Warn("event stream ended", keyGraph, graphID, keyError, err.Error())
+			_ = out.message("error", "", ErrorResponse{Error: err.Error(), Code: CodeUnavailable})
+			return nil
+		}
+		if tx.GetVersion() <= after {
+			continue
+		}
+		if err := out.message("transaction", strconv.FormatUint(tx.GetVersion(), 10), streamedJSON(tx)); err != nil {
+			return nil // the client went away
+		}
+	}
+	return nil
+}
+
+// streamStart reads where a stream starts: after_version, else the
+// Last-Event-ID of a reconnect (the last version the client got).
+func streamStart(r *http.Request) (after uint64, given bool, err error) {
+	v, name := r.URL.Query().Get("after_version"), "after_version"
+	if v == "" {
+		v, name = r.Header.Get("Last-Event-ID"), "Last-Event-ID"
+	}
+	if v == "" {
+		return 0, false, nil
+	}
+	if after, err = strconv.ParseUint(v, 10, 64); err != nil {
+		return 0, false, fmt.Errorf("%w: %s is %q; use a version, a whole number, 0 or more", ErrInvalidRequest, name, clip(v))
+	}
+	return after, true, nil
+}
+
+func streamedJSON(tx *messages.Transaction) StreamedTransaction {
+	out := StreamedTransaction{
+		Graph: tx.GetGraphId(), Version: tx.GetVersion(), Sequence: tx.GetSequence(),
+		RecordedAt: timeJSON(tx.GetRecordedAt()), TransactionID: tx.GetTransactionId(),
+		Events: make([]Event, 0, len(tx.GetEvents())),
+	}
+	for _, ev := range tx.GetEvents() {
+		out.Events = append(out.Events, EventJSON(ev))
+	}
+	return out
+}
+
+// sseWriter writes Server-Sent Events; the ping goroutine and the stream
+// share it.
+type sseWriter struct {
+	mu sync.Mutex
+	w  http.ResponseWriter
+	rc *http.ResponseController
+}
+
+func (s *sseWriter) comment(text string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := fmt.Fprintf(s.w, ": %s\n\n", text); err != nil {
+		return err
+	}
+	return s.rc.Flush()
+}
+
+func (s *sseWriter) message(event, id string, data any) error {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id != "" {
+		if _, err := fmt.Fprintf(s.w, "id: %s\n", id); err != nil {
+			return err
+		}
+	}
+	if _, err := fmt.Fprintf(s.w, "event: %s\ndata: %s\n\n", event, b); err != nil {
+		return err
+	}
+	return s.rc.Flush()
+}
