@@ -58,6 +58,7 @@ const (
 	FlagActorTLSCA              = "actor-tls-ca"
 	FlagClusterBucket           = "cluster-bucket"
 	FlagMemberTTL               = "member-ttl"
+	FlagDemo                    = "demo"
 )
 
 // Limits that Validate enforces.
@@ -92,6 +93,10 @@ type Config struct {
 	Actor     Actor
 	Cluster   Cluster
 	Log       Log
+
+	// Demo seeds a small graph with a history ("demo") when it does not
+	// exist, so a new user sees something in the viewer at once.
+	Demo bool
 }
 
 // Cluster configures membership: every member registers itself in a NATS

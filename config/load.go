@@ -250,6 +250,8 @@ func NewFlagSet(c *Config) *flag.FlagSet {
 		"PEM `file` of the key of --nats-tls-cert")
 	str(&c.NATS.TLS.CA, FlagNATSTLSCA,
 		"PEM `file` of the CA trusted for NATS TLS connections")
+	fs.Var((*boolValue)(&c.Demo), FlagDemo,
+		"seed the graph \"demo\" with a small history if it does not exist, to see something in the viewer at once")
 	str(&c.Log.Level, FlagLogLevel,
 		"log `level`: debug, info, warn or error")
 	str(&c.Log.Format, FlagLogFormat,

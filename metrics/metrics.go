@@ -60,6 +60,14 @@ type Metrics struct {
 	// SnapshotFailures counts snapshots that could not be stored, or could
 	// not be used (missing, or bytes that do not match their CID).
 	SnapshotFailures prometheus.Counter
+	// IngressPending is how many messages of the log the ingress consumer
+	// has not delivered yet: its lag.
+	IngressPending prometheus.Gauge
+	// IngressAckPending is how many delivered messages wait for their
+	// graph to apply them.
+	IngressAckPending prometheus.Gauge
+	// ClusterMembers is how many members this member sees.
+	ClusterMembers prometheus.Gauge
 }
 
 // New creates the collectors and registers them with reg. A nil reg leaves
@@ -140,6 +148,18 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "graphlog_snapshot_failures_total",
 			Help: "Snapshots that could not be stored, or not used (missing, or bytes that do not hash to their CID).",
 		}),
+		IngressPending: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "graphlog_ingress_pending_messages",
+			Help: "Messages of the log the shared ingress consumer has not delivered yet (its lag), as last read from JetStream.",
+		}),
+		IngressAckPending: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "graphlog_ingress_ack_pending_messages",
+			Help: "Messages delivered by the ingress consumer that wait for their graph to apply them.",
+		}),
+		ClusterMembers: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "graphlog_cluster_members",
+			Help: "Cluster members this member sees, itself included.",
+		}),
 	}
 	// Both sources exist from the start, so a rate() over them is defined
 	// before the first rejection.
@@ -148,7 +168,8 @@ func New(reg prometheus.Registerer) *Metrics {
 	if reg != nil {
 		reg.MustRegister(m.Appends, m.AppendedEvents, m.Applies, m.Conflicts, m.Rejections, m.DeadLetters,
 			m.Activations, m.ActivationSeconds, m.ApplySeconds, m.ActiveGraphs, m.IngressDelivered,
-			m.HTTPRequestSeconds, m.ActivationEvents, m.Snapshots, m.SnapshotSeconds, m.SnapshotBytes, m.SnapshotFailures)
+			m.HTTPRequestSeconds, m.ActivationEvents, m.Snapshots, m.SnapshotSeconds, m.SnapshotBytes, m.SnapshotFailures,
+			m.IngressPending, m.IngressAckPending, m.ClusterMembers)
 	}
 	return m
 }
@@ -272,4 +293,21 @@ func (m *Metrics) SnapshotFailed() {
 		return
 	}
 	m.SnapshotFailures.Inc()
+}
+
+// IngressLag records the ingress consumer's pending and ack-pending counts.
+func (m *Metrics) IngressLag(pending, ackPending uint64) {
+	if m == nil {
+		return
+	}
+	m.IngressPending.Set(float64(pending))
+	m.IngressAckPending.Set(float64(ackPending))
+}
+
+// Members records how many members this member sees.
+func (m *Metrics) Members(n int) {
+	if m == nil {
+		return
+	}
+	m.ClusterMembers.Set(float64(n))
 }

@@ -39,8 +39,11 @@ type node struct {
 	httpLn  net.Listener
 	// lost receives why the node must stop: it was dropped from the
 	// cluster and may come back only as a new member.
-	lost    chan error
-	stopped sync.Once
+	lost chan error
+	// watch runs until stopWatch: it samples gauges (ingress lag, members).
+	watchCtx  context.Context
+	stopWatch context.CancelFunc
+	stopped   sync.Once
 }
 
 // start brings a node up. On error, whatever was started is stopped again.
@@ -176,6 +179,14 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 		}
 	}
 
+	if cfg.Demo {
+		if err := seedDemo(ctx, n.member.Client(), log, logger); err != nil {
+			logger.Warn("no demo graph", slog.Any("error", err))
+		}
+	}
+	n.watchCtx, n.stopWatch = context.WithCancel(context.Background())
+	go n.watch(n.watchCtx, log.Feed(), m)
+
 	handler := api.New(api.Options{
 		Graphs:                  n.member.Client(),
 		Log:                     log,
@@ -207,8 +218,8 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 	return n, nil
 }
 
-// ready reports whether the node can serve: connected to NATS and a
-// cluster member.
+// ready reports whether the node can serve: connected to NATS, and a
+// member of the cluster that sees itself in the membership.
 func (n *node) ready(context.Context) error {
 	if n.nc == nil || !n.nc.IsConnected() {
 		return errors.New("not connected to NATS")
@@ -216,7 +227,37 @@ func (n *node) ready(context.Context) error {
 	if n.member == nil {
 		return errors.New("not a cluster member yet")
 	}
-	return nil
+	for _, m := range n.member.Members() {
+		if m.ID == n.member.ID() {
+			return nil
+		}
+	}
+	return errors.New("not (or no longer) in the cluster membership")
+}
+
+// gaugeEvery is how often the node samples its gauges.
+const gaugeEvery = 5 * time.Second
+
+// watch samples what Prometheus gauges show but nothing counts as it
+// happens: the ingress consumer's lag and the members this member sees.
+func (n *node) watch(ctx context.Context, feed *natsjs.Feed, m *metrics.Metrics) {
+	t := time.NewTicker(gaugeEvery)
+	defer t.Stop()
+	for {
+		m.Members(len(n.member.Members()))
+		if n.cfg.Ingress.Enabled {
+			qctx, cancel := context.WithTimeout(ctx, gaugeEvery)
+			if pending, ackPending, err := feed.Lag(qctx, n.cfg.Ingress.Consumer); err == nil {
+				m.IngressLag(pending, ackPending)
+			}
+			cancel()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Lost receives an error if the node was dropped from the cluster: it
@@ -234,6 +275,9 @@ func (n *node) shutdown(ctx context.Context) {
 }
 
 func (n *node) stop(ctx context.Context) {
+	if n.stopWatch != nil {
+		n.stopWatch()
+	}
 	if n.http != nil {
 		if err := n.http.Shutdown(ctx); err != nil {
 			n.logger.Warn("HTTP shutdown", slog.Any("error", err))

@@ -63,6 +63,20 @@ func (f *Feed) Subscribe(ctx context.Context, durable string) (store.Subscriptio
 	return &subscription{cons: cons, it: it}, nil
 }
 
+// Lag reports how many messages the durable consumer has not delivered
+// yet (pending) and how many it delivered that wait for an ack.
+func (f *Feed) Lag(ctx context.Context, durable string) (pending, ackPending uint64, err error) {
+	cons, err := f.log.js.Consumer(ctx, f.log.cfg.Stream, durable)
+	if err != nil {
+		return 0, 0, &Error{Op: opSubscribe, Err: fmt.Errorf("consumer %s: %w", durable, translate(err))}
+	}
+	info, err := cons.Info(ctx)
+	if err != nil {
+		return 0, 0, &Error{Op: opSubscribe, Err: fmt.Errorf("consumer %s: %w", durable, translate(err))}
+	}
+	return info.NumPending, uint64(info.NumAckPending), nil
+}
+
 // DeadLetter keeps m in the dead-letter stream with the reason.
 func (f *Feed) DeadLetter(ctx context.Context, m store.Message, reason string) error {
 	return f.log.DeadLetter(ctx, m.Subject(), m.Data(), reason, m.Sequence())
