@@ -75,7 +75,9 @@ check() {
 	for ((i = 0; i < GRAPHS; i++)); do
 		g=g$i
 		body=$(api "$via" GET "/v1/graphs/$g") || fail "GET $g through $via"
-		version=$(printf '%s' "$body" | grep -o '"version":[0-9]*' | head -1 | cut -d: -f2)
+		# (tail, not head: head would close the pipe early, and with
+		# pipefail grep's SIGPIPE would end the script.)
+		version=$(printf '%s' "$body" | grep -o '"version":[0-9]*' | tail -n 1 | cut -d: -f2)
 		nodes=$(printf '%s' "$body" | grep -o '"id":"[^"]*"' | sort)
 		[ "$(printf '%s\n' "$nodes" | grep -c .)" -eq "$version" ] || fail "$g: version $version but $(printf '%s\n' "$nodes" | grep -c .) nodes"
 		[ "$(printf '%s\n' "$nodes" | uniq -d | grep -c .)" -eq 0 ] || fail "$g: a node appears twice"
