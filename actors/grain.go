@@ -246,15 +246,29 @@ func (a *grain) submit(tx *messages.Transaction) *messages.SubmitReply {
 		} else if errors.Is(err, graph.ErrRejected) {
 			a.cfg.Metrics.Rejected("submit")
 		}
-		a.log.Debug("submit refused", slog.String(keyTransaction, tx.GetTransactionId()), slog.Any(keyError, err))
+		a.log.Debug("submit refused", txAttrs(tx, slog.Any(keyError, err))...)
 		return &messages.SubmitReply{Error: ErrorToReply(err)}
 	}
 	a.changed(len(tx.GetEvents()))
 	a.recent.add(tx.GetTransactionId(), committed{head: head, events: len(tx.GetEvents())})
+	a.log.Debug("transaction committed", txAttrs(tx, slog.Uint64(keyVersion, head.Version), slog.Int(keyEvents, len(tx.GetEvents())))...)
 	a.cfg.Metrics.Appended(len(tx.GetEvents()))
 	a.cfg.Metrics.Applied()
 	a.cfg.Metrics.ObserveSubmit(time.Since(start))
 	return &messages.SubmitReply{Version: head.Version, Sequence: head.Sequence, Events: uint32(len(tx.GetEvents()))}
+}
+
+// txAttrs are the log attributes of a transaction: its ID and the
+// correlation ID its events carry (the API's request ID when the client
+// sent none), so a grain's lines join the request's.
+func txAttrs(tx *messages.Transaction, more ...any) []any {
+	attrs := []any{slog.String(keyTransaction, tx.GetTransactionId())}
+	if evs := tx.GetEvents(); len(evs) > 0 {
+		if c := evs[0].GetMetadata().GetCorrelationId(); c != "" {
+			attrs = append(attrs, slog.String(keyCorrelation, c))
+		}
+	}
+	return append(attrs, more...)
 }
 
 // errCommitted: the submitted transaction's ID is one the graph committed
@@ -335,8 +349,7 @@ func (a *grain) append(tx *messages.Transaction) (store.Head, error) {
 		if err := a.g.Commit(plan, tx); err != nil {
 			// Prepare passed on this very state, so this is a bug; the log
 			// stays the truth: rebuild from it rather than serve a guess.
-			a.log.Error("appended transaction did not apply; rebuilding from the log",
-				slog.String(keyTransaction, tx.GetTransactionId()), slog.Any(keyError, err))
+			a.log.Error("appended transaction did not apply; rebuilding from the log", txAttrs(tx, slog.Any(keyError, err))...)
 			a.g, a.logSeq = graph.New(a.id), 0
 			if err := a.catchUp(); err != nil {
 				return store.Head{}, err

@@ -4,6 +4,7 @@ package actors
 const (
 	keyGraph       = "graph"
 	keyTransaction = "transaction"
+	keyCorrelation = "correlation_id"
 	keyVersion     = "version"
 	keySequence    = "sequence"
 	keyEvents      = "events"
