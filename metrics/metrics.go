@@ -32,7 +32,7 @@ type Metrics struct {
 	// Rejections counts transactions refused by the graph's rules, by
 	// source (SourceSubmit or SourceLog).
 	Rejections *prometheus.CounterVec
-	// DeadLetters counts messages that could not be delivered to an actor.
+	// DeadLetters counts log messages moved to the dead-letter stream.
 	DeadLetters prometheus.Counter
 	// Activations counts graph grain activations.
 	Activations prometheus.Counter
@@ -97,7 +97,7 @@ func New(reg prometheus.Registerer) *Metrics {
 		}, []string{"source"}),
 		DeadLetters: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "graphlog_dead_letters_total",
-			Help: "Messages that could not be delivered to an actor.",
+			Help: "Log messages the ingress moved to the dead-letter stream because they can never apply.",
 		}),
 		Activations: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "graphlog_activations_total",
