@@ -43,3 +43,22 @@ func TestDemoSeedsOnce(t *testing.T) {
 		t.Fatalf("after a restart with --demo the demo graph is at version %d, want %d", again.Version, want)
 	}
 }
+
+// The gauges nothing counts as it happens are sampled from the start: the
+// members this member sees and the ingress lag.
+func TestSampledGauges(t *testing.T) {
+	_, base := startNode(t, testConfig(t.TempDir()))
+	eventually(t, 10*time.Second, "gauges sampled", func() bool {
+		return metricValue(t, base, "graphlog_cluster_members") == "1" &&
+			metricValue(t, base, "graphlog_ingress_pending_messages") == "0" &&
+			metricValue(t, base, "graphlog_ingress_ack_pending_messages") == "0"
+	})
+	resp, err := http.Get(base + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("readyz of a member in the membership: %s", resp.Status)
+	}
+}
