@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// runFunc runs a command with its positional arguments; its flags were
+// bound by setup.
+type runFunc func(ctx context.Context, s *session, args []string) error
+
+// command is one subcommand.
+type command struct {
+	name    string
+	args    string // positional arguments, for usage lines
+	summary string
+	help    string // what a reader of `graphctl <cmd> -h` needs beyond the summary
+	// setup registers the command's flags on fs and returns its runner,
+	// which reads them.
+	setup func(fs *flag.FlagSet) runFunc
+}
+
+func (c *command) usage() string {
+	u := "graphctl " + c.name
+	if c.args != "" {
+		u += " " + c.args
+	}
+	return u + " [flags]"
+}
+
+// commands, in the order help lists them.
+var commands = []*command{
+	{name: "submit", args: "<graph> [file|-]", summary: "submit transactions from JSON or NDJSON",
+		help: `Reads one transaction (a JSON object: {"expected_version"?, "transaction_id"?,
+"metadata"?, "events": [...]}) or several, one per line (NDJSON), from the
+file or from stdin ("-" or no file), and submits each in turn. Prints the
+version and sequence each got. Stops at the first failure, saying how many
+were committed before it.`,
+		setup: setupSubmit},
+	{name: "get", args: "<graph>", summary: "print a whole graph", setup: setupGet},
+	{name: "node", args: "<graph> <node-id>", summary: "print one node", setup: setupNode},
+	{name: "edge", args: "<graph> <edge-id>", summary: "print one edge", setup: setupEdge},
+	{name: "neighbors", args: "<graph> <node-id>", summary: "print a node's neighbours and the edges between",
+		setup: setupNeighbors},
+	{name: "graphs", summary: "list every graph ID (all pages)", setup: setupGraphs},
+	{name: "path", args: "<graph> <from> <to>", summary: "shortest path between two nodes",
+		help:  "Follows edges from source to target. --weight names a numeric edge property to add up; without it every edge costs 1.",
+		setup: setupPath},
+	{name: "components", args: "<graph>", summary: "connected components", setup: setupComponents},
+	{name: "toposort", args: "<graph>", summary: "topological order of the nodes (exit 4 on a cycle)", setup: setupToposort},
+	{name: "diff", args: "<graph>", summary: "what changed between two versions or times",
+		help:  "--from and --to each take a version (1, 2, …) or an RFC 3339 time; --to defaults to the present.",
+		setup: setupDiff},
+	{name: "replay", args: "<graph>", summary: "print the history as animation frames",
+		help: `The first frame holds the state at --from (default: the beginning), each later
+one the events of a step and what they changed, up to --to (default: the
+present). A step is --every N events (default 10) or --interval d of
+recorded time. With -o json, one frame per line as the server sends them.`,
+		setup: setupReplay},
+	{name: "events", args: "<graph>", summary: "list the event log, and with --follow tail it live",
+		help: `Lists every event of the transactions after --after-version (default 0: all).
+With --follow it then prints each new transaction as it is committed, until
+interrupted (Ctrl-C: exit 0); it reconnects by itself when the connection
+drops. With -o json: one document, or with --follow one event per line.`,
+		setup: setupEvents},
+	{name: "snapshots", args: "<graph>", summary: "list a graph's stored snapshots", setup: setupSnapshots},
+	{name: "snapshot", args: "<graph>", summary: "take a snapshot of a graph now", setup: setupSnapshot},
+	{name: "import", args: "<graph> <file|->", summary: "stream a CSV, JSON or GraphML file into a graph",
+		help:  importHelp,
+		setup: setupImport},
+	{name: "export", args: "<graph>", summary: "write a graph as JSON, GraphML or Graphviz DOT to stdout",
+		help: `json is the answer of GET /v1/graphs/{graph}, as the server writes it.
+graphml declares a key per property (typed double, boolean or string; values
+of other or mixed kinds as JSON text, marked gl:json="true") and one for the
+type; it imports back unchanged. dot writes a digraph with quoted IDs,
+label=type, and properties whose names are plain identifiers as attributes.`,
+		setup: setupExport},
+}
+
+const importHelp = `Reads the input as a stream and submits it in transactions of at most
+--batch events, one after the other, each stating the version the previous
+one produced (so a concurrent writer makes it stop with exit 4). Progress
+goes to stderr: a redrawn bar on a terminal, else a line every
+--progress-interval; then a summary with the count and the rate.
+
+Nodes are created when first named: a NodeAdded always precedes, in the
+same or an earlier transaction, the EdgeAdded that needs it. Nodes already
+in the graph are reused. Malformed input stops the import with its
+position (exit 1); only whole transactions are ever committed, and the
+error says how many were.
+
+Formats:
+  csv      an edge list with a header row. Columns source and target are
+           required; type is the edge type; id the edge ID (else e<line>);
+           every other column is an edge property, a number when it is a
+           JSON number, else a string; empty cells are left out.
+  json     the shape of GET /v1/graphs/{graph}: {"nodes": [{"id", "type",
+           "properties"}], "edges": [{"id", "source", "target", "type",
+           "properties"}]}, read as a stream.
+  graphml  <graphml><key id for attr.name attr.type/>…<graph><node id>
+           <data key>…</data></node><edge id? source target>…</edge>.
+           A key named "type" gives the node or edge type; the others
+           properties (int, long, float, double, boolean, string). Edges
+           without an id get source->target#n.`
+
+func lookup(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func printHelp(w io.Writer) {
+	fmt.Fprint(w, `graphctl is the command-line client of graphlog.
+
+usage: graphctl [global flags] <command> [flags] [arguments]
+
+Commands:
+`)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, c := range commands {
+		fmt.Fprintf(tw, "  %s %s\t%s\n", c.name, c.args, c.summary)
+	}
+	fmt.Fprintf(tw, "  help [command]\tthis text, or one command's flags\n")
+	_ = tw.Flush()
+	fmt.Fprintf(w, `
+Global flags (before or after the command):
+  --server URL     the node's API (env %s; default %s)
+  --token T        bearer token (env %s)
+  -o table|json    tables (default) or the API's JSON: one document, or one
+                   value per line for streams (events --follow, replay)
+  --timeout D      bound on each request (default %s; 0: none); streams bound
+                   only the wait for their first answer
+
+Reads of a graph (get, node, edge, neighbors, path, components, toposort,
+export) take --version N or --as-of RFC3339 to answer for the past.
+
+Exit codes: 0 success; 1 error talking to the server, or bad input;
+2 usage error; 3 not found (404); 4 conflict or rejected (409, 422).
+
+Examples:
+  graphctl submit social tx.json
+  graphctl get social --version 3 -o json
+  graphctl import social edges.csv --format csv
+  graphctl export social --format graphml > social.graphml
+  graphctl events social --follow
+
+'graphctl <command> -h' lists a command's flags.
+`, envServer, defaultServer, envToken, defaultTimeout)
+}
+
+func printCommandHelp(w io.Writer, c *command) {
+	fmt.Fprintf(w, "usage: %s\n\n%s.\n", c.usage(), upperFirst(c.summary))
+	if c.help != "" {
+		fmt.Fprintf(w, "\n%s\n", c.help)
+	}
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	c.setup(fs)
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n > 0 {
+		fmt.Fprintf(w, "\nFlags:\n")
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+	}
+	fmt.Fprintf(w, "\nGlobal flags: --server URL, --token T, -o table|json, --timeout D (see 'graphctl help').\n")
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

@@ -1,0 +1,56 @@
+// Command graphctl is the command-line client of graphlog: it talks HTTP to
+// any node's API (see package api for the routes and JSON shapes).
+//
+// Usage:
+//
+//	graphctl [global flags] <command> [flags] [arguments]
+//
+// Global flags, accepted before or after the command:
+//
+//	--server URL     the node's API (env GRAPHCTL_SERVER, default http://localhost:8080)
+//	--token T        bearer token for a node run with --http-token (env GRAPHCTL_TOKEN)
+//	-o table|json    human-readable tables (default), or the API's JSON:
+//	                 one document, or one JSON value per line for streams
+//	--timeout D      bound on each request (default 30s; 0: none). Streams
+//	                 (events --follow, replay, export) bound only their first answer.
+//
+// Commands:
+//
+//	submit <graph> [file|-]              submit a transaction (JSON) or one per line (NDJSON)
+//	get <graph>                          the whole graph
+//	node <graph> <id>                    one node
+//	edge <graph> <id>                    one edge
+//	neighbors <graph> <id>               neighbouring nodes and the edges between
+//	graphs                               every graph ID (all pages)
+//	path <graph> <from> <to>             shortest path [--weight prop]
+//	components <graph>                   connected components [--kind weak|strong]
+//	toposort <graph>                     topological order
+//	diff <graph> --from X [--to Y]       what changed between two versions or times
+//	replay <graph>                       history as frames [--from --to --every N | --interval d]
+//	events <graph>                       the event log [--after-version N] [--follow]
+//	snapshots <graph>                    list stored snapshots
+//	snapshot <graph>                     take a snapshot now
+//	import <graph> <file|-> --format F   stream a CSV edge list, JSON graph or GraphML file in
+//	export <graph> [--format F]          the graph as JSON, GraphML or Graphviz DOT
+//	help [command]                       this summary, or one command's flags
+//
+// Reads of a graph (get, node, edge, neighbors, path, components, toposort,
+// export) take --version N or --as-of RFC3339 to answer for the past.
+// `graphctl help` prints the full reference, including the input formats of
+// import.
+//
+// Exit codes: 0 success; 1 an error talking to the server or bad input;
+// 2 a usage error; 3 not found (404); 4 conflict or rejected (409, 422).
+// Errors print the server's message on stderr, prefixed with "graphctl:".
+//
+// The program is main around one function, run (runContext with a
+// context and an environment), so tests drive it in-process. Files are
+// split by concept: the command table and help (commands.go), flags
+// (flags.go), the HTTP client (client.go), errors and exit codes
+// (errors.go), tables and JSON output (output.go); the commands in read.go
+// (state), history.go (diff, replay, snapshots), events.go (the log and its
+// live stream, read by sse.go), submit.go and export.go; import as sources
+// (csv.go, graphml.go, jsonsource.go) feeding a pure planner (plan.go) that
+// import.go cuts into transactions, with progress.go on stderr; and the
+// writers of export (graphmlwrite.go, dot.go).
+package main

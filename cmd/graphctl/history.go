@@ -1,0 +1,260 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/graphlog/graphlog/api"
+)
+
+// Commands about a graph's history: diff, replay, snapshots.
+
+func setupDiff(fs *flag.FlagSet) runFunc {
+	from := fs.String("from", "", "the earlier `moment`: a version or an RFC 3339 time (required)")
+	to := fs.String("to", "", "the later `moment`: a version or an RFC 3339 time (default: the present)")
+	return func(ctx context.Context, s *session, args []string) error {
+		if err := wantArgs(s.cmd, args, 1, 1); err != nil {
+			return err
+		}
+		if *from == "" {
+			return usagef("--from is required: a version or an RFC 3339 time")
+		}
+		q := url.Values{"from": {*from}}
+		if err := checkMoment("from", *from); err != nil {
+			return err
+		}
+		if *to != "" {
+			if err := checkMoment("to", *to); err != nil {
+				return err
+			}
+			q.Set("to", *to)
+		}
+		var d api.Diff
+		raw, err := s.client.getJSON(ctx, graphPath(args[0], "diff"), q, &d)
+		if err != nil {
+			return err
+		}
+		if s.json {
+			return writeRaw(s.out, raw)
+		}
+		fmt.Fprintf(s.out, "graph %s  from version %d  to version %d\n", d.Graph, d.FromVersion, d.ToVersion)
+		t := newTable(s.out, "CHANGE", "ELEMENT", "ID", "DETAIL")
+		printChanges(t, d.Nodes, d.Edges)
+		return t.flush()
+	}
+}
+
+// printChanges writes one row per added, removed or changed element.
+func printChanges(t *table, nodes api.NodeChanges, edges api.EdgeChanges) {
+	for _, n := range nodes.Added {
+		t.row("added", "node", n.ID, nodeDetail(n.Type, n.Properties))
+	}
+	for _, n := range nodes.Removed {
+		t.row("removed", "node", n.ID, nodeDetail(n.Type, n.Properties))
+	}
+	for _, c := range nodes.Changed {
+		t.row("changed", "node", c.ID, propertyChanges(c.Properties))
+	}
+	for _, e := range edges.Added {
+		t.row("added", "edge", e.ID, edgeDetail(e.Source, e.Target, e.Type, e.Properties))
+	}
+	for _, e := range edges.Removed {
+		t.row("removed", "edge", e.ID, edgeDetail(e.Source, e.Target, e.Type, e.Properties))
+	}
+	for _, c := range edges.Changed {
+		t.row("changed", "edge", c.ID, propertyChanges(c.Properties))
+	}
+}
+
+func nodeDetail(typ string, props map[string]any) string {
+	return joinNonEmpty(typeDetail(typ), compact(props))
+}
+
+func edgeDetail(source, target, typ string, props map[string]any) string {
+	return joinNonEmpty(source+" -> "+target, typeDetail(typ), compact(props))
+}
+
+func typeDetail(typ string) string {
+	if typ == "" {
+		return ""
+	}
+	return "type=" + typ
+}
+
+func propertyChanges(cs []api.PropertyChange) string {
+	parts := make([]string, 0, len(cs))
+	for _, c := range cs {
+		before, after := "(none)", "(none)"
+		if c.Before != nil {
+			before = jsonValue(c.Before)
+		}
+		if c.After != nil {
+			after = jsonValue(c.After)
+		}
+		parts = append(parts, fmt.Sprintf("%s: %s -> %s", c.Key, before, after))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func joinNonEmpty(parts ...string) string {
+	out := parts[:0:0]
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+func setupReplay(fs *flag.FlagSet) runFunc {
+	from := fs.String("from", "", "start `moment`: a version or an RFC 3339 time (default: the beginning)")
+	to := fs.String("to", "", "end `moment`: a version or an RFC 3339 time (default: the present)")
+	every := fs.Int("every", 0, "a frame every `N` events (default 10 unless --interval)")
+	interval := fs.Duration("interval", 0, "a frame per `duration` of recorded time, instead of --every")
+	return func(ctx context.Context, s *session, args []string) error {
+		if err := wantArgs(s.cmd, args, 1, 1); err != nil {
+			return err
+		}
+		q := url.Values{}
+		for _, m := range []struct{ name, v string }{{"from", *from}, {"to", *to}} {
+			if m.v == "" {
+				continue
+			}
+			if err := checkMoment(m.name, m.v); err != nil {
+				return err
+			}
+			q.Set(m.name, m.v)
+		}
+		switch {
+		case *every != 0 && *interval != 0:
+			return usagef("give --every or --interval, not both")
+		case *every < 0:
+			return usagef("--every is %d; use a whole number from 1", *every)
+		case *interval < 0:
+			return usagef("--interval is %s; use a positive duration", *interval)
+		case *interval > 0:
+			q.Set("interval", interval.String())
+		case *every > 0:
+			q.Set("every", strconv.Itoa(*every))
+		default:
+			q.Set("every", "10")
+		}
+		body, err := s.client.open(ctx, "GET", graphPath(args[0], "replay"), q, "application/x-ndjson")
+		if err != nil {
+			return err
+		}
+		defer body.Close()
+		return printFrames(ctx, s, body)
+	}
+}
+
+// printFrames copies replay frames to the output as they arrive: the lines
+// themselves with -o json, else one row per frame.
+func printFrames(ctx context.Context, s *session, r io.Reader) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var t *streamTable
+	if !s.json {
+		t = newStreamTable(s.out, []int{8, 30}, "VERSION", "AT", "FRAME")
+	}
+	for {
+		line, err := br.ReadBytes('\n')
+		if len(line) > 0 && len(strings.TrimSpace(string(line))) > 0 {
+			if s.json {
+				if err := writeRaw(s.out, line); err != nil {
+					return err
+				}
+			} else {
+				var f api.Frame
+				if err := json.Unmarshal(line, &f); err != nil {
+					return fmt.Errorf("replay: a frame is not the expected JSON: %v", err)
+				}
+				t.row(strconv.FormatUint(f.Version, 10), f.At, frameSummary(f))
+			}
+			if err := s.out.Flush(); err != nil {
+				return err
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil // interrupted: what was printed stands
+			}
+			return fmt.Errorf("replay: the stream broke off: %v", err)
+		}
+	}
+}
+
+func frameSummary(f api.Frame) string {
+	if f.State != nil {
+		return fmt.Sprintf("state: %d nodes, %d edges", len(f.State.Nodes), len(f.State.Edges))
+	}
+	var n api.NodeChanges
+	var e api.EdgeChanges
+	if f.Nodes != nil {
+		n = *f.Nodes
+	}
+	if f.Edges != nil {
+		e = *f.Edges
+	}
+	return fmt.Sprintf("%d events: nodes +%d -%d ~%d, edges +%d -%d ~%d", len(f.Events),
+		len(n.Added), len(n.Removed), len(n.Changed), len(e.Added), len(e.Removed), len(e.Changed))
+}
+
+func setupSnapshots(fs *flag.FlagSet) runFunc {
+	return func(ctx context.Context, s *session, args []string) error {
+		if err := wantArgs(s.cmd, args, 1, 1); err != nil {
+			return err
+		}
+		var ss api.Snapshots
+		raw, err := s.client.getJSON(ctx, graphPath(args[0], "snapshots"), nil, &ss)
+		if err != nil {
+			return err
+		}
+		if s.json {
+			return writeRaw(s.out, raw)
+		}
+		return printSnapshots(s.out, ss.Snapshots...)
+	}
+}
+
+func setupSnapshot(fs *flag.FlagSet) runFunc {
+	return func(ctx context.Context, s *session, args []string) error {
+		if err := wantArgs(s.cmd, args, 1, 1); err != nil {
+			return err
+		}
+		raw, err := s.client.post(ctx, graphPath(args[0], "snapshots"), nil)
+		if err != nil {
+			return err
+		}
+		if s.json {
+			return writeRaw(s.out, raw)
+		}
+		var snap api.Snapshot
+		if err := json.Unmarshal(raw, &snap); err != nil {
+			return fmt.Errorf("snapshot: the answer is not the expected JSON: %v", err)
+		}
+		return printSnapshots(s.out, snap)
+	}
+}
+
+func printSnapshots(w io.Writer, ss ...api.Snapshot) error {
+	t := newTable(w, "CID", "VERSION", "SEQUENCE", "RECORDED AT", "SIZE")
+	for _, s := range ss {
+		at := s.RecordedAt
+		if ts, err := time.Parse(time.RFC3339Nano, at); err == nil {
+			at = ts.UTC().Format(time.RFC3339)
+		}
+		t.row(s.CID, s.Version, s.Sequence, at, s.Size)
+	}
+	return t.flush()
+}
