@@ -24,6 +24,7 @@ import (
 	"github.com/graphlog/graphlog/natsnode"
 	"github.com/graphlog/graphlog/store"
 	"github.com/graphlog/graphlog/store/natsjs"
+	"github.com/graphlog/graphlog/web"
 )
 
 // node is everything one process runs, in start order; shutdown goes the
@@ -202,6 +203,7 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 		Snapshots:               snaps,
 		Cluster:                 clusterView{n.member},
 		Follower:                log,
+		UI:                      web.Handler(),
 		Token:                   cfg.HTTP.Token,
 	})
 	n.httpLn, err = net.Listen("tcp", cfg.HTTP.Addr)

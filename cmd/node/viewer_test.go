@@ -1,0 +1,686 @@
+package main
+
+// Browser tests of the web viewer (package web) as a node serves it (at /
+// and /ui/, beside the API): a headless Chromium, driven with chromedp,
+// loads the page from a node started in the test, and the page's test hook (window.graphlog, see
+// web/assets/app.js) tells what it drew. Every count the page reports is
+// compared with what the API answers for the same graph and version.
+//
+// Chromium is found as chromium, chromium-browser or $CHROME_PATH. Without
+// one the tests skip, unless GRAPHLOG_REQUIRE_BROWSER=1 (CI), where they
+// fail. GRAPHLOG_UPDATE_SCREENSHOT=1 writes docs/viewer.png.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/png"
+	"maps"
+	"math"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/graphlog/graphlog/api"
+)
+
+// viewerTimeout bounds each wait for the page; generous, because CI
+// machines run Chromium slowly, and a wait ends as soon as its condition
+// holds.
+const viewerTimeout = 30 * time.Second
+
+// chromiumPath finds the browser, or skips (fails when one is required).
+func chromiumPath(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv("CHROME_PATH"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("GRAPHLOG_REQUIRE_BROWSER") == "1" {
+		t.Fatal("no Chromium found (chromium, chromium-browser or $CHROME_PATH) and GRAPHLOG_REQUIRE_BROWSER=1")
+	}
+	t.Skip("no Chromium found (chromium, chromium-browser or $CHROME_PATH); set GRAPHLOG_REQUIRE_BROWSER=1 to fail instead")
+	return ""
+}
+
+// browserPage is one tab of a headless Chromium that lives as long as the
+// test. Uncaught exceptions and console errors on the page fail the test:
+// a viewer that throws is broken even when the numbers come out right.
+type browserPage struct {
+	t   testing.TB
+	ctx context.Context
+}
+
+func newBrowserPage(t testing.TB) *browserPage {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.Headless,
+		chromedp.NoSandbox, // tests run as root in containers
+		chromedp.DisableGPU,
+		chromedp.WindowSize(1280, 800),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+	})
+	// The first Run starts the browser; it must not carry a timeout.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
+	p := &browserPage{t: t, ctx: ctx}
+	p.watchConsole()
+	return p
+}
+
+// watchConsole fails the test on the page's uncaught exceptions and
+// unhandled rejections, and logs its other console errors (a 401 the
+// page answers with a token prompt is one, by design).
+func (p *browserPage) watchConsole() {
+	msgs := chromedp.Console(p.ctx)
+	var mu sync.Mutex
+	var seen []chromedp.ConsoleMessage
+	go func() {
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			if m.IsException() || m.Type == chromedp.ConsoleError {
+				mu.Lock()
+				seen = append(seen, m)
+				mu.Unlock()
+			}
+		}
+	}()
+	p.t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, m := range seen {
+			if m.IsException() {
+				p.t.Errorf("page threw: %s at %s:%d", m.Text, m.URL, m.Line+1)
+			} else {
+				p.t.Logf("page console: %s", m)
+			}
+		}
+	})
+}
+
+// run runs actions with a bound on how long they may take.
+func (p *browserPage) run(actions ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, viewerTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		p.t.Fatalf("browser: %v", err)
+	}
+}
+
+// eval evaluates a JavaScript expression (awaiting a promise) into out.
+func (p *browserPage) eval(expr string, out any) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, viewerTimeout)
+	defer cancel()
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[json.RawMessage](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		p.t.Fatalf("evaluating %s: %v", expr, err)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			p.t.Fatalf("evaluating %s: decoding %s: %v", expr, raw, err)
+		}
+	}
+}
+
+// waitFor polls a JavaScript condition until it is true; on a timeout it
+// says what the page's hook held, which is what one needs to debug.
+func (p *browserPage) waitFor(what, cond string) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, viewerTimeout)
+	defer cancel()
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](cond,
+		chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(viewerTimeout)))
+	if err != nil {
+		var state string
+		dump, _ := chromedp.Run(p.ctx, chromedp.Evaluate[string](`JSON.stringify(window.graphlog ? {
+			ready: graphlog.ready, graph: graphlog.graph, mode: graphlog.mode, version: graphlog.version,
+			liveVersion: graphlog.liveVersion, counts: graphlog.counts(), diff: graphlog.diffCounts(),
+			error: document.getElementById("error").textContent} : "no hook")`))
+		state = dump
+		p.t.Fatalf("waiting for %s (%s): %v; page: %s", what, cond, err, state)
+	}
+}
+
+// drawn is what window.graphlog.counts() reports.
+type drawn struct {
+	Nodes int `json:"nodes"`
+	Edges int `json:"edges"`
+}
+
+type diffDrawn struct {
+	Added   int `json:"added"`
+	Removed int `json:"removed"`
+	Changed int `json:"changed"`
+}
+
+// positions are the drawn nodes' layout positions, in world units.
+func (p *browserPage) positions() map[string][2]float64 {
+	p.t.Helper()
+	var out map[string][2]float64
+	p.eval(`graphlog.positions()`, &out)
+	return out
+}
+
+func (p *browserPage) counts() drawn {
+	p.t.Helper()
+	var d drawn
+	p.eval(`graphlog.counts()`, &d)
+	return d
+}
+
+// waitDrawn waits until the page is ready showing graphID at version in
+// mode, then returns what it drew.
+func (p *browserPage) waitDrawn(graphID, mode string, version uint64) drawn {
+	p.t.Helper()
+	p.waitFor(fmt.Sprintf("%s v%d drawn in %s mode", graphID, version, mode),
+		fmt.Sprintf(`window.graphlog && graphlog.ready && graphlog.graph === %q && graphlog.mode === %q && graphlog.version === %d`,
+			graphID, mode, version))
+	return p.counts()
+}
+
+// setRange moves a range input as a user would: value, then the input and
+// change events the page listens to.
+func (p *browserPage) setRange(id string, value uint64) {
+	p.t.Helper()
+	p.eval(fmt.Sprintf(`(() => {
+		const el = document.getElementById(%q);
+		el.value = %q;
+		el.dispatchEvent(new Event("input", {bubbles: true}));
+		el.dispatchEvent(new Event("change", {bubbles: true}));
+		return el.value;
+	})()`, id, fmt.Sprint(value)), nil)
+}
+
+// counted reads the graph (at version, if not 0) from the API.
+func counted(t testing.TB, c *client, graphID string, version uint64) (drawn, uint64) {
+	t.Helper()
+	path := "/v1/graphs/" + graphID
+	if version > 0 {
+		path += fmt.Sprintf("?version=%d", version)
+	}
+	var g api.Graph
+	status, e, err := c.do("GET", path, nil, &g)
+	if err != nil || status != http.StatusOK {
+		t.Fatalf("GET %s: %d %+v %v", path, status, e, err)
+	}
+	return drawn{Nodes: len(g.Nodes), Edges: len(g.Edges)}, g.Version
+}
+
+func typedNode(id, typ string, props map[string]any) map[string]any {
+	return map[string]any{"type": "NodeAdded", "node_id": id, "node_type": typ, "properties": props}
+}
+
+func typedEdge(id, from, to, typ string) map[string]any {
+	return map[string]any{"type": "EdgeAdded", "edge_id": id, "source_id": from, "target_id": to, "edge_type": typ}
+}
+
+// buildHistory gives graphID six versions: five that add nodes and edges
+// (one with an update), then one that removes a node with its edges.
+func buildHistory(c *client, graphID string) {
+	c.mustSubmit(graphID, events(typedNode("a", "person", map[string]any{"name": "Ada"}), typedNode("b", "person", nil)))
+	c.mustSubmit(graphID, events(typedNode("c", "project", nil), typedEdge("ab", "a", "b", "knows"), typedEdge("ac", "a", "c", "owns")))
+	c.mustSubmit(graphID, events(typedNode("d", "person", nil), typedNode("e", "project", nil), typedEdge("bd", "b", "d", "knows")))
+	c.mustSubmit(graphID, events(typedEdge("de", "d", "e", "owns"), typedEdge("ce", "c", "e", "depends"),
+		map[string]any{"type": "NodeUpdated", "node_id": "a", "set": map[string]any{"age": 36}}))
+	c.mustSubmit(graphID, events(typedNode("f", "person", nil), typedEdge("fa", "f", "a", "knows"), typedEdge("fc", "f", "c", "owns")))
+	c.mustSubmit(graphID, events(map[string]any{"type": "NodeRemoved", "node_id": "b"}))
+}
+
+// TestViewerListHistoryAndDiff opens the page, picks a graph from the
+// list, then moves through its history and diffs two versions, checking
+// each picture against the API.
+func TestViewerListHistoryAndDiff(t *testing.T) {
+	_, base := startNode(t, testConfig(t.TempDir()))
+	c := newClient(t, base)
+	buildHistory(c, "history")
+	c.mustSubmit("other", events(addNode("x")))
+	page := newBrowserPage(t)
+
+	// (a) The list shows both graphs with their versions; a click draws one.
+	page.run(chromedp.Navigate(base + "/"))
+	page.run(chromedp.WaitVisible(chromedp.CSS(`#graph-list button[data-graph="history"]`)))
+	page.waitFor("the list shows versions", `[...document.querySelectorAll("#graph-list .meta")].map(e => e.textContent).join("|").includes("v6")`)
+	page.run(chromedp.Click(chromedp.CSS(`#graph-list button[data-graph="history"]`)))
+	want, version := counted(t, c, "history", 0)
+	if version != 6 {
+		t.Fatalf("the graph is at version %d, want 6", version)
+	}
+	if got := page.waitDrawn("history", "live", 6); got != want {
+		t.Fatalf("live: drew %+v, the API has %+v", got, want)
+	}
+
+	// (b) The slider goes back in time: every version drawn as the API
+	// answers it.
+	for _, v := range []uint64{2, 4, 1, 5} {
+		page.setRange("slider", v)
+		want, _ := counted(t, c, "history", v)
+		if got := page.waitDrawn("history", "history", v); got != want {
+			t.Fatalf("version %d: drew %+v, the API has %+v", v, got, want)
+		}
+	}
+	var label string
+	page.eval(`document.getElementById("version-label").textContent`, &label)
+	if !strings.HasPrefix(label, "v5 of 6 · ") {
+		t.Fatalf("version label %q, want v5 of 6 with its recorded time", label)
+	}
+
+	// (d) Diff from version 1 to 6: everything marked as the API says.
+	page.run(chromedp.Click(chromedp.ID("diff-btn")))
+	page.waitDrawn("history", "diff", 5)
+	page.setRange("diff-from", 1)
+	page.setRange("slider", 6)
+	page.waitDrawn("history", "diff", 6)
+	var d api.Diff
+	if status, e, err := c.do("GET", "/v1/graphs/history/diff?from=1&to=6", nil, &d); err != nil || status != 200 {
+		t.Fatalf("diff: %d %+v %v", status, e, err)
+	}
+	wantDiff := diffDrawn{
+		Added:   len(d.Nodes.Added) + len(d.Edges.Added),
+		Removed: len(d.Nodes.Removed) + len(d.Edges.Removed),
+		Changed: len(d.Nodes.Changed) + len(d.Edges.Changed),
+	}
+	if wantDiff.Added == 0 || wantDiff.Removed == 0 || wantDiff.Changed == 0 {
+		t.Fatalf("the history should add, remove and change something between 1 and 6: %+v", wantDiff)
+	}
+	var gotDiff diffDrawn
+	page.eval(`graphlog.diffCounts()`, &gotDiff)
+	if gotDiff != wantDiff {
+		t.Fatalf("diff 1→6 marked %+v, the API has %+v", gotDiff, wantDiff)
+	}
+	want, _ = counted(t, c, "history", 6)
+	if got := page.counts(); got != want {
+		t.Fatalf("diff 1→6 drew %+v present elements, version 6 has %+v", got, want)
+	}
+
+	// Live again: the present.
+	page.run(chromedp.Click(chromedp.ID("live-btn")))
+	want, _ = counted(t, c, "history", 0)
+	if got := page.waitDrawn("history", "live", 6); got != want {
+		t.Fatalf("back to live: drew %+v, the API has %+v", got, want)
+	}
+}
+
+// TestViewerLive checks that transactions submitted while the page is open
+// are drawn without a reload, removals (with their edges) included, and
+// that the live view keeps following while the user looks at the past.
+func TestViewerLive(t *testing.T) {
+	_, base := startNode(t, testConfig(t.TempDir()))
+	c := newClient(t, base)
+	c.mustSubmit("live", events(addNode("a"), addNode("b"), addEdge("ab", "a", "b")))
+	page := newBrowserPage(t)
+	page.run(chromedp.Navigate(base + "/#graph=live"))
+	if got := page.waitDrawn("live", "live", 1); got != (drawn{2, 1}) {
+		t.Fatalf("first drawing: %+v, want 2 nodes and 1 edge", got)
+	}
+	page.waitFor("the event stream is open", `document.getElementById("status").dataset.kind === "live"`)
+	page.eval(`window.sameDocument = true`, nil)
+	before := page.positions()
+
+	c.mustSubmit("live", events(addNode("c"), addEdge("bc", "b", "c"), addEdge("ca", "c", "a")))
+	if got := page.waitDrawn("live", "live", 2); got != (drawn{3, 3}) {
+		t.Fatalf("after adding: %+v, want 3 nodes and 3 edges", got)
+	}
+	// Nodes that were there stay put; the new one lands by its neighbours.
+	after := page.positions()
+	for id, p := range before {
+		if after[id] != p {
+			t.Errorf("node %s moved from %v to %v", id, p, after[id])
+		}
+	}
+	if d := math.Hypot(after["c"][0]-after["a"][0], after["c"][1]-after["a"][1]); d > 200 {
+		t.Errorf("new node c is %.0f units from its neighbour a; want it placed nearby", d)
+	}
+	c.mustSubmit("live", events(map[string]any{"type": "NodeRemoved", "node_id": "b"}))
+	want, _ := counted(t, c, "live", 0)
+	if got := page.waitDrawn("live", "live", 3); got != want {
+		t.Fatalf("after removing b: %+v, the API has %+v", got, want)
+	}
+
+	// In the past, the live state follows on; Live shows it.
+	page.setRange("slider", 1)
+	page.waitDrawn("live", "history", 1)
+	c.mustSubmit("live", events(addNode("d"), addEdge("ad", "a", "d")))
+	page.waitFor("the live version to move on", `graphlog.liveVersion === 4 && document.getElementById("slider").max === "4"`)
+	if got := page.counts(); got != (drawn{2, 1}) {
+		t.Fatalf("version 1 changed while looking at it: %+v", got)
+	}
+	page.run(chromedp.Click(chromedp.ID("live-btn")))
+	want, _ = counted(t, c, "live", 0)
+	if got := page.waitDrawn("live", "live", 4); got != want {
+		t.Fatalf("back to live: %+v, the API has %+v", got, want)
+	}
+	var same bool
+	page.eval(`window.sameDocument === true`, &same)
+	if !same {
+		t.Fatal("the page was reloaded")
+	}
+}
+
+// TestViewerSurvivesReloads reloads the page more often than a browser
+// opens connections to one host (six): a page that kept its event stream
+// after being left would make the next load wait forever.
+func TestViewerSurvivesReloads(t *testing.T) {
+	_, base := startNode(t, testConfig(t.TempDir()))
+	c := newClient(t, base)
+	c.mustSubmit("reload", events(addNode("a"), addNode("b"), addEdge("ab", "a", "b")))
+	page := newBrowserPage(t)
+	for range 9 {
+		_, d := firstRender(t, page, base, "reload", 1)
+		if d != (drawn{2, 1}) {
+			t.Fatalf("load %d drew %+v, want 2 nodes and 1 edge", loads, d)
+		}
+		page.waitFor("the event stream is open", `document.getElementById("status").dataset.kind === "live"`)
+	}
+}
+
+// TestViewerReplay plays the whole history and checks that it passes
+// through the versions and ends drawing the present.
+func TestViewerReplay(t *testing.T) {
+	_, base := startNode(t, testConfig(t.TempDir()))
+	c := newClient(t, base)
+	buildHistory(c, "replay")
+	page := newBrowserPage(t)
+	page.run(chromedp.Navigate(base + "/#graph=replay"))
+	page.waitDrawn("replay", "live", 6)
+	before := page.positions()
+
+	// Record every version the replay draws.
+	page.eval(`(() => {
+		window.seen = [];
+		const tick = () => {
+			if (graphlog.mode === "play" && graphlog.version !== window.seen[window.seen.length - 1]) window.seen.push(graphlog.version);
+			if (!window.stopWatching) requestAnimationFrame(tick);
+		};
+		tick();
+	})()`, nil)
+	page.run(chromedp.SetValue(chromedp.ID("speed"), "16"), chromedp.Click(chromedp.ID("play-btn")))
+	want, _ := counted(t, c, "replay", 0)
+	if got := page.waitDrawn("replay", "history", 6); got != want {
+		t.Fatalf("after the replay: %+v, the API has %+v", got, want)
+	}
+	// Until the first frame arrives the page still shows version 6; from
+	// the empty keyframe on, versions only grow, one transaction a frame.
+	var seen []int
+	page.eval(`window.stopWatching = true, window.seen`, &seen)
+	start := slices.Index(seen, 0)
+	if start < 0 || len(seen[start:]) < 4 || !slices.IsSorted(seen[start:]) {
+		t.Fatalf("the replay drew versions %v; want 0 (empty), then most versions in order", seen)
+	}
+	if after := page.positions(); !maps.Equal(after, before) {
+		t.Fatalf("the replay moved nodes:\n before %v\n after  %v", before, after)
+	}
+}
+
+// TestViewerAsksForToken checks the path of a node with --http-token: the
+// page asks for the token, keeps it, and both its reads and its stream
+// (token as a query parameter) work with it.
+func TestViewerAsksForToken(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.HTTP.Token = "s3cret"
+	_, base := startNode(t, cfg)
+	submit := func(body any) {
+		raw, _ := json.Marshal(body)
+		req, _ := http.NewRequest("POST", base+"/v1/graphs/locked/transactions", bytes.NewReader(raw))
+		req.Header.Set("Authorization", "Bearer s3cret")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("submit with the token: %v %v", resp, err)
+		}
+		resp.Body.Close()
+	}
+	submit(events(addNode("a"), addNode("b"), addEdge("ab", "a", "b")))
+	page := newBrowserPage(t)
+	page.run(chromedp.Navigate(base + "/#graph=locked"))
+	page.run(chromedp.WaitVisible(chromedp.ID("auth-token")))
+	page.run(chromedp.SetValue(chromedp.ID("auth-token"), "s3cret"),
+		chromedp.Click(chromedp.CSS(`#auth-form button[type="submit"]`)))
+	if got := page.waitDrawn("locked", "live", 1); got != (drawn{2, 1}) {
+		t.Fatalf("after the token: %+v, want 2 nodes and 1 edge", got)
+	}
+	var stored string
+	page.eval(`localStorage.getItem("graphlog.token")`, &stored)
+	if stored != "s3cret" {
+		t.Fatalf("stored token %q", stored)
+	}
+	page.waitFor("the event stream is open", `document.getElementById("status").dataset.kind === "live"`)
+	submit(events(addNode("c")))
+	if got := page.waitDrawn("locked", "live", 2); got != (drawn{3, 1}) {
+		t.Fatalf("live with the token: %+v, want 3 nodes and 1 edge", got)
+	}
+}
+
+// demoEvents is a small organisation: people, teams, services and
+// datastores, about thirty nodes, built in a few transactions.
+func demoEvents() []map[string]any {
+	var txs []map[string]any
+	teams := []string{"platform", "payments", "search"}
+	var tx []map[string]any
+	for _, team := range teams {
+		tx = append(tx, typedNode(team, "team", map[string]any{"name": team, "floor": len(team) % 4}))
+	}
+	people := []struct{ id, name, team string }{
+		{"ada", "Ada", "platform"}, {"grace", "Grace", "platform"}, {"linus", "Linus", "platform"},
+		{"barbara", "Barbara", "payments"}, {"ken", "Ken", "payments"}, {"margaret", "Margaret", "payments"},
+		{"edsger", "Edsger", "search"}, {"donald", "Donald", "search"}, {"frances", "Frances", "search"},
+		{"dennis", "Dennis", "platform"},
+	}
+	for _, p := range people {
+		tx = append(tx, typedNode(p.id, "person", map[string]any{"name": p.name, "role": "engineer"}),
+			typedEdge(p.id+"-in-"+p.team, p.id, p.team, "member_of"))
+	}
+	txs = append(txs, events(tx...))
+	tx = nil
+	services := []struct{ id, team string }{
+		{"gateway", "platform"}, {"auth", "platform"}, {"billing", "payments"}, {"ledger", "payments"},
+		{"checkout", "payments"}, {"indexer", "search"}, {"query", "search"}, {"ranker", "search"},
+		{"notifier", "platform"}, {"metrics", "platform"},
+	}
+	for i, s := range services {
+		tx = append(tx, typedNode(s.id, "service", map[string]any{"name": s.id, "language": []string{"go", "rust", "java"}[i%3], "replicas": 2 + i%3}),
+			typedEdge(s.team+"-owns-"+s.id, s.team, s.id, "owns"))
+	}
+	txs = append(txs, events(tx...))
+	tx = nil
+	for _, db := range []string{"postgres", "redis", "elastic", "kafka", "s3"} {
+		tx = append(tx, typedNode(db, "datastore", map[string]any{"name": db}))
+	}
+	calls := [][2]string{{"gateway", "auth"}, {"gateway", "checkout"}, {"gateway", "query"}, {"checkout", "billing"},
+		{"billing", "ledger"}, {"checkout", "notifier"}, {"query", "ranker"}, {"ranker", "indexer"}, {"auth", "metrics"},
+		{"billing", "metrics"}, {"query", "metrics"}}
+	for _, cl := range calls {
+		tx = append(tx, typedEdge(cl[0]+"-calls-"+cl[1], cl[0], cl[1], "calls"))
+	}
+	uses := [][2]string{{"auth", "postgres"}, {"auth", "redis"}, {"ledger", "postgres"}, {"billing", "kafka"},
+		{"notifier", "kafka"}, {"indexer", "elastic"}, {"query", "elastic"}, {"ranker", "redis"}, {"metrics", "s3"}}
+	for _, u := range uses {
+		tx = append(tx, typedEdge(u[0]+"-uses-"+u[1], u[0], u[1], "uses"))
+	}
+	txs = append(txs, events(tx...))
+	txs = append(txs, events(
+		map[string]any{"type": "NodeUpdated", "node_id": "gateway", "set": map[string]any{"replicas": 6, "tier": "edge"}},
+		typedNode("fraud", "service", map[string]any{"name": "fraud", "language": "python", "replicas": 2}),
+		typedEdge("payments-owns-fraud", "payments", "fraud", "owns"),
+		typedEdge("checkout-calls-fraud", "checkout", "fraud", "calls"),
+		typedEdge("fraud-uses-redis", "fraud", "redis", "uses"),
+	))
+	return txs
+}
+
+// TestViewerScreenshot draws a demo graph with an element inspected and
+// saves a screenshot: in the test's directory, or as docs/viewer.png (for
+// the README) with GRAPHLOG_UPDATE_SCREENSHOT=1.
+func TestViewerScreenshot(t *testing.T) {
+	_, base := startNode(t, testConfig(t.TempDir()))
+	c := newClient(t, base)
+	for _, tx := range demoEvents() {
+		c.mustSubmit("demo", tx)
+	}
+	want, version := counted(t, c, "demo", 0)
+	page := newBrowserPage(t)
+	page.run(chromedp.Navigate(base + "/#graph=demo"))
+	if got := page.waitDrawn("demo", "live", version); got != want {
+		t.Fatalf("demo: drew %+v, the API has %+v", got, want)
+	}
+	// A click on a node opens its details, as a user would see them.
+	var at [2]float64
+	page.eval(`graphlog.screenPosition("gateway")`, &at)
+	page.run(chromedp.MouseClickXY(at[0], at[1]))
+	page.waitFor("the details panel", `!document.getElementById("panel").hidden && document.getElementById("panel-fields").textContent.includes("gateway")`)
+	page.waitFor("the graph list", `document.querySelector('#graph-list button[data-graph="demo"] .meta').textContent !== ""`)
+
+	ctx, cancel := context.WithTimeout(page.ctx, viewerTimeout)
+	defer cancel()
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	img, err := png.Decode(bytes.NewReader(shot))
+	if err != nil {
+		t.Fatalf("the screenshot is not a PNG: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != 1280 || b.Dy() != 800 {
+		t.Fatalf("screenshot is %v, want 1280×800", b)
+	}
+	if n := colours(img); n < 8 {
+		t.Fatalf("the screenshot has %d colours; the graph was not drawn", n)
+	}
+	path := filepath.Join(t.TempDir(), "viewer.png")
+	if os.Getenv("GRAPHLOG_UPDATE_SCREENSHOT") == "1" {
+		path = filepath.Join("..", "..", "docs", "viewer.png")
+	}
+	if err := os.WriteFile(path, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+}
+
+// colours counts the distinct colours of img, up to 1,000.
+func colours(img image.Image) int {
+	seen := map[[4]uint32]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 3 {
+		for x := b.Min.X; x < b.Max.X; x += 3 {
+			r, g, bl, a := img.At(x, y).RGBA()
+			seen[[4]uint32{r, g, bl, a}] = true
+			if len(seen) >= 1000 {
+				return len(seen)
+			}
+		}
+	}
+	return len(seen)
+}
+
+// bigGraph submits nodes nodes and as many edges, each transaction at most
+// 1,000 events, and returns the graph's version.
+func bigGraph(t testing.TB, c *client, graphID string, nodes int) uint64 {
+	t.Helper()
+	var batch []map[string]any
+	var version uint64
+	flush := func() {
+		if len(batch) > 0 {
+			version = c.mustSubmit(graphID, events(batch...)).Version
+			batch = nil
+		}
+	}
+	add := func(ev map[string]any) {
+		batch = append(batch, ev)
+		if len(batch) == 1000 {
+			flush()
+		}
+	}
+	for i := range nodes {
+		add(typedNode(fmt.Sprintf("n%04d", i), fmt.Sprintf("type%d", i%6), map[string]any{"i": i}))
+	}
+	flush()
+	// A sparse random-looking graph: each node links to two others picked
+	// by a fixed linear congruential sequence, so every run draws the same.
+	x := uint32(12345)
+	for i := range nodes {
+		x = x*1664525 + 1013904223
+		add(typedEdge(fmt.Sprintf("e%04d", i), fmt.Sprintf("n%04d", i), fmt.Sprintf("n%04d", int(x>>8)%nodes), fmt.Sprintf("rel%d", i%3)))
+	}
+	flush()
+	return version
+}
+
+// loads counts page loads, to make each URL new.
+var loads int
+
+// firstRender loads the viewer on graphID in a fresh document and returns
+// renderedMs: from navigation start to the first full drawing.
+func firstRender(t testing.TB, page *browserPage, site, graphID string, version uint64) (float64, drawn) {
+	t.Helper()
+	// A query the page ignores makes every load a new document, not a
+	// jump within the last one.
+	loads++
+	page.run(chromedp.Navigate(fmt.Sprintf("%s/?load=%d#graph=%s", site, loads, graphID)))
+	d := page.waitDrawn(graphID, "live", version)
+	var ms float64
+	page.eval(`graphlog.renderedMs`, &ms)
+	return ms, d
+}
+
+// TestViewerFirstRender2000 draws a graph of 2,000 elements and logs how
+// long the first drawing took.
+func TestViewerFirstRender2000(t *testing.T) {
+	_, base := startNode(t, testConfig(t.TempDir()))
+	c := newClient(t, base)
+	version := bigGraph(t, c, "big", 1000)
+	page := newBrowserPage(t)
+	ms, d := firstRender(t, page, base, "big", version)
+	if d != (drawn{1000, 1000}) {
+		t.Fatalf("drew %+v, want 1000 nodes and 1000 edges", d)
+	}
+	var parts map[string]float64
+	page.eval(`graphlog.lastLoad`, &parts)
+	t.Logf("first render of 1,000 nodes + 1,000 edges: %.0f ms from navigation start (fetch %.0f ms, layout %.0f ms, paint %.0f ms)",
+		ms, parts["fetchMs"], parts["layoutMs"], parts["drawMs"])
+	if ms <= 0 || ms > 10000 {
+		t.Fatalf("renderedMs = %.0f, want a time between 0 and 10 s", ms)
+	}
+}
+
+// BenchmarkViewerFirstRender measures, per iteration, a fresh page load
+// of a 2,000-element graph up to its first full drawing, as the page
+// measures it (performance.now() at the drawing).
+//
+//	go test -run '^$' -bench BenchmarkViewerFirstRender -benchtime 5x ./cmd/node
+func BenchmarkViewerFirstRender(b *testing.B) {
+	_, base := startNode(b, testConfig(b.TempDir()))
+	c := newClient(b, base)
+	version := bigGraph(b, c, "big", 1000)
+	page := newBrowserPage(b)
+	firstRender(b, page, base, "big", version) // warm the browser's caches and the grain
+	var total float64
+	b.ResetTimer()
+	for range b.N {
+		ms, _ := firstRender(b, page, base, "big", version)
+		total += ms
+	}
+	b.ReportMetric(total/float64(b.N), "ms/render")
+}

@@ -1,0 +1,807 @@
+// app.js: graphlog's viewer. It lists the node's graphs, draws the chosen
+// one, keeps it live from the node's event stream, and travels through its
+// history (a version slider, replay with speed, diff between two versions).
+// It needs nothing but the public API v1; see api.js for authentication.
+//
+// Modes, one at a time:
+//
+//	live     the graph as it is now; every transaction from
+//	         GET .../events/stream is applied as it arrives and flashed
+//	history  the graph as of the slider's version (GET .../graphs/{g}?version=N)
+//	diff     what changed from the "compare with" version to the slider's
+//	         version (GET .../diff): added green, removed red and faded,
+//	         changed amber; everything else grey
+//	play     a replay (GET .../replay?every=1, one frame per transaction)
+//	         animated at 1×, 4× or 16×; when it ends or is paused the
+//	         viewer stays in history at the last frame
+//
+// The live state keeps following the stream in every mode, so "Live"
+// returns to the present without a reload. Positions are kept per graph for
+// the whole visit (layout.js): a node stays where it is across updates,
+// versions and diffs.
+//
+// The page's address names the graph (#graph=<id>), so a link opens it.
+//
+// Test hook: window.graphlog, for browser tests and the curious console.
+//
+//	ready         true when the selected graph's requested view is drawn
+//	              and nothing is loading; false from a request to its end
+//	renderedMs    performance.now() (ms since navigation start) when the
+//	              first selected graph was first fully drawn (fetched, laid
+//	              out, painted); null before
+//	lastLoad      {fetchMs, layoutMs, drawMs} of the last graph selected:
+//	              reading it from the API, laying it out, painting it
+//	graph         the selected graph ID ("" for none)
+//	mode          "live", "history", "diff" or "play"
+//	version       the version drawn (in diff mode the "to" version)
+//	liveVersion   the version of the live state
+//	counts()      {nodes, edges}: the elements drawn in the last paint that
+//	              exist in the version shown (a diff's removed ghosts are
+//	              not counted here)
+//	diffCounts()  {added, removed, changed}: elements of each diff status
+//	              in the last paint (nodes and edges together; all 0 outside
+//	              diff mode)
+//	select(id), showVersion(n), diff(from, to), play(speed), live()
+//	              drive the viewer as its controls do; each returns a
+//	              Promise that settles when the view is drawn (play: when
+//	              the replay ends)
+//	positions()   {id: [x, y]} of the nodes drawn, in world units
+//	screenPosition(id)
+//	              [x, y] of node id in page (CSS) pixels, where a click
+//	              picks it; null when it is not drawn
+"use strict";
+
+import { APIError, eventSource, getJSON, graphPath, ndjson, setTokenPrompt } from "/ui/api.js";
+import { Layout } from "/ui/layout.js";
+import { GraphState, changesFromDiff } from "/ui/model.js";
+import { STATUS_COLORS, View, edgePalette, labelOf, nodePalette } from "/ui/view.js";
+
+const POLL_MS = 3000; // graph list refresh
+const FRAME_MS = 800; // one replay frame at 1×
+const SLIDER_DEBOUNCE_MS = 120; // a drag settles before it loads
+const RECONNECT_MAX_MS = 15000;
+
+const $ = (id) => document.getElementById(id);
+
+const app = {
+  graph: "",
+  live: null, // GraphState following the stream
+  shown: null, // GraphState drawn: live itself in live mode
+  mode: "live",
+  diff: null, // {node: Map id→status, edge: Map, changes, from, to}
+  selected: null, // {kind, id}
+  visits: new Map(), // graph → {layout, nodeColors, edgeColors}: kept for the session
+  times: new Map(), // version → recorded_at, of the selected graph
+  heads: {}, // graph → {version, recorded_at} from the list
+  stream: null,
+  streamState: "offline", // "connecting", "live", "reconnecting" or "offline"
+  reconnectDelay: 1000,
+  reconnectTimer: 0,
+  chain: Promise.resolve(), // live updates, one after another
+  loadSeq: 0, // a newer load makes an older answer moot
+  player: null, // AbortController of the running replay
+};
+
+const view = new View($("canvas"), (hit) => {
+  app.selected = hit;
+  renderScene();
+});
+
+const hook = {
+  ready: false,
+  renderedMs: null,
+  lastLoad: null,
+  get graph() { return app.graph; },
+  get mode() { return app.mode; },
+  get version() { return app.shown ? app.shown.version : 0; },
+  get liveVersion() { return app.live ? app.live.version : 0; },
+  counts: () => ({ nodes: view.stats.nodes, edges: view.stats.edges }),
+  diffCounts: () => ({ added: view.stats.added, removed: view.stats.removed, changed: view.stats.changed }),
+  select: (id) => selectGraph(id),
+  showVersion: (n) => showVersion(n),
+  diff: (from, to) => showDiff(from, to),
+  play: (speed) => { if (speed) $("speed").value = String(speed); return play(); },
+  live: () => goLive(),
+  screenPosition: (id) => view.screenPosition(id),
+  positions: () => {
+    const out = {};
+    if (!app.shown) return out;
+    for (const id of app.shown.nodes.keys()) {
+      const p = visit().layout.get(id);
+      if (p) out[id] = [p.x, p.y];
+    }
+    return out;
+  },
+};
+window.graphlog = hook;
+
+// visit is what the viewer keeps about the selected graph across modes.
+function visit() {
+  let v = app.visits.get(app.graph);
+  if (!v) {
+    v = { layout: new Layout(), nodeColors: nodePalette(), edgeColors: edgePalette() };
+    app.visits.set(app.graph, v);
+  }
+  return v;
+}
+
+// ---- selecting and drawing a graph ----
+
+async function selectGraph(id) {
+  if (!id) return;
+  if (id === app.graph && app.live) return goLive();
+  stopPlay();
+  closeStream();
+  app.graph = id;
+  app.live = app.shown = app.diff = app.selected = null;
+  app.mode = "live";
+  app.times.clear();
+  view.clearFlashes();
+  view.show(null);
+  $("legend").replaceChildren();
+  $("panel").hidden = true;
+  if (location.hash !== "#graph=" + encodeURIComponent(id)) {
+    history.replaceState(null, "", "#graph=" + encodeURIComponent(id));
+  }
+  $("graph-title").textContent = id;
+  $("empty").hidden = true;
+  markSelected();
+  const seq = begin();
+  const t0 = performance.now();
+  const json = await guard(getJSON(graphPath(id)));
+  if (seq !== app.loadSeq || !json) return;
+  const t1 = performance.now();
+  app.live = GraphState.fromJSON(json);
+  app.shown = app.live;
+  const v = visit();
+  v.nodeColors.learn(typesOf(app.live.nodes));
+  v.edgeColors.learn(typesOf(app.live.edges));
+  v.layout.place(app.live);
+  const t2 = performance.now();
+  renderScene();
+  view.fit();
+  const t3 = performance.now();
+  if (hook.renderedMs === null) hook.renderedMs = t3;
+  hook.lastLoad = { fetchMs: t1 - t0, layoutMs: t2 - t1, drawMs: t3 - t2 };
+  // The list's head may already know when the live version was recorded;
+  // otherwise the label gets its time when the log answers.
+  const head = app.heads[id];
+  if (head && head.version === app.live.version) app.times.set(head.version, head.recorded_at);
+  else timeOf(app.live.version).then(() => updateTimeline());
+  openStream();
+  finish(seq);
+}
+
+// begin starts a load: the view is not ready until finish.
+function begin() {
+  hook.ready = false;
+  return ++app.loadSeq;
+}
+
+function finish(seq) {
+  if (seq !== app.loadSeq) return;
+  updateTimeline();
+  hook.ready = true;
+}
+
+// renderScene draws app.shown with the selected graph's layout and
+// colours, and refreshes what describes it (legend, details panel).
+function renderScene() {
+  if (!app.shown) return;
+  const v = visit();
+  if (app.selected && !elementOf(app.selected)) app.selected = null;
+  view.show({
+    state: app.shown, layout: v.layout, nodeColors: v.nodeColors, edgeColors: v.edgeColors,
+    diff: app.diff, selected: app.selected,
+  });
+  renderLegend();
+  renderPanel();
+}
+
+function typesOf(elements) {
+  const types = new Set();
+  for (const x of elements.values()) types.add(x.type);
+  return types;
+}
+
+// ---- live ----
+
+// openStream follows the selected graph from its live version. The
+// browser reconnects by itself with Last-Event-ID after a network error;
+// when the node refuses the stream instead (an error status), the viewer
+// catches up by reading the events and retries with a growing delay.
+function openStream() {
+  closeStream();
+  const graph = app.graph;
+  const es = eventSource(graphPath(graph, "/events/stream?after_version=" + app.live.version));
+  app.stream = es;
+  setStreamState("connecting");
+  es.addEventListener("transaction", (ev) => {
+    const msg = JSON.parse(ev.data);
+    enqueue(() => onTransaction(graph, msg));
+  });
+  es.onopen = () => {
+    app.reconnectDelay = 1000;
+    setStreamState("live");
+  };
+  es.onerror = () => {
+    if (es.readyState !== EventSource.CLOSED) {
+      setStreamState("reconnecting");
+      return;
+    }
+    closeStream();
+    setStreamState("offline");
+    app.reconnectTimer = setTimeout(() => {
+      if (app.graph !== graph) return;
+      enqueue(() => catchUp(graph)).then(() => {
+        if (app.graph === graph && !app.stream) openStream();
+      });
+    }, app.reconnectDelay);
+    app.reconnectDelay = Math.min(app.reconnectDelay * 2, RECONNECT_MAX_MS);
+  };
+}
+
+function closeStream() {
+  clearTimeout(app.reconnectTimer);
+  if (app.stream) app.stream.close();
+  app.stream = null;
+}
+
+function setStreamState(state) {
+  app.streamState = state;
+  refreshStatus();
+}
+
+// enqueue runs live updates one at a time, in arrival order, so a catch-up
+// read and the stream never apply the same version twice.
+function enqueue(fn) {
+  app.chain = app.chain.then(fn).catch(showError);
+  return app.chain;
+}
+
+// onTransaction applies one stream message. Versions have no gaps: one at
+// or below the live version was applied already; one beyond the next
+// means messages were missed, and the log fills them in.
+async function onTransaction(graph, msg) {
+  if (graph !== app.graph || !app.live) return;
+  if (msg.version <= app.live.version) return;
+  if (msg.version > app.live.version + 1) {
+    await catchUp(graph);
+    if (msg.version <= app.live.version) return;
+  }
+  applyLive(msg.version, msg.events, msg.recorded_at);
+}
+
+// catchUp applies every transaction after the live version, read from
+// GET .../events (whole transactions, in version order).
+async function catchUp(graph) {
+  for (;;) {
+    if (graph !== app.graph || !app.live) return;
+    const after = app.live.version;
+    const page = await getJSON(graphPath(graph, `/events?after_version=${after}&limit=1000`));
+    if (graph !== app.graph || app.live.version !== after) return;
+    const txs = groupByVersion(page.events);
+    for (const tx of txs) {
+      if (tx.version === app.live.version + 1) applyLive(tx.version, tx.events, tx.recordedAt);
+    }
+    if (txs.length === 0 || page.next_after_version <= after) return;
+  }
+}
+
+function groupByVersion(events) {
+  const txs = [];
+  for (const ev of events) {
+    const last = txs[txs.length - 1];
+    if (last && last.version === ev.version) last.events.push(ev);
+    else txs.push({ version: ev.version, recordedAt: ev.recorded_at, events: [ev] });
+  }
+  return txs;
+}
+
+function applyLive(version, events, recordedAt) {
+  const changes = app.live.apply(events, version);
+  if (recordedAt) {
+    app.times.set(version, recordedAt);
+    app.heads[app.graph] = { version, recorded_at: recordedAt };
+  }
+  if (app.mode === "live") {
+    visit().layout.place(app.live);
+    view.flash(changes);
+    renderScene();
+  }
+  updateTimeline();
+}
+
+// ---- history ----
+
+let sliderTimer = 0;
+
+// showVersion draws the graph as of version n.
+async function showVersion(n) {
+  if (!app.live) return;
+  stopPlay();
+  n = clamp(Math.round(n), 1, app.live.version);
+  if (app.mode === "diff") return showDiff(Number($("diff-from").value), n);
+  app.mode = "history";
+  const seq = begin();
+  updateTimeline(n);
+  const [json] = await Promise.all([guard(getJSON(graphPath(app.graph, "?version=" + n))), timeOf(n)]);
+  if (seq !== app.loadSeq || !json) return;
+  app.shown = GraphState.fromJSON(json);
+  app.diff = null;
+  visit().layout.place(app.shown);
+  view.clearFlashes();
+  renderScene();
+  finish(seq);
+}
+
+// showDiff draws the graph at version to, with what changed since
+// version from marked, and what was removed drawn where it was.
+async function showDiff(from, to) {
+  if (!app.live) return;
+  stopPlay();
+  from = clamp(Math.round(from), 1, app.live.version);
+  to = clamp(Math.round(to), 1, app.live.version);
+  app.mode = "diff";
+  const seq = begin();
+  updateTimeline(to, from);
+  const g = app.graph;
+  const [d, json] = await Promise.all([
+    guard(getJSON(graphPath(g, `/diff?from=${from}&to=${to}`))),
+    guard(getJSON(graphPath(g, "?version=" + to))),
+    timeOf(to), timeOf(from),
+  ]);
+  if (seq !== app.loadSeq || !d || !json) return;
+  const changes = changesFromDiff(d);
+  app.shown = GraphState.fromJSON(json).withRemoved(changes.nodes.removed, changes.edges.removed);
+  app.diff = { node: statuses(changes.nodes), edge: statuses(changes.edges), changes, from, to };
+  visit().layout.place(app.shown);
+  view.clearFlashes();
+  renderScene();
+  finish(seq);
+}
+
+function statuses(side) {
+  const m = new Map();
+  for (const status of ["added", "removed", "changed"]) {
+    for (const x of side[status]) m.set(x.id, status);
+  }
+  return m;
+}
+
+function goLive() {
+  if (!app.live) return;
+  stopPlay();
+  const seq = begin();
+  app.mode = "live";
+  app.diff = null;
+  app.shown = app.live;
+  visit().layout.place(app.live);
+  view.clearFlashes();
+  renderScene();
+  finish(seq);
+}
+
+// timeOf is the recorded time of version n: the time of its transaction's
+// first event (GET .../events lists the first transaction whole).
+async function timeOf(n) {
+  if (n < 1 || app.times.has(n)) return app.times.get(n);
+  const graph = app.graph;
+  try {
+    const page = await getJSON(graphPath(graph, `/events?after_version=${n - 1}&limit=1`));
+    const ev = page.events[0];
+    if (ev && ev.version === n && graph === app.graph) app.times.set(n, ev.recorded_at);
+  } catch {
+    // The label goes without a time; the graph is what matters.
+  }
+  return app.times.get(n);
+}
+
+// ---- replay ----
+
+// play animates history from the slider's version (from the beginning
+// when the slider is at the present) to the live version, one transaction
+// per frame.
+async function play() {
+  if (!app.live) return;
+  const atEnd = app.mode === "live" || app.shown.version >= app.live.version;
+  const from = atEnd ? 0 : app.shown.version;
+  stopPlay();
+  const ctrl = new AbortController();
+  app.player = ctrl;
+  app.mode = "play";
+  app.diff = null;
+  begin();
+  const graph = app.graph, to = app.live.version;
+  const query = (from > 0 ? `from=${from}&` : "") + `to=${to}&every=1`;
+  updatePlayButton();
+  try {
+    for await (const f of ndjson(graphPath(graph, "/replay?" + query), { signal: ctrl.signal })) {
+      if (f.state) {
+        app.shown = GraphState.fromJSON(f.state);
+        view.clearFlashes();
+      } else {
+        await sleep(FRAME_MS / speed(), ctrl.signal);
+        view.flash(app.shown.apply(f.events, f.version));
+      }
+      if (f.at && f.version > 0) app.times.set(f.version, f.at);
+      visit().layout.place(app.shown);
+      renderScene();
+      updateTimeline(app.shown.version);
+    }
+  } catch (err) {
+    if (!ctrl.signal.aborted) showError(err);
+  } finally {
+    if (app.player === ctrl) {
+      app.player = null;
+      app.mode = "history";
+      finish(app.loadSeq);
+      updatePlayButton();
+    }
+  }
+}
+
+function stopPlay() {
+  if (!app.player) return;
+  const p = app.player;
+  app.player = null;
+  p.abort();
+  app.mode = "history";
+  updatePlayButton();
+}
+
+function speed() {
+  return Number($("speed").value) || 1;
+}
+
+// sleep paces replay frames; an abort ends it at once.
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => { clearTimeout(t); reject(signal.reason); }, { once: true });
+  });
+}
+
+// ---- timeline controls ----
+
+// updateTimeline sets the slider, labels and buttons for the mode; shown
+// (and from, in diff mode) override the versions while one is loading.
+function updateTimeline(shown, from) {
+  const live = app.live;
+  const slider = $("slider"), diffFrom = $("diff-from");
+  $("timeline").hidden = !live;
+  if (!live) return;
+  const max = Math.max(1, live.version);
+  slider.max = diffFrom.max = String(max);
+  const v = shown ?? (app.mode === "live" ? live.version : app.shown?.version ?? live.version);
+  slider.value = String(v);
+  if (from !== undefined) diffFrom.value = String(from);
+  $("diff-row").hidden = app.mode !== "diff";
+  $("diff-btn").classList.toggle("active", app.mode === "diff");
+  $("live-btn").classList.toggle("active", app.mode === "live");
+  $("version-label").textContent = versionLabel(v, live.version);
+  $("diff-label").textContent = app.mode === "diff" ? versionLabel(Number(diffFrom.value), live.version) : "";
+  refreshStatus();
+}
+
+function versionLabel(v, max) {
+  const at = app.times.get(v);
+  return `v${v} of ${max}` + (at ? " · " + formatTime(at) : "");
+}
+
+function wireControls() {
+  const slider = $("slider");
+  slider.addEventListener("input", () => {
+    // While dragging: say where the thumb is at once, load when it rests.
+    $("version-label").textContent = versionLabel(Number(slider.value), app.live?.version ?? 0);
+    clearTimeout(sliderTimer);
+    sliderTimer = setTimeout(() => showVersion(Number(slider.value)), SLIDER_DEBOUNCE_MS);
+  });
+  slider.addEventListener("change", () => {
+    clearTimeout(sliderTimer);
+    showVersion(Number(slider.value));
+  });
+  const diffFrom = $("diff-from");
+  const diffNow = () => showDiff(Number(diffFrom.value), Number(slider.value));
+  diffFrom.addEventListener("input", () => {
+    clearTimeout(sliderTimer);
+    sliderTimer = setTimeout(diffNow, SLIDER_DEBOUNCE_MS);
+  });
+  diffFrom.addEventListener("change", () => { clearTimeout(sliderTimer); diffNow(); });
+  $("live-btn").addEventListener("click", () => goLive());
+  $("play-btn").addEventListener("click", () => (app.player ? stopPlay() : play()));
+  $("diff-btn").addEventListener("click", () => {
+    if (!app.live) return;
+    if (app.mode === "diff") return showVersion(Number(slider.value));
+    // Compare the slider's version with the one before it, to start with.
+    const to = app.mode === "live" ? app.live.version : Number(slider.value);
+    return showDiff(Math.max(1, to - 1), to);
+  });
+  $("fit-btn").addEventListener("click", () => view.fit());
+  $("graph-filter").addEventListener("input", () => renderGraphList());
+  // A page left open in the back/forward cache would keep its stream, and
+  // a browser allows only six connections to a host: a few reloads would
+  // leave the next page waiting forever. Close it on the way out, catch up
+  // and reopen if the page comes back.
+  window.addEventListener("pagehide", () => closeStream());
+  window.addEventListener("pageshow", (ev) => {
+    const graph = app.graph;
+    if (!ev.persisted || !app.live) return;
+    enqueue(() => catchUp(graph)).then(() => {
+      if (app.graph === graph && !app.stream) openStream();
+    });
+  });
+  window.addEventListener("hashchange", () => {
+    const id = graphFromHash();
+    if (id && id !== app.graph) selectGraph(id);
+  });
+}
+
+function updatePlayButton() {
+  const b = $("play-btn");
+  b.textContent = app.player ? "❚❚" : "▶";
+  b.title = app.player ? "Pause" : "Play the history";
+  b.classList.toggle("active", !!app.player);
+}
+
+// refreshStatus says in the header what is drawn: the live graph (and
+// how its stream is doing) or a moment of its history.
+function refreshStatus() {
+  const s = $("status");
+  const texts = {
+    connecting: "connecting…", live: "live", reconnecting: "reconnecting…", offline: "offline, retrying",
+    history: "history", diff: "diff", play: "replay",
+  };
+  const kind = !app.graph ? "" : app.mode === "live" ? app.streamState : app.mode;
+  s.dataset.kind = kind;
+  s.textContent = texts[kind] || "";
+}
+
+// ---- graph list ----
+
+let graphIDs = [];
+
+// pollGraphs refreshes the list of graphs with their heads, page by page.
+async function pollGraphs() {
+  try {
+    const ids = [], heads = {};
+    let after = "";
+    for (let page = 0; page < 100; page++) {
+      const res = await getJSON("/v1/graphs?detail=head&limit=1000" + (after ? "&after=" + encodeURIComponent(after) : ""));
+      ids.push(...res.graphs);
+      Object.assign(heads, res.heads || {});
+      if (!res.next) break;
+      after = res.next;
+    }
+    graphIDs = ids;
+    for (const [g, h] of Object.entries(heads)) {
+      const known = app.heads[g];
+      if (!known || known.version <= h.version) app.heads[g] = h;
+    }
+    $("list-error").hidden = true;
+    renderGraphList();
+  } catch (err) {
+    $("list-error").hidden = false;
+    $("list-error").textContent = "Cannot list graphs: " + err.message;
+  } finally {
+    setTimeout(pollGraphs, POLL_MS);
+  }
+}
+
+// renderGraphList redraws the list, reusing each graph's row so a poll
+// does not flicker or lose focus.
+const rows = new Map();
+function renderGraphList() {
+  const list = $("graph-list");
+  const filter = $("graph-filter").value.trim().toLowerCase();
+  const shown = graphIDs.filter((id) => id.toLowerCase().includes(filter));
+  const keep = new Set(shown);
+  for (const [id, row] of rows) if (!keep.has(id)) { row.remove(); rows.delete(id); }
+  for (const id of shown) {
+    let row = rows.get(id);
+    if (!row) {
+      row = document.createElement("li");
+      const b = document.createElement("button");
+      b.type = "button";
+      b.dataset.graph = id;
+      b.addEventListener("click", () => selectGraph(id));
+      const name = document.createElement("span");
+      name.className = "name";
+      name.textContent = id;
+      const meta = document.createElement("span");
+      meta.className = "meta";
+      b.append(name, meta);
+      row.append(b);
+      rows.set(id, row);
+    }
+    list.append(row); // appending an existing row moves it: keeps list order
+    const h = app.heads[id];
+    const meta = row.querySelector(".meta");
+    meta.textContent = h ? `v${h.version} · ${relativeTime(h.recorded_at)}` : "";
+    meta.title = h ? formatTime(h.recorded_at) : "";
+  }
+  $("list-empty").hidden = graphIDs.length > 0;
+  markSelected();
+}
+
+function markSelected() {
+  for (const [id, row] of rows) row.firstChild.classList.toggle("selected", id === app.graph);
+}
+
+function graphFromHash() {
+  const m = /^#graph=(.+)$/.exec(location.hash);
+  return m ? decodeURIComponent(m[1]) : "";
+}
+
+// ---- legend and details ----
+
+function renderLegend() {
+  const legend = $("legend");
+  legend.replaceChildren();
+  if (app.diff) {
+    const st = view.stats;
+    legend.append(legendTitle(`Diff v${app.diff.from} → v${app.diff.to}`));
+    for (const status of ["added", "removed", "changed"]) {
+      legend.append(legendRow("dot", STATUS_COLORS[status], status, st[status], status === "removed" ? 0.4 : 1));
+    }
+    return;
+  }
+  const v = visit();
+  legendSection(legend, "Nodes", app.shown.nodes, "dot", v.nodeColors);
+  legendSection(legend, "Edges", app.shown.edges, "line", v.edgeColors);
+}
+
+function legendSection(legend, title, elements, shape, palette) {
+  const counts = new Map();
+  for (const x of elements.values()) counts.set(x.type, (counts.get(x.type) || 0) + 1);
+  if (counts.size === 0) return;
+  legend.append(legendTitle(`${title} (${elements.size})`));
+  const types = [...counts.keys()].sort();
+  const max = 12;
+  for (const t of types.slice(0, max)) legend.append(legendRow(shape, palette.color(t), t || "(no type)", counts.get(t)));
+  if (types.length > max) legend.append(legendTitle(`… ${types.length - max} more types`));
+}
+
+function legendTitle(text) {
+  const d = document.createElement("div");
+  d.className = "legend-title";
+  d.textContent = text;
+  return d;
+}
+
+function legendRow(shape, color, text, count, alpha = 1) {
+  const row = document.createElement("div");
+  row.className = "legend-row";
+  const sw = document.createElement("span");
+  sw.className = "swatch " + shape;
+  sw.style.background = color;
+  sw.style.opacity = String(alpha);
+  const label = document.createElement("span");
+  label.textContent = text;
+  const n = document.createElement("span");
+  n.className = "count";
+  n.textContent = String(count);
+  row.append(sw, label, n);
+  return row;
+}
+
+function elementOf(sel) {
+  if (!app.shown || !sel) return null;
+  return (sel.kind === "node" ? app.shown.nodes : app.shown.edges).get(sel.id) || null;
+}
+
+// renderPanel shows the selected element: ID, type, ends, properties, and
+// in a diff its status and property changes. Text only, never HTML: the
+// values are user data.
+function renderPanel() {
+  const panel = $("panel");
+  const el = elementOf(app.selected);
+  panel.hidden = !el;
+  if (!el) return;
+  const kind = app.selected.kind;
+  $("panel-kind").textContent = kind === "node" ? "Node" : "Edge";
+  $("panel-title").textContent = kind === "node" ? labelOf(el) : el.id;
+  const fields = [["ID", el.id], ["Type", el.type || "(no type)"]];
+  if (kind === "edge") fields.push(["Source", el.source], ["Target", el.target]);
+  const status = app.diff?.[kind].get(el.id);
+  if (status) fields.push(["Diff", status]);
+  const dl = $("panel-fields");
+  dl.replaceChildren();
+  for (const [k, v] of fields) {
+    const dt = document.createElement("dt");
+    dt.textContent = k;
+    const dd = document.createElement("dd");
+    dd.textContent = v;
+    dl.append(dt, dd);
+  }
+  $("panel-properties").textContent = JSON.stringify(el.properties, null, 2);
+  const changes = $("panel-changes");
+  changes.replaceChildren();
+  if (status === "changed") {
+    const side = app.diff.changes[kind + "s"].changed.find((c) => c.id === el.id);
+    for (const pc of side?.properties || []) {
+      const li = document.createElement("li");
+      li.textContent = `${pc.key}: ${show(pc.before)} → ${show(pc.after)}`;
+      changes.append(li);
+    }
+  }
+  $("panel-changes-title").hidden = changes.childElementCount === 0;
+}
+
+function show(v) {
+  return v === undefined ? "(none)" : JSON.stringify(v);
+}
+
+// ---- errors, auth, formatting ----
+
+// guard shows a failed load's error and resolves to null, so callers only
+// check for a value.
+async function guard(promise) {
+  try {
+    return await promise;
+  } catch (err) {
+    showError(err);
+    return null;
+  }
+}
+
+function showError(err) {
+  if (err?.name === "AbortError") return;
+  const msg = err instanceof APIError ? `${err.message} (${err.status})` : String(err?.message || err);
+  const box = $("error");
+  box.textContent = msg;
+  box.hidden = false;
+  clearTimeout(showError.timer);
+  showError.timer = setTimeout(() => { box.hidden = true; }, 8000);
+}
+
+// askToken shows the token dialog until a token is entered; it cannot be
+// dismissed, since nothing works without one.
+function askToken(rejected) {
+  const dialog = $("auth-dialog"), form = $("auth-form"), input = $("auth-token");
+  $("auth-message").textContent = rejected
+    ? "The node refused the stored token. Enter the token it was started with (--http-token)."
+    : "This node needs a token (--http-token). It is kept in this browser.";
+  input.value = "";
+  return new Promise((resolve) => {
+    const submit = (ev) => {
+      ev.preventDefault();
+      const t = input.value.trim();
+      if (!t) return;
+      form.removeEventListener("submit", submit);
+      dialog.close();
+      resolve(t);
+    };
+    form.addEventListener("submit", submit);
+    dialog.addEventListener("cancel", (ev) => ev.preventDefault(), { once: true });
+    dialog.showModal();
+    input.focus();
+  });
+}
+
+function formatTime(iso) {
+  const d = new Date(iso);
+  return isNaN(d) ? iso : d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
+}
+
+function relativeTime(iso) {
+  const s = (Date.now() - new Date(iso).getTime()) / 1000;
+  if (!(s >= 0)) return formatTime(iso);
+  if (s < 60) return `${Math.floor(s)} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return formatTime(iso);
+}
+
+function clamp(v, lo, hi) {
+  return Math.min(hi, Math.max(lo, v));
+}
+
+// ---- start ----
+
+setTokenPrompt(askToken);
+wireControls();
+updatePlayButton();
+pollGraphs();
+const initial = graphFromHash();
+if (initial) selectGraph(initial);

@@ -1,0 +1,168 @@
+package web
+
+import (
+	"io"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func get(t *testing.T, h http.Handler, method, path string, header http.Header) *http.Response {
+	t.Helper()
+	r := httptest.NewRequest(method, path, nil)
+	for k, vs := range header {
+		r.Header[k] = vs
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w.Result()
+}
+
+func body(t *testing.T, resp *http.Response) string {
+	t.Helper()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestHandlerServesAssets(t *testing.T) {
+	h := Handler()
+	cases := []struct {
+		path, file, contentType string
+	}{
+		{"/", "assets/index.html", "text/html; charset=utf-8"},
+		{"/ui/app.js", "assets/app.js", "text/javascript; charset=utf-8"},
+		{"/ui/model.js", "assets/model.js", "text/javascript; charset=utf-8"},
+		{"/ui/style.css", "assets/style.css", "text/css; charset=utf-8"},
+		{"/ui/favicon.svg", "assets/favicon.svg", "image/svg+xml"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.path, func(t *testing.T) {
+			resp := get(t, h, "GET", tc.path, nil)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("status %d, want 200", resp.StatusCode)
+			}
+			if got := resp.Header.Get("Content-Type"); got != tc.contentType {
+				t.Errorf("Content-Type %q, want %q", got, tc.contentType)
+			}
+			if got := resp.Header.Get("Cache-Control"); got != "no-cache" {
+				t.Errorf("Cache-Control %q, want no-cache", got)
+			}
+			if resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+				t.Error("no X-Content-Type-Options: nosniff")
+			}
+			want, err := fs.ReadFile(assets, tc.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := body(t, resp); got != string(want) {
+				t.Errorf("body is not %s (%d bytes, want %d)", tc.file, len(got), len(want))
+			}
+		})
+	}
+}
+
+func TestHandlerRefusesUnknownPaths(t *testing.T) {
+	h := Handler()
+	for _, p := range []string{
+		"/index.html", "/app.js", "/assets/app.js", // index.html is at / only, the rest under /ui/
+		"/ui/", "/ui", "/ui/missing.js", "/ui/app.js/x", "/ui/assets/app.js",
+		"/ui/../web.go", "/ui/./app.js", "/ui//app.js", // unclean paths are refused, not cleaned
+		"/v1/graphs", // the API's, not the viewer's
+	} {
+		t.Run(p, func(t *testing.T) {
+			resp := get(t, h, "GET", p, nil)
+			if resp.StatusCode != http.StatusNotFound {
+				t.Fatalf("GET %s: status %d, want 404", p, resp.StatusCode)
+			}
+		})
+	}
+}
+
+func TestHandlerMethodsAndRevalidation(t *testing.T) {
+	h := Handler()
+	if resp := get(t, h, "POST", "/ui/app.js", nil); resp.StatusCode != http.StatusMethodNotAllowed ||
+		resp.Header.Get("Allow") != "GET, HEAD" {
+		t.Fatalf("POST: status %d Allow %q, want 405 with Allow: GET, HEAD", resp.StatusCode, resp.Header.Get("Allow"))
+	}
+	head := get(t, h, "HEAD", "/", nil)
+	if head.StatusCode != http.StatusOK || body(t, head) != "" || head.Header.Get("Content-Type") != "text/html; charset=utf-8" {
+		t.Fatalf("HEAD /: status %d, Content-Type %q", head.StatusCode, head.Header.Get("Content-Type"))
+	}
+
+	first := get(t, h, "GET", "/ui/app.js", nil)
+	etag := first.Header.Get("ETag")
+	if !regexp.MustCompile(`^"[0-9a-f]{24}"$`).MatchString(etag) {
+		t.Fatalf("ETag %q is not a quoted content hash", etag)
+	}
+	if other := get(t, h, "GET", "/ui/style.css", nil).Header.Get("ETag"); other == etag {
+		t.Fatal("two different files have one ETag")
+	}
+	again := get(t, h, "GET", "/ui/app.js", http.Header{"If-None-Match": {etag}})
+	if again.StatusCode != http.StatusNotModified || body(t, again) != "" {
+		t.Fatalf("revalidation with the ETag: status %d, want 304 and no body", again.StatusCode)
+	}
+}
+
+// TestAssetsReferenceOnlyServedFiles checks that every /ui/ URL the page
+// and its modules name is a file the handler serves, so a rename cannot
+// leave the viewer loading a 404.
+func TestAssetsReferenceOnlyServedFiles(t *testing.T) {
+	h := Handler()
+	ref := regexp.MustCompile(`"(/ui/[^"?#]+)"`)
+	seen := 0
+	err := fs.WalkDir(assets, "assets", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !(strings.HasSuffix(p, ".html") || strings.HasSuffix(p, ".js")) {
+			return err
+		}
+		src, err := fs.ReadFile(assets, p)
+		if err != nil {
+			return err
+		}
+		for _, m := range ref.FindAllStringSubmatch(string(src), -1) {
+			seen++
+			if resp := get(t, h, "GET", m[1], nil); resp.StatusCode != http.StatusOK {
+				t.Errorf("%s refers to %s, answered %d", p, m[1], resp.StatusCode)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen < 5 {
+		t.Fatalf("found only %d /ui/ references; the pattern no longer matches the sources", seen)
+	}
+}
+
+// TestScriptsAreStrictAndSelfContained keeps the viewer to its own plain
+// JavaScript: strict mode, and nothing loaded from elsewhere.
+func TestScriptsAreStrictAndSelfContained(t *testing.T) {
+	err := fs.WalkDir(assets, "assets", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		src, err := fs.ReadFile(assets, p)
+		if err != nil {
+			return err
+		}
+		text := string(src)
+		if strings.HasSuffix(p, ".js") && !strings.Contains(text, "\"use strict\";") {
+			t.Errorf("%s has no \"use strict\"", p)
+		}
+		if strings.Contains(text, "http://") || strings.Contains(text, "https://") {
+			if !strings.HasSuffix(p, ".svg") { // the SVG namespace is a URL
+				t.Errorf("%s names an external URL", p)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
