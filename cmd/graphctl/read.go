@@ -60,53 +60,39 @@ func printGraph(w io.Writer, g api.Graph) error {
 	return nil
 }
 
-func setupNode(fs *flag.FlagSet) runFunc {
-	var at moment
-	at.register(fs)
-	return func(ctx context.Context, s *session, args []string) error {
-		if err := wantArgs(s.cmd, args, 2, 2); err != nil {
-			return err
-		}
-		q, err := at.query(nil)
-		if err != nil {
-			return err
-		}
-		var n api.Node
-		raw, err := s.client.getJSON(ctx, graphPath(args[0], "nodes", args[1]), q, &n)
-		if err != nil {
-			return err
-		}
-		if s.json {
-			return writeRaw(s.out, raw)
-		}
-		t := newTable(s.out, "NODE", "TYPE", "PROPERTIES")
-		t.row(n.ID, n.Type, compact(n.Properties))
-		return t.flush()
-	}
-}
+var (
+	setupNode = setupElement("nodes", []string{"NODE", "TYPE", "PROPERTIES"},
+		func(n api.Node) []any { return []any{n.ID, n.Type, compact(n.Properties)} })
+	setupEdge = setupElement("edges", []string{"EDGE", "SOURCE", "TARGET", "TYPE", "PROPERTIES"},
+		func(e api.Edge) []any { return []any{e.ID, e.Source, e.Target, e.Type, compact(e.Properties)} })
+)
 
-func setupEdge(fs *flag.FlagSet) runFunc {
-	var at moment
-	at.register(fs)
-	return func(ctx context.Context, s *session, args []string) error {
-		if err := wantArgs(s.cmd, args, 2, 2); err != nil {
-			return err
+// setupElement makes the command that prints one element of a graph: its
+// path segment (nodes, edges), table header and row.
+func setupElement[T any](segment string, header []string, row func(T) []any) func(*flag.FlagSet) runFunc {
+	return func(fs *flag.FlagSet) runFunc {
+		var at moment
+		at.register(fs)
+		return func(ctx context.Context, s *session, args []string) error {
+			if err := wantArgs(s.cmd, args, 2, 2); err != nil {
+				return err
+			}
+			q, err := at.query(nil)
+			if err != nil {
+				return err
+			}
+			var el T
+			raw, err := s.client.getJSON(ctx, graphPath(args[0], segment, args[1]), q, &el)
+			if err != nil {
+				return err
+			}
+			if s.json {
+				return writeRaw(s.out, raw)
+			}
+			t := newTable(s.out, header...)
+			t.row(row(el)...)
+			return t.flush()
 		}
-		q, err := at.query(nil)
-		if err != nil {
-			return err
-		}
-		var e api.Edge
-		raw, err := s.client.getJSON(ctx, graphPath(args[0], "edges", args[1]), q, &e)
-		if err != nil {
-			return err
-		}
-		if s.json {
-			return writeRaw(s.out, raw)
-		}
-		t := newTable(s.out, "EDGE", "SOURCE", "TARGET", "TYPE", "PROPERTIES")
-		t.row(e.ID, e.Source, e.Target, e.Type, compact(e.Properties))
-		return t.flush()
 	}
 }
 
