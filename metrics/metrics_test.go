@@ -43,6 +43,8 @@ func TestNilMetricsIsNoOp(t *testing.T) {
 	m.ObserveSubmit(time.Millisecond)
 	m.Delivered()
 	m.ObserveHTTP("GET /healthz", 200, time.Millisecond)
+	m.IngressLag(1, 2)
+	m.Members(3)
 }
 
 func TestCountsAndExposition(t *testing.T) {
@@ -64,6 +66,9 @@ func TestCountsAndExposition(t *testing.T) {
 	m.ActivationRead(7)
 	m.SnapshotStored(1000, time.Millisecond)
 	m.SnapshotFailed()
+	m.IngressLag(4, 9)
+	m.IngressLag(12, 3) // a gauge: the last sample counts
+	m.Members(3)
 
 	for _, c := range []struct {
 		name string
@@ -83,6 +88,9 @@ func TestCountsAndExposition(t *testing.T) {
 		{"activation events", value(t, m.ActivationEvents), 7},
 		{"snapshots", value(t, m.Snapshots), 1},
 		{"snapshot failures", value(t, m.SnapshotFailures), 1},
+		{"ingress pending", value(t, m.IngressPending), 12},
+		{"ingress ack pending", value(t, m.IngressAckPending), 3},
+		{"members", value(t, m.ClusterMembers), 3},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
@@ -112,6 +120,9 @@ func TestCountsAndExposition(t *testing.T) {
 		"graphlog_snapshot_bytes_count 1",
 		"graphlog_snapshot_seconds_count 1",
 		"graphlog_snapshot_failures_total 1",
+		"graphlog_ingress_pending_messages 12",
+		"graphlog_ingress_ack_pending_messages 3",
+		"graphlog_cluster_members 3",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("exposition lacks %q", want)
@@ -122,8 +133,8 @@ func TestCountsAndExposition(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(mfs) != 17 {
-		t.Errorf("%d families, want 17", len(mfs))
+	if len(mfs) != 20 {
+		t.Errorf("%d families, want 20", len(mfs))
 	}
 	for _, mf := range mfs {
 		if !strings.HasPrefix(mf.GetName(), "graphlog_") {
