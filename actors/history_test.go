@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand"
+	"slices"
 	"testing"
 	"time"
 
@@ -377,5 +378,46 @@ func TestSnapshotThenReplayGivesTheSameCID(t *testing.T) {
 		if got, _ := store.CIDOf(b); got != want {
 			t.Fatalf("snapshot at version %d then replay: CID %s, a full replay gives %s", k, got, want)
 		}
+	}
+}
+
+// A large graph waits for events in proportion to its size between
+// snapshots, not only for SnapshotPolicy.Every.
+func TestSnapshotsOfALargeGraphWaitInProportion(t *testing.T) {
+	log, snaps := openSnapshots(t)
+	m := startMember(t, actors.GrainConfig{Log: log, Snapshots: snaps, Snapshot: actors.SnapshotPolicy{
+		Every: 10, EveryPerElement: 0.5, Retention: store.Retention{KeepNewest: 100},
+	}})
+	const id = "large"
+	ctx := testContext(t)
+	versions := func() []uint64 {
+		list, err := snaps.List(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var vs []uint64
+		for _, s := range list {
+			vs = append(vs, s.Version)
+		}
+		return vs
+	}
+	nodes := func(prefix string, n int) *messages.Transaction {
+		evs := make([]*messages.Event, n)
+		for i := range evs {
+			evs[i] = addNode(fmt.Sprintf("%s%d", prefix, i))
+		}
+		return txOf(id, evs...)
+	}
+	// 100 events, 100 elements: due after max(10, 50) events.
+	mustSubmit(t, m.Client(), nodes("a", 100))
+	eventually(t, 10*time.Second, "a snapshot at version 1", func() bool { return slices.Equal(versions(), []uint64{1}) })
+	// 20 events each: due when the events since version 1 reach half the
+	// graph's size, at version 6 (100 events, 200 elements), not before.
+	for i := range 5 {
+		mustSubmit(t, m.Client(), nodes(fmt.Sprintf("b%d-", i), 20))
+	}
+	eventually(t, 10*time.Second, "a snapshot at version 6", func() bool { return slices.Contains(versions(), 6) })
+	if got := versions(); !slices.Equal(got, []uint64{1, 6}) {
+		t.Fatalf("snapshots at versions %v, want [1 6]", got)
 	}
 }

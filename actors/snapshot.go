@@ -21,11 +21,24 @@ type SnapshotPolicy struct {
 	// Every snapshots after this many events since the last snapshot;
 	// 0: never for that reason.
 	Every int
+	// EveryPerElement makes a graph of n nodes and edges wait for at
+	// least EveryPerElement*n events as well. A snapshot costs time in
+	// proportion to the graph's size, and the grain encodes it between
+	// messages: without this, a large graph written in big transactions
+	// would spend most of its time encoding snapshots. The events an
+	// activation replays stay bounded by max(Every, EveryPerElement*n).
+	EveryPerElement float64
 	// Interval snapshots a graph that changed this long after its last
 	// snapshot (or activation); 0: never for that reason.
 	Interval time.Duration
 	// Retention prunes a graph's snapshots after each one stored.
 	Retention store.Retention
+}
+
+// every is how many events a graph waits for between snapshots, when
+// Every is set.
+func (p SnapshotPolicy) every(g *graph.Graph) int {
+	return max(p.Every, int(p.EveryPerElement*float64(g.NodeCount()+g.EdgeCount())))
 }
 
 // snapshotSaved reports a snapshot stored in the background.
@@ -52,7 +65,7 @@ func (a *grain) maybeSnapshot(ctx actor.Context) {
 	if a.cfg.Snapshots == nil || a.snap.inFlight || a.snap.unsaved == 0 || a.g.Version() == 0 {
 		return
 	}
-	due := (p.Every > 0 && a.snap.unsaved >= p.Every) || (p.Interval > 0 && time.Since(a.snap.taken) >= p.Interval)
+	due := (p.Every > 0 && a.snap.unsaved >= p.every(a.g)) || (p.Interval > 0 && time.Since(a.snap.taken) >= p.Interval)
 	if !due {
 		return
 	}

@@ -37,6 +37,7 @@ const (
 	FlagLogFormat               = "log-format"
 	FlagSnapshotBucket          = "snapshot-bucket"
 	FlagSnapshotEvery           = "snapshot-every"
+	FlagSnapshotEveryPerElement = "snapshot-every-per-element"
 	FlagSnapshotInterval        = "snapshot-interval"
 	FlagSnapshotKeep            = "snapshot-keep"
 	FlagSnapshotKeepEvery       = "snapshot-keep-every"
@@ -133,6 +134,10 @@ type Snapshots struct {
 	// Every takes a snapshot after this many events since the last one;
 	// 0 turns it off.
 	Every int
+	// EveryPerElement makes a graph of n elements wait for at least
+	// EveryPerElement*n events too, so that the cost of snapshots per
+	// event stays flat as a graph grows; 0 leaves Every alone.
+	EveryPerElement float64
 	// Interval takes a snapshot of a graph that changed this long after
 	// its last one; 0 turns it off. Passivation and shutdown always take
 	// one of a graph that changed.
@@ -278,11 +283,12 @@ func Default() Config {
 			IdleTimeout:             5 * time.Minute,
 		},
 		Snapshots: Snapshots{
-			Bucket:    "GRAPH_SNAPSHOTS",
-			Every:     1000,
-			Interval:  10 * time.Minute,
-			Keep:      3,
-			KeepEvery: 1000,
+			Bucket:          "GRAPH_SNAPSHOTS",
+			Every:           1000,
+			EveryPerElement: 0.5,
+			Interval:        10 * time.Minute,
+			Keep:            3,
+			KeepEvery:       1000,
 		},
 		Ingress: Ingress{
 			Enabled:  true,
@@ -432,6 +438,9 @@ func (c Config) Validate() error {
 	}
 	if c.Snapshots.Every < 0 {
 		bad(FlagSnapshotEvery, "is %d; set a number of events, or 0 to snapshot only on interval, passivation and shutdown", c.Snapshots.Every)
+	}
+	if c.Snapshots.EveryPerElement < 0 || c.Snapshots.EveryPerElement > 100 {
+		bad(FlagSnapshotEveryPerElement, "is %g; set 0 to 100 events per element, such as 0.5", c.Snapshots.EveryPerElement)
 	}
 	if c.Snapshots.Interval < 0 {
 		bad(FlagSnapshotInterval, "is %s; set a duration such as 10m, or 0 to turn it off", c.Snapshots.Interval)

@@ -120,7 +120,7 @@ func TestLoadPrecedence(t *testing.T) {
 				"--nats-listen", "0.0.0.0:-1", "--nats-sync-always", "--stream", "S", "--replicas", "3", "--max-body-bytes", "10",
 				"--max-events-per-transaction", "7", "--grain-idle-timeout", "1h", "--request-timeout", "1s", "--ingress=false",
 				"--ingress-consumer", "c", "--actor-host", "10.0.0.1", "--actor-port", "9000", "--log-level", "error", "--log-format", "json",
-				"--snapshot-bucket", "SB", "--snapshot-every", "50", "--snapshot-interval", "2m", "--snapshot-keep", "4", "--snapshot-keep-every", "600",
+				"--snapshot-bucket", "SB", "--snapshot-every", "50", "--snapshot-every-per-element", "0.25", "--snapshot-interval", "2m", "--snapshot-keep", "4", "--snapshot-keep-every", "600",
 				"--http-token", "tok", "--nats-sync-interval", "1s", "--nats-user", "u", "--nats-password", "p",
 				"--nats-tls-cert", "nc.pem", "--nats-tls-key", "nk.pem", "--nats-tls-ca", "nca.pem",
 				"--actor-advertise-host", "n1.example", "--actor-tls-cert", "ac.pem", "--actor-tls-key", "ak.pem", "--actor-tls-ca", "aca.pem",
@@ -132,7 +132,7 @@ func TestLoadPrecedence(t *testing.T) {
 						Stream: "S", Replicas: 3, ClusterName: "graphlog", User: "u", Password: "p",
 						TLS: TLS{Cert: "nc.pem", Key: "nk.pem", CA: "nca.pem"}},
 					Graphs:    Graphs{MaxEventsPerTransaction: 7, IdleTimeout: time.Hour},
-					Snapshots: Snapshots{Bucket: "SB", Every: 50, Interval: 2 * time.Minute, Keep: 4, KeepEvery: 600},
+					Snapshots: Snapshots{Bucket: "SB", Every: 50, EveryPerElement: 0.25, Interval: 2 * time.Minute, Keep: 4, KeepEvery: 600},
 					Ingress:   Ingress{Enabled: false, Consumer: "c"},
 					Actor: Actor{Host: "10.0.0.1", Port: 9000, AdvertiseHost: "n1.example",
 						TLS: TLS{Cert: "ac.pem", Key: "ak.pem", CA: "aca.pem"}},
@@ -251,6 +251,8 @@ func TestValidate(t *testing.T) {
 		{"log format", func(c *Config) { c.Log.Format = "xml" }, []string{FlagLogFormat}},
 		{"snapshot bucket", func(c *Config) { c.Snapshots.Bucket = "a.b" }, []string{FlagSnapshotBucket}},
 		{"snapshot every", func(c *Config) { c.Snapshots.Every = -1 }, []string{FlagSnapshotEvery}},
+		{"snapshot every per element", func(c *Config) { c.Snapshots.EveryPerElement = -0.5 }, []string{FlagSnapshotEveryPerElement}},
+		{"snapshot every per element too many", func(c *Config) { c.Snapshots.EveryPerElement = 1000 }, []string{FlagSnapshotEveryPerElement}},
 		{"snapshot interval", func(c *Config) { c.Snapshots.Interval = -time.Second }, []string{FlagSnapshotInterval}},
 		{"snapshot keep", func(c *Config) { c.Snapshots.Keep = 0 }, []string{FlagSnapshotKeep}},
 		{"replicas on embedded cluster", func(c *Config) {
@@ -290,7 +292,7 @@ func TestValidate(t *testing.T) {
 	all := []string{FlagNodeName, FlagDataDir, FlagHTTPAddr, FlagNATSURL, FlagNATSListen, FlagStream, FlagReplicas,
 		FlagMaxBodyBytes, FlagMaxEventsPerTransaction, FlagGrainIdleTimeout, FlagRequestTimeout, FlagIngressConsumer,
 		FlagActorHost, FlagActorPort, FlagLogLevel, FlagLogFormat, FlagSnapshotBucket, FlagSnapshotEvery, FlagSnapshotInterval, FlagSnapshotKeep,
-		FlagHTTPToken, FlagNATSSyncInterval, FlagNATSClusterName, FlagNATSClusterListen, FlagNATSClusterAdvertise, FlagNATSRoutes,
+		FlagSnapshotEveryPerElement, FlagHTTPToken, FlagNATSSyncInterval, FlagNATSClusterName, FlagNATSClusterListen, FlagNATSClusterAdvertise, FlagNATSRoutes,
 		FlagNATSUser, FlagNATSPassword, FlagNATSNkeySeedFile, FlagNATSTLSCert, FlagNATSTLSKey, FlagNATSTLSCA,
 		FlagActorAdvertiseHost, FlagActorTLSCert, FlagActorTLSKey, FlagActorTLSCA, FlagClusterBucket, FlagMemberTTL}
 	for _, tt := range tests {

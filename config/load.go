@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sort"
 	"strconv"
@@ -200,6 +201,8 @@ func NewFlagSet(c *Config) *flag.FlagSet {
 		"`name` of the Object Store bucket of graph snapshots (its index is the KV bucket name_INDEX)")
 	fs.Var((*intValue)(&c.Snapshots.Every), FlagSnapshotEvery,
 		"snapshot a graph after this many `events` since its last snapshot; 0 turns it off")
+	fs.Var((*floatValue)(&c.Snapshots.EveryPerElement), FlagSnapshotEveryPerElement,
+		"and wait for at least this many `events` per element of the graph (nodes and edges), so that snapshots of large graphs cost as little per event as those of small ones; 0 turns it off")
 	fs.Var((*durationValue)(&c.Snapshots.Interval), FlagSnapshotInterval,
 		"snapshot a graph that changed this `duration` after its last snapshot; 0 turns it off (passivation and shutdown always snapshot a changed graph)")
 	fs.Var((*intValue)(&c.Snapshots.Keep), FlagSnapshotKeep,
@@ -332,6 +335,18 @@ func (v *intValue) Set(s string) error {
 	return nil
 }
 func (v *intValue) String() string { return strconv.Itoa(int(*v)) }
+
+type floatValue float64
+
+func (v *floatValue) Set(s string) error {
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return fmt.Errorf("%q is not a number", s)
+	}
+	*v = floatValue(f)
+	return nil
+}
+func (v *floatValue) String() string { return strconv.FormatFloat(float64(*v), 'g', -1, 64) }
 
 type int64Value int64
 

@@ -153,9 +153,10 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 			MaxEventsPerTransaction: cfg.Graphs.MaxEventsPerTransaction,
 			Snapshots:               snaps,
 			Snapshot: actors.SnapshotPolicy{
-				Every:     cfg.Snapshots.Every,
-				Interval:  cfg.Snapshots.Interval,
-				Retention: store.Retention{KeepNewest: cfg.Snapshots.Keep, Every: cfg.Snapshots.KeepEvery},
+				Every:           cfg.Snapshots.Every,
+				EveryPerElement: cfg.Snapshots.EveryPerElement,
+				Interval:        cfg.Snapshots.Interval,
+				Retention:       store.Retention{KeepNewest: cfg.Snapshots.Keep, Every: cfg.Snapshots.KeepEvery},
 			},
 		},
 		RequestTimeout: cfg.HTTP.RequestTimeout,
