@@ -39,6 +39,7 @@ var buildNode = sync.OnceValues(func() (string, error) {
 type nodeProcess struct {
 	cmd     *exec.Cmd
 	base    string // http://127.0.0.1:port
+	natsURL string // its embedded NATS server
 	dataDir string
 }
 
@@ -122,7 +123,8 @@ func startNode(extra ...string) (*nodeProcess, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	p := &nodeProcess{cmd: cmd, base: "http://127.0.0.1:" + strconv.Itoa(httpPort), dataDir: dir}
+	p := &nodeProcess{cmd: cmd, base: "http://127.0.0.1:" + strconv.Itoa(httpPort),
+		natsURL: "nats://127.0.0.1:" + strconv.Itoa(natsPort), dataDir: dir}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		resp, err := http.Get(p.base + "/readyz")
@@ -141,7 +143,7 @@ func startNode(extra ...string) (*nodeProcess, error) {
 }
 
 // ownNode starts a node for one test, killed and removed at its end.
-func ownNode(t *testing.T, extra ...string) *nodeProcess {
+func ownNode(t testing.TB, extra ...string) *nodeProcess {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("starts a node process")
@@ -171,12 +173,12 @@ type result struct {
 }
 
 // ctl runs graphctl in-process against base with args and stdin.
-func ctl(t *testing.T, base, stdin string, args ...string) result {
+func ctl(t testing.TB, base, stdin string, args ...string) result {
 	t.Helper()
 	return ctlContext(context.Background(), t, base, strings.NewReader(stdin), args...)
 }
 
-func ctlContext(ctx context.Context, t *testing.T, base string, stdin io.Reader, args ...string) result {
+func ctlContext(ctx context.Context, t testing.TB, base string, stdin io.Reader, args ...string) result {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	if base != "" {
@@ -191,7 +193,7 @@ func ctlContext(ctx context.Context, t *testing.T, base string, stdin io.Reader,
 func noEnv(string) string { return "" }
 
 // want checks the exit code, printing the output when it differs.
-func (r result) want(t *testing.T, code int) result {
+func (r result) want(t testing.TB, code int) result {
 	t.Helper()
 	if r.code != code {
 		t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, code, r.stdout, r.stderr)

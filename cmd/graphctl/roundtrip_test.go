@@ -27,39 +27,9 @@ func TestImportExportRoundTrip(t *testing.T) {
 		nodeCount = 20_000
 		edgeCount = 100_000
 	)
-	type csvEdge struct {
-		source, target, typ string
-		weight              float64
-	}
 	dir := t.TempDir()
 	csvPath := filepath.Join(dir, "big.csv")
-	f, err := os.Create(csvPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := bufio.NewWriter(f)
-	fmt.Fprintln(w, "source,target,type,weight")
-	rng := rand.New(rand.NewPCG(1, 2))
-	types := []string{"knows", "likes", "follows"}
-	want := make(map[string]csvEdge, edgeCount) // by edge ID: e<line>
-	nodes := map[string]bool{}
-	for i := range edgeCount {
-		e := csvEdge{
-			source: "n" + strconv.Itoa(rng.IntN(nodeCount)),
-			target: "n" + strconv.Itoa(rng.IntN(nodeCount)),
-			typ:    types[rng.IntN(len(types))],
-			weight: float64(rng.IntN(1_000_000)) / 100,
-		}
-		fmt.Fprintf(w, "%s,%s,%s,%s\n", e.source, e.target, e.typ, strconv.FormatFloat(e.weight, 'f', -1, 64))
-		want["e"+strconv.Itoa(i+2)] = e
-		nodes[e.source], nodes[e.target] = true, true
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	want, nodes := writeEdgeCSV(t, csvPath, nodeCount, edgeCount)
 
 	t.Logf("generated big.csv in %s", time.Since(testStart).Round(time.Millisecond))
 
@@ -137,6 +107,47 @@ func TestImportExportRoundTrip(t *testing.T) {
 		t.Errorf("the graph imported from GraphML differs: version %d, %d nodes, %d edges; want version %d, %d nodes, %d edges",
 			b.Version, len(b.Nodes), len(b.Edges), a.Version, len(a.Nodes), len(a.Edges))
 	}
+}
+
+// csvEdge is one line of writeEdgeCSV's file.
+type csvEdge struct {
+	source, target, typ string
+	weight              float64
+}
+
+// writeEdgeCSV writes an edge list of edgeCount random edges between
+// nodeCount nodes (with header source,target,type,weight) and returns the
+// edges by the ID an import gives them (e<line>) and the nodes named.
+func writeEdgeCSV(t testing.TB, path string, nodeCount, edgeCount int) (map[string]csvEdge, map[string]bool) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	fmt.Fprintln(w, "source,target,type,weight")
+	rng := rand.New(rand.NewPCG(1, 2))
+	types := []string{"knows", "likes", "follows"}
+	edges := make(map[string]csvEdge, edgeCount)
+	nodes := map[string]bool{}
+	for i := range edgeCount {
+		e := csvEdge{
+			source: "n" + strconv.Itoa(rng.IntN(nodeCount)),
+			target: "n" + strconv.Itoa(rng.IntN(nodeCount)),
+			typ:    types[rng.IntN(len(types))],
+			weight: float64(rng.IntN(1_000_000)) / 100,
+		}
+		fmt.Fprintf(w, "%s,%s,%s,%s\n", e.source, e.target, e.typ, strconv.FormatFloat(e.weight, 'f', -1, 64))
+		edges["e"+strconv.Itoa(i+2)] = e
+		nodes[e.source], nodes[e.target] = true, true
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return edges, nodes
 }
 
 func getGraph(t *testing.T, base, graphID string) api.Graph {
