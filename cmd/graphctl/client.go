@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/graphlog/graphlog/api"
@@ -18,16 +20,44 @@ import (
 // maxErrorBody bounds how much of an error answer is read.
 const maxErrorBody = 1 << 20
 
-// client talks to one node's HTTP API.
+// client talks to the HTTP API of one node out of a list: any node answers
+// for any graph. It stays with the node that last answered and moves on to
+// the next when one cannot be connected to, which is safe for any request
+// since none was sent.
 type client struct {
-	base    string // scheme://host[:port][/prefix], no trailing slash
+	bases   []string // scheme://host[:port][/prefix], no trailing slash
 	token   string
 	timeout time.Duration // per request; 0: none
 	http    *http.Client
+
+	mu  sync.Mutex
+	cur int // index in bases of the node in use
 }
 
-func newClient(base, token string, timeout time.Duration) *client {
-	return &client{base: strings.TrimRight(base, "/"), token: token, timeout: timeout, http: &http.Client{}}
+func newClient(bases []string, token string, timeout time.Duration) *client {
+	c := &client{token: token, timeout: timeout, http: &http.Client{}}
+	for _, b := range bases {
+		c.bases = append(c.bases, strings.TrimRight(b, "/"))
+	}
+	return c
+}
+
+// base is the URL of the node in use.
+func (c *client) base() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.bases[c.cur]
+}
+
+// moveOn makes the node after failed the one in use, unless another
+// request moved on already, and returns the one in use.
+func (c *client) moveOn(failed string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.bases[c.cur] == failed {
+		c.cur = (c.cur + 1) % len(c.bases)
+	}
+	return c.bases[c.cur]
 }
 
 // graphPath is the path of a graph's resource: /v1/graphs/{graph}/parts...,
@@ -126,9 +156,41 @@ func (b *cancelBody) Close() error {
 	return err
 }
 
-// send sends a request and turns a non-2xx answer into an *apiError.
+// send sends a request and turns a non-2xx answer into an *apiError. A
+// node that cannot be connected to is passed over for the next one, each
+// tried once; the body must then be an io.Seeker to be sent again.
 func (c *client) send(ctx context.Context, method, path string, query url.Values, body io.Reader, accept string) (*http.Response, error) {
-	u := c.base + path
+	base := c.base()
+	var resp *http.Response
+	var err error
+	for range c.bases {
+		resp, err = c.sendTo(ctx, base, method, path, query, body, accept)
+		if err == nil || !notConnected(err) || len(c.bases) == 1 {
+			break
+		}
+		if sk, ok := body.(io.Seeker); ok {
+			if _, serr := sk.Seek(0, io.SeekStart); serr != nil {
+				break
+			}
+		} else if body != nil {
+			break
+		}
+		base = c.moveOn(base)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode/100 == 2 {
+		return resp, nil
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	return nil, answerError(method, path, resp.StatusCode, raw)
+}
+
+// sendTo sends one request to the node at base.
+func (c *client) sendTo(ctx context.Context, base, method, path string, query url.Values, body io.Reader, accept string) (*http.Response, error) {
+	u := base + path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
@@ -144,16 +206,14 @@ func (c *client) send(ctx context.Context, method, path string, query url.Values
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode/100 == 2 {
-		return resp, nil
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	return nil, answerError(method, path, resp.StatusCode, raw)
+	return c.http.Do(req)
+}
+
+// notConnected reports whether err is a failure to connect: the request
+// was not sent.
+func notConnected(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // answerError reads an error answer: the server's ErrorResponse, or for
@@ -185,7 +245,10 @@ func (c *client) transportError(ctx context.Context, method, path string, err er
 	if errors.As(err, &uerr) {
 		err = uerr.Err
 	}
-	return fmt.Errorf("cannot reach %s: %v", c.base, err)
+	if len(c.bases) > 1 && notConnected(err) {
+		return fmt.Errorf("cannot reach any of %s: %v", strings.Join(c.bases, ", "), err)
+	}
+	return fmt.Errorf("cannot reach %s: %v", c.base(), err)
 }
 
 // clip shortens s to about n bytes for a message.

@@ -87,6 +87,12 @@ one produced (so a concurrent writer makes it stop with exit 4). Progress
 goes to stderr: a redrawn bar on a terminal, else a line every
 --progress-interval; then a summary with the count and the rate.
 
+A transaction the cluster could not take (no answer, a node down, a graph
+moving to another member: 502, 503, 504) is sent again, with backoff, for
+--retry-for; give several nodes in --server and it moves on to the next
+when one is down. Sending again is safe: each transaction carries an ID of
+the import and the expected version, so the graph takes it once.
+
 Nodes are created when first named: a NodeAdded always precedes, in the
 same or an earlier transaction, the EdgeAdded that needs it. Nodes already
 in the graph are reused. Malformed input stops the import with its
@@ -131,7 +137,9 @@ Commands:
 	_ = tw.Flush()
 	fmt.Fprintf(w, `
 Global flags (before or after the command):
-  --server URL     the node's API (env %s; default %s)
+  --server URL     the node's API, or several separated by commas: a node
+                   that cannot be connected to is passed over for the next
+                   (env %s; default %s)
   --token T        bearer token (env %s)
   -o table|json    tables (default) or the API's JSON: one document, or one
                    value per line for streams (events --follow, replay)

@@ -7,7 +7,8 @@
 //
 // Global flags, accepted before or after the command:
 //
-//	--server URL     the node's API (env GRAPHCTL_SERVER, default http://localhost:8080)
+//	--server URL     the node's API (env GRAPHCTL_SERVER, default http://localhost:8080);
+//	                 several, separated by commas, are tried in turn when one is down
 //	--token T        bearer token for a node run with --http-token (env GRAPHCTL_TOKEN)
 //	-o table|json    human-readable tables (default), or the API's JSON:
 //	                 one document, or one JSON value per line for streams

@@ -23,7 +23,8 @@ const (
 
 // globals are the flags every command takes.
 type globals struct {
-	server  string
+	server  string   // as given: one URL, or several separated by commas
+	servers []string // its URLs, normalized
 	token   string
 	output  string
 	timeout time.Duration
@@ -42,14 +43,14 @@ func defaultGlobals(getenv func(string) string) *globals {
 // register adds the global flags to fs, bound to g, so they are accepted
 // before the command and after it alike.
 func (g *globals) register(fs *flag.FlagSet) {
-	fs.StringVar(&g.server, "server", g.server, "the node's API `URL` (env "+envServer+")")
+	fs.StringVar(&g.server, "server", g.server, "the node's API `URL`, or several separated by commas (the first that can be connected to answers; env "+envServer+")")
 	fs.StringVar(&g.token, "token", g.token, "bearer `token` for the API (env "+envToken+")")
 	fs.StringVar(&g.output, "o", g.output, "output `format`: table or json")
 	fs.StringVar(&g.output, "output", g.output, "output `format`: table or json (same as -o)")
 	fs.DurationVar(&g.timeout, "timeout", g.timeout, "bound on each request; 0 for none")
 }
 
-// check validates the global flags and normalizes the server URL.
+// check validates the global flags and normalizes the server URLs.
 func (g *globals) check() error {
 	switch g.output {
 	case "table", "json":
@@ -59,15 +60,18 @@ func (g *globals) check() error {
 	if g.timeout < 0 {
 		return usagef("--timeout is %s; use a positive duration, or 0 for none", g.timeout)
 	}
-	s := g.server
-	if !strings.Contains(s, "://") {
-		s = "http://" + s
+	g.servers = g.servers[:0]
+	for _, s := range strings.Split(g.server, ",") {
+		s = strings.TrimSpace(s)
+		if !strings.Contains(s, "://") {
+			s = "http://" + s
+		}
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return usagef("--server is %q; use a URL such as http://localhost:8080, or several separated by commas", g.server)
+		}
+		g.servers = append(g.servers, strings.TrimRight(s, "/"))
 	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return usagef("--server is %q; use a URL such as http://localhost:8080", g.server)
-	}
-	g.server = strings.TrimRight(s, "/")
 	return nil
 }
 

@@ -2,13 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,10 +21,19 @@ import (
 // maxWarnings bounds the warnings an import prints; the rest are counted.
 const maxWarnings = 10
 
+// How long an import retries a transaction by default, and the bounds of
+// the wait between tries.
+const (
+	defaultRetryFor = time.Minute
+	retryBackoffMin = 250 * time.Millisecond
+	retryBackoffMax = 4 * time.Second
+)
+
 func setupImport(fs *flag.FlagSet) runFunc {
 	format := fs.String("format", "", "input `format`: csv, json or graphml (default: from the file name's extension)")
 	batch := fs.Int("batch", api.DefaultMaxEvents, "most `events` per transaction, 1 to 1000")
 	every := fs.Duration("progress-interval", defaultProgressEvery, "when stderr is not a terminal, a progress line this often (0: none)")
+	retryFor := fs.Duration("retry-for", defaultRetryFor, "retry a transaction the cluster could not take (a node down, a graph moving) for this `long`; 0: do not retry")
 	return func(ctx context.Context, s *session, args []string) error {
 		if err := wantArgs(s.cmd, args, 2, 2); err != nil {
 			return err
@@ -41,13 +53,15 @@ func setupImport(fs *flag.FlagSet) runFunc {
 			return usagef("--batch is %d; use 1 to %d events", *batch, api.DefaultMaxEvents)
 		case *every < 0:
 			return usagef("--progress-interval is %s; use a positive duration, or 0 for none", *every)
+		case *retryFor < 0:
+			return usagef("--retry-for is %s; use a positive duration, or 0 not to retry", *retryFor)
 		}
 		in, err := openInput(args[1], s.stdin)
 		if err != nil {
 			return err
 		}
 		defer in.Close()
-		return importGraph(ctx, s, args[0], in, f, *batch, *every)
+		return importGraph(ctx, s, args[0], in, importOptions{format: f, batch: *batch, every: *every, retryFor: *retryFor})
 	}
 }
 
@@ -75,12 +89,21 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// importOptions are the flags of import.
+type importOptions struct {
+	format   string
+	batch    int           // most events per transaction
+	every    time.Duration // progress line interval off a terminal
+	retryFor time.Duration // how long a transaction is retried
+}
+
 // importer submits the planner's events in transactions, one after the
 // other, each stating the version the one before produced.
 type importer struct {
 	s           *session
 	graphID     string
-	batch       int
+	opts        importOptions
+	txPrefix    string // of the transaction IDs: txPrefix-1, txPrefix-2, ...
 	plan        *planner
 	prog        *progress
 	read        *countingReader
@@ -94,13 +117,13 @@ type importer struct {
 // importGraph streams in into graphID. Malformed input stops it; only whole
 // transactions are ever submitted, and the error says how many were
 // committed.
-func importGraph(ctx context.Context, s *session, graphID string, in *input, format string, batch int, every time.Duration) error {
+func importGraph(ctx context.Context, s *session, graphID string, in *input, opts importOptions) error {
 	existing, version, err := currentNodes(ctx, s, graphID)
 	if err != nil {
 		return err
 	}
 	read := &countingReader{r: in.r}
-	prog := newProgress(s.stderr, s.stderrTTY, every, in.size, "graphctl: import "+graphID+": ", time.Now)
+	prog := newProgress(s.stderr, s.stderrTTY, opts.every, in.size, "graphctl: import "+graphID+": ", time.Now)
 	warnings := 0
 	warn := func(msg string) {
 		warnings++
@@ -111,7 +134,7 @@ func importGraph(ctx context.Context, s *session, graphID string, in *input, for
 	}
 	var src source
 	declares := true
-	switch format {
+	switch opts.format {
 	case "csv":
 		src, declares = newCSVSource(read, in.name), false
 	case "json":
@@ -119,7 +142,7 @@ func importGraph(ctx context.Context, s *session, graphID string, in *input, for
 	case "graphml":
 		src = newGraphMLSource(read, in.name, warn)
 	}
-	im := &importer{s: s, graphID: graphID, batch: batch, read: read, prog: prog,
+	im := &importer{s: s, graphID: graphID, opts: opts, txPrefix: newImportID(), read: read, prog: prog,
 		plan:        newPlanner(in.name, declares, existing, warn),
 		baseVersion: version, stats: importStats{version: version}}
 
@@ -198,16 +221,20 @@ func (im *importer) run(ctx context.Context, src source) error {
 
 // txJob is one transaction, encoded.
 type txJob struct {
-	n                    int // its number in the import, from 1
+	n                    int    // its number in the import, from 1
+	id                   string // its transaction ID
 	body                 []byte
 	events, nodes, edges int
 	upTo                 position // the input it covers ends here
 }
 
+// txResult is what became of a transaction, or a notice that it is
+// being retried.
 type txResult struct {
 	job     txJob
 	version uint64
 	err     error
+	retry   string // not a result: why the transaction is sent again
 }
 
 // produce plans the input and hands each full transaction to the sender.
@@ -225,7 +252,7 @@ func (im *importer) produce(src source, jobs chan<- txJob, results <-chan txResu
 			return err
 		}
 		im.lastPos = el.pos
-		for im.plan.ready() >= im.batch {
+		for im.plan.ready() >= im.opts.batch {
 			if err := im.hand(jobs, results); err != nil || im.failed != nil {
 				return err
 			}
@@ -254,7 +281,7 @@ func (im *importer) produce(src source, jobs chan<- txJob, results <-chan txResu
 // hand encodes the next transaction and passes it to the sender, taking
 // in results while it waits.
 func (im *importer) hand(jobs chan<- txJob, results <-chan txResult) error {
-	events := im.plan.take(im.batch)
+	events := im.plan.take(im.opts.batch)
 	im.queued++
 	job := txJob{n: im.queued, events: len(events), upTo: im.lastPos}
 	for _, ev := range events {
@@ -267,7 +294,8 @@ func (im *importer) hand(jobs chan<- txJob, results <-chan txResult) error {
 	}
 	expected := im.baseVersion + uint64(job.n-1)
 	var err error
-	job.body, err = json.Marshal(api.TransactionRequest{ExpectedVersion: &expected, Events: events})
+	job.id = im.txPrefix + "-" + strconv.Itoa(job.n)
+	job.body, err = json.Marshal(api.TransactionRequest{ExpectedVersion: &expected, TransactionID: job.id, Events: events})
 	if err != nil {
 		return err
 	}
@@ -292,16 +320,7 @@ func (im *importer) send(ctx context.Context, jobs <-chan txJob, results chan<- 
 	defer close(results)
 	for job := range jobs {
 		r := txResult{job: job}
-		raw, err := im.s.client.post(ctx, graphPath(im.graphID, "transactions"), job.body)
-		if err != nil {
-			r.err = &submitError{n: job.n, upTo: job.upTo, err: err}
-		} else {
-			var res api.SubmitResult
-			if err := json.Unmarshal(raw, &res); err != nil {
-				r.err = fmt.Errorf("transaction %d was committed, but the answer is not the expected JSON: %v", job.n, err)
-			}
-			r.version = res.Version
-		}
+		r.version, r.err = im.commit(ctx, job, results)
 		results <- r
 		if r.err != nil {
 			return
@@ -309,8 +328,81 @@ func (im *importer) send(ctx context.Context, jobs <-chan txJob, results chan<- 
 	}
 }
 
+// commit submits a transaction until the graph has it, or fails. A failure
+// that may pass (no node answers, the graph's member died, the cluster is
+// slow) is retried, with backoff, for opts.retryFor. A retry is safe: it
+// has the same transaction ID, which the graph answers again if it already
+// has it, and the same expected version, which the graph refuses if
+// anything else came first. When such a refusal follows a retry, the log
+// tells whether it was this transaction that came first.
+func (im *importer) commit(ctx context.Context, job txJob, notices chan<- txResult) (uint64, error) {
+	deadline := time.Now().Add(im.opts.retryFor)
+	backoff := retryBackoffMin
+	for retried := false; ; retried = true {
+		raw, err := im.s.client.post(ctx, graphPath(im.graphID, "transactions"), job.body)
+		if err == nil {
+			var res api.SubmitResult
+			if err := json.Unmarshal(raw, &res); err != nil {
+				return 0, fmt.Errorf("transaction %d was committed, but the answer is not the expected JSON: %v", job.n, err)
+			}
+			return res.Version, nil
+		}
+		var answer *apiError
+		if retried && errors.As(err, &answer) && answer.Code == api.CodeConflict {
+			if v, ok := im.committedBefore(ctx, job); ok {
+				return v, nil
+			}
+		}
+		if !mayPass(ctx, err) || time.Now().Add(backoff).After(deadline) {
+			return 0, &submitError{n: job.n, upTo: job.upTo, err: err}
+		}
+		notices <- txResult{job: job, retry: fmt.Sprintf("transaction %d: %v; sending it again in %s", job.n, err, backoff)}
+		select {
+		case <-ctx.Done():
+			return 0, &submitError{n: job.n, upTo: job.upTo, err: err}
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, retryBackoffMax)
+	}
+}
+
+// mayPass reports whether a failed request may succeed if sent again: no
+// answer at all, or the answer that the cluster cannot serve it now.
+func mayPass(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	var answer *apiError
+	if errors.As(err, &answer) {
+		switch answer.Status {
+		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			return true
+		}
+		return false
+	}
+	return true // the connection failed or timed out
+}
+
+// committedBefore reports whether the graph's next transaction after the
+// job's expected version is the job's own, and the version it got.
+func (im *importer) committedBefore(ctx context.Context, job txJob) (uint64, bool) {
+	expected := im.baseVersion + uint64(job.n-1)
+	q := url.Values{"after_version": {strconv.FormatUint(expected, 10)}, "limit": {"1"}}
+	var evs api.Events
+	if _, err := im.s.client.getJSON(ctx, graphPath(im.graphID, "events"), q, &evs); err != nil || len(evs.Events) == 0 {
+		return 0, false
+	}
+	first := evs.Events[0]
+	return first.Version, first.TransactionID == job.id && first.Version == expected+1
+}
+
 // record counts a committed transaction, or keeps the first failure.
 func (im *importer) record(r txResult) {
+	if r.retry != "" {
+		im.prog.clear()
+		fmt.Fprintf(im.s.stderr, "graphctl: %s\n", r.retry)
+		return
+	}
 	if r.err != nil {
 		if im.failed == nil {
 			im.failed = r.err
@@ -370,3 +462,9 @@ type importError struct {
 
 func (e *importError) Error() string { return fmt.Sprintf("import failed: %v; %s", e.err, e.msg) }
 func (e *importError) Unwrap() error { return e.err }
+
+// newImportID names an import's transactions: import-<random>-<n>, unique
+// enough that a graph never saw the same ID from another import.
+func newImportID() string {
+	return "import-" + rand.Text()[:16]
+}

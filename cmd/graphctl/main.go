@@ -88,7 +88,7 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 
 	s := &session{
 		cmd:       cmd,
-		client:    newClient(g.server, g.token, g.timeout),
+		client:    newClient(g.servers, g.token, g.timeout),
 		json:      g.output == "json",
 		stdin:     stdin,
 		out:       bufio.NewWriterSize(stdout, 64<<10),
