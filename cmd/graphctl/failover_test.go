@@ -17,6 +17,7 @@ import (
 
 	"github.com/graphlog/graphlog/api"
 	"github.com/graphlog/graphlog/internal/natstest"
+	"github.com/graphlog/graphlog/internal/nodeproc"
 )
 
 // An import given two nodes of a cluster goes on when the node it talks to,
@@ -71,7 +72,7 @@ func TestImportSurvivesANodeDying(t *testing.T) {
 		return getAPI(b.base, "/v1/graphs/"+graphID, url.Values{"limit": {"1"}}, &g) == nil && g.Version >= uint64((edgeCount+nodeCount)/batch/10)
 	})
 	killed := time.Now()
-	a.kill()
+	a.Kill()
 	var r result
 	select {
 	case r = <-done:
@@ -201,7 +202,7 @@ func TestImportRetryAfterALostAnswer(t *testing.T) {
 func TestServerList(t *testing.T) {
 	base := server(t)
 	ctl(t, base, `{"events": [{"type": "NodeAdded", "node_id": "a"}]}`, "submit", "servers", "-").want(t, exitOK)
-	port, err := freePort() // nothing listens there
+	port, err := nodeproc.FreePort() // nothing listens there
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,41 +3,24 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/graphlog/graphlog/internal/nodeproc"
 )
 
 // The integration tests run graphctl in-process (run) against a real node
 // process: the cmd/node binary, built once per test run, on free ports with
 // its data in a temporary directory, killed with SIGKILL at the end.
 
-var buildNode = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "graphctl-node-bin-")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "node")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/graphlog/graphlog/cmd/node").CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("go build: %v\n%s", err, out)
-	}
-	return bin, nil
-})
-
 // nodeProcess is a node running as a child process.
 type nodeProcess struct {
-	cmd     *exec.Cmd
+	*nodeproc.Process
 	base    string // http://127.0.0.1:port
 	natsURL string // its embedded NATS server
 	dataDir string
@@ -54,13 +37,11 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	sharedMu.Lock()
 	if sharedNode != nil {
-		sharedNode.kill()
+		sharedNode.Kill()
 		_ = os.RemoveAll(sharedNode.dataDir)
 	}
 	sharedMu.Unlock()
-	if bin, err := buildNode(); err == nil {
-		_ = os.RemoveAll(filepath.Dir(bin))
-	}
+	nodeproc.RemoveBuild()
 	os.Exit(code)
 }
 
@@ -82,18 +63,9 @@ func server(t *testing.T) string {
 	return sharedNode.base
 }
 
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
 // startNode starts a node process with extra flags.
 func startNode(extra ...string) (*nodeProcess, error) {
-	bin, err := buildNode()
+	bin, err := nodeproc.Build()
 	if err != nil {
 		return nil, err
 	}
@@ -101,45 +73,26 @@ func startNode(extra ...string) (*nodeProcess, error) {
 	if err != nil {
 		return nil, err
 	}
-	httpPort, err := freePort()
+	natsPort, err := nodeproc.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	natsPort, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin,
+	args := append([]string{
 		"--node-name", "graphctl-test",
 		"--data-dir", dir,
-		"--http-addr", "127.0.0.1:"+strconv.Itoa(httpPort),
-		"--nats-listen", "127.0.0.1:"+strconv.Itoa(natsPort),
+		"--nats-listen", "127.0.0.1:" + strconv.Itoa(natsPort),
 		"--log-level", "warn",
-	)
-	cmd.Args = append(cmd.Args, extra...)
+	}, extra...)
+	var out io.Writer
 	if testing.Verbose() {
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		out = os.Stderr
 	}
-	if err := cmd.Start(); err != nil {
+	p, err := nodeproc.Start(bin, args, out, 60*time.Second)
+	if err != nil {
+		_ = os.RemoveAll(dir)
 		return nil, err
 	}
-	p := &nodeProcess{cmd: cmd, base: "http://127.0.0.1:" + strconv.Itoa(httpPort),
-		natsURL: "nats://127.0.0.1:" + strconv.Itoa(natsPort), dataDir: dir}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get(p.base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p, nil
-			}
-		}
-		if time.Now().After(deadline) {
-			p.kill()
-			return nil, fmt.Errorf("the node at %s was not ready within 60s", p.base)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return &nodeProcess{Process: p, base: p.Base, natsURL: "nats://127.0.0.1:" + strconv.Itoa(natsPort), dataDir: dir}, nil
 }
 
 // ownNode starts a node for one test, killed and removed at its end.
@@ -153,17 +106,10 @@ func ownNode(t testing.TB, extra ...string) *nodeProcess {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		p.kill()
+		p.Kill()
 		_ = os.RemoveAll(p.dataDir)
 	})
 	return p
-}
-
-func (p *nodeProcess) kill() {
-	if p.cmd.ProcessState == nil {
-		_ = p.cmd.Process.Signal(syscall.SIGKILL)
-		_ = p.cmd.Wait()
-	}
 }
 
 // result is what one graphctl run printed and returned.

@@ -8,22 +8,20 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/internal/nodeproc"
 	"github.com/graphlog/graphlog/messages"
 	"github.com/graphlog/graphlog/natsnode"
 )
@@ -152,105 +150,58 @@ type benchCluster struct {
 }
 
 type benchMember struct {
+	*nodeproc.Process
 	name    string
-	cmd     *exec.Cmd
 	base    string // HTTP
 	address string // actor remote
-	exited  chan struct{}
-}
-
-func freeLoopbackPort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // start starts a member process and waits until it is ready.
 func (c *benchCluster) start(name string) (*benchMember, error) {
-	httpPort, err := freeLoopbackPort()
+	actorPort, err := nodeproc.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	actorPort, err := freeLoopbackPort()
+	logPath := filepath.Join(c.dir, name+".log")
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	logFile, err := os.OpenFile(filepath.Join(c.dir, name+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(c.bin,
+	p, err := nodeproc.Start(c.bin, []string{
 		"--node-name", name,
 		"--nats-url", c.natsURL,
-		"--http-addr", "127.0.0.1:"+strconv.Itoa(httpPort),
 		"--actor-port", strconv.Itoa(actorPort),
 		"--member-ttl", c.ttl.String(),
 		"--request-timeout", "30s",
 		"--log-level", "warn",
-	)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
+	}, logFile, 30*time.Second)
+	if err != nil {
 		logFile.Close()
-		return nil, err
+		return nil, fmt.Errorf("member %s: %w; see %s", name, err, logPath)
 	}
-	m := &benchMember{name: name, cmd: cmd, base: "http://127.0.0.1:" + strconv.Itoa(httpPort),
-		address: "127.0.0.1:" + strconv.Itoa(actorPort), exited: make(chan struct{})}
 	go func() {
-		_ = cmd.Wait()
+		<-p.Exited()
 		logFile.Close()
-		close(m.exited)
 	}()
+	m := &benchMember{Process: p, name: name, base: p.Base, address: "127.0.0.1:" + strconv.Itoa(actorPort)}
 	c.members = append(c.members, m)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(m.base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				fmt.Fprintf(c.progress, "member %s ready at %s\n", name, m.base)
-				return m, nil
-			}
-		}
-		select {
-		case <-m.exited:
-			return nil, fmt.Errorf("member %s exited during start-up; see %s", name, filepath.Join(c.dir, name+".log"))
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("member %s not ready within 30s", name)
-		}
-	}
-}
-
-// kill stops m with SIGKILL: no goodbye.
-func (m *benchMember) kill() {
-	_ = m.cmd.Process.Signal(syscall.SIGKILL)
-	<-m.exited
+	fmt.Fprintf(c.progress, "member %s ready at %s\n", name, m.base)
+	return m, nil
 }
 
 func (c *benchCluster) stop() {
+	var wg sync.WaitGroup
 	for _, m := range c.members {
-		_ = m.cmd.Process.Signal(syscall.SIGTERM)
+		wg.Go(func() { m.Stop(40 * time.Second) })
 	}
-	for _, m := range c.members {
-		select {
-		case <-m.exited:
-		case <-time.After(40 * time.Second):
-			m.kill()
-		}
-	}
+	wg.Wait()
 }
 
 // live returns the members not killed.
 func (c *benchCluster) live() []*benchMember {
 	var out []*benchMember
 	for _, m := range c.members {
-		select {
-		case <-m.exited:
-		default:
+		if m.Alive() {
 			out = append(out, m)
 		}
 	}
@@ -482,7 +433,7 @@ func (c *benchCluster) failovers(kills int) ([]time.Duration, error) {
 		if victim == nil {
 			return nil, errors.New("no graph placed on another member in 100 tries")
 		}
-		victim.kill()
+		victim.Kill()
 		killed := time.Now()
 		for {
 			resp, err := (&http.Client{Timeout: 30 * time.Second}).Get(observer.base + "/v1/graphs/" + graphID)

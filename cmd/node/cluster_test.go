@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"os/exec"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -18,6 +16,7 @@ import (
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/internal/devcerts"
 	"github.com/graphlog/graphlog/internal/natstest"
+	"github.com/graphlog/graphlog/internal/nodeproc"
 	"github.com/graphlog/graphlog/messages"
 	"github.com/graphlog/graphlog/store"
 	"github.com/graphlog/graphlog/store/natsjs"
@@ -30,43 +29,24 @@ const testMemberTTL = 2 * time.Second
 // member is a node process that is one member of a cluster sharing an
 // external NATS server.
 type member struct {
-	*process
+	*nodeproc.Process
+	base    string
 	name    string
 	address string // actor remote, host:port
 }
 
 func startMember(t *testing.T, name, natsURL string, extra ...string) *member {
 	t.Helper()
-	bin, err := buildNode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	httpPort, actorPort := freePort(t), freePort(t)
-	args := append([]string{
+	actorPort := freePort(t)
+	p := startNodeProcess(t, append([]string{
 		"--node-name", name,
 		"--nats-url", natsURL,
-		"--http-addr", "127.0.0.1:" + strconv.Itoa(httpPort),
 		"--actor-port", strconv.Itoa(actorPort),
 		"--member-ttl", testMemberTTL.String(),
 		"--request-timeout", "5s",
 		"--log-level", "warn",
-	}, extra...)
-	cmd := exec.Command(bin, args...)
-	cmd.Env = os.Environ()
-	if testing.Verbose() {
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	m := &member{
-		process: &process{cmd: cmd, base: "http://127.0.0.1:" + strconv.Itoa(httpPort)},
-		name:    name,
-		address: "127.0.0.1:" + strconv.Itoa(actorPort),
-	}
-	t.Cleanup(m.kill)
-	waitReady(t, m.process, name)
-	return m
+	}, extra...)...)
+	return &member{Process: p, base: p.Base, name: name, address: "127.0.0.1:" + strconv.Itoa(actorPort)}
 }
 
 // members returns the addresses of the members m sees.
@@ -261,7 +241,7 @@ func TestClusterFailoverAndJoin(t *testing.T) {
 	}
 	l.retarget(a, b)
 	killed := time.Now()
-	c.kill()
+	c.Kill()
 	var worst time.Duration
 	for _, g := range moved {
 		var got api.Graph

@@ -3,14 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
+	"io"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -19,85 +16,54 @@ import (
 
 	"github.com/graphlog/graphlog/api"
 	"github.com/graphlog/graphlog/graph"
+	"github.com/graphlog/graphlog/internal/nodeproc"
 	"github.com/graphlog/graphlog/store/natsjs"
 )
 
-// buildNode compiles this command once per test binary run.
-var buildNode = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "graphlog-node-bin-")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "node")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("go build: %v\n%s", err, out)
-	}
-	return bin, nil
-})
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // process is a node running as a child process.
 type process struct {
-	cmd      *exec.Cmd
+	*nodeproc.Process
 	base     string
 	natsPort int
 }
 
+// startProcess starts a node process keeping its data in dataDir, killed
+// at the end of the test.
 func startProcess(t *testing.T, dataDir string) *process {
 	t.Helper()
-	bin, err := buildNode()
+	natsPort := freePort(t)
+	p := startNodeProcess(t, "--node-name", "killtest", "--data-dir", dataDir,
+		"--nats-listen", "127.0.0.1:"+strconv.Itoa(natsPort), "--log-level", "warn")
+	return &process{Process: p, base: p.Base, natsPort: natsPort}
+}
+
+// startNodeProcess starts a node process with args and waits until it is
+// ready; the test kills it at its end.
+func startNodeProcess(t *testing.T, args ...string) *nodeproc.Process {
+	t.Helper()
+	bin, err := nodeproc.Build()
 	if err != nil {
 		t.Fatal(err)
 	}
-	httpPort, natsPort := freePort(t), freePort(t)
-	cmd := exec.Command(bin,
-		"--node-name", "killtest",
-		"--data-dir", dataDir,
-		"--http-addr", "127.0.0.1:"+strconv.Itoa(httpPort),
-		"--nats-listen", "127.0.0.1:"+strconv.Itoa(natsPort),
-		"--log-level", "warn",
-	)
-	cmd.Env = os.Environ()
+	var out io.Writer
 	if testing.Verbose() {
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		out = os.Stderr
 	}
-	if err := cmd.Start(); err != nil {
+	p, err := nodeproc.Start(bin, args, out, 30*time.Second)
+	if err != nil {
 		t.Fatal(err)
 	}
-	p := &process{cmd: cmd, base: "http://127.0.0.1:" + strconv.Itoa(httpPort), natsPort: natsPort}
-	t.Cleanup(func() { p.kill() })
-	waitReady(t, p, "node process")
+	t.Cleanup(p.Kill)
 	return p
 }
 
-// waitReady waits until the process's node answers /readyz with 200.
-func waitReady(t *testing.T, p *process, name string) {
+func freePort(t *testing.T) int {
 	t.Helper()
-	eventually(t, 30*time.Second, name+" ready", func() bool {
-		resp, err := http.Get(p.base + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
-}
-
-func (p *process) kill() {
-	if p.cmd.ProcessState == nil {
-		_ = p.cmd.Process.Signal(syscall.SIGKILL)
-		_ = p.cmd.Wait()
+	port, err := nodeproc.FreePort()
+	if err != nil {
+		t.Fatal(err)
 	}
+	return port
 }
 
 // A node killed with SIGKILL in the middle of a stream of writes comes back
@@ -147,7 +113,7 @@ func TestSIGKILLLosesNoAcknowledgedWrite(t *testing.T) {
 		defer mu.Unlock()
 		return len(acked[graphs[0]]) >= 50 && len(acked[graphs[2]]) >= 50
 	})
-	p.kill() // no goodbye: writes are in flight
+	p.Kill() // no goodbye: writes are in flight
 	close(stop)
 	wg.Wait()
 
@@ -228,18 +194,8 @@ func TestSIGTERMShutsDownGracefully(t *testing.T) {
 		c.mustSubmit("calm", events(addNode(fmt.Sprintf("n%d", i))))
 	}
 	_, before := c.graph("calm")
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- p.cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("node exited with %v after SIGTERM, want 0", err)
-		}
-	case <-time.After(40 * time.Second):
-		t.Fatal("node did not exit within 40s of SIGTERM")
+	if err := p.Terminate(40 * time.Second); err != nil {
+		t.Fatalf("after SIGTERM: %v; want exit status 0 within 40s", err)
 	}
 
 	p = startProcess(t, dir)
