@@ -69,7 +69,7 @@ func FreePort() (int, error) {
 // Process is a node running as a child process.
 type Process struct {
 	// Base is the URL of its HTTP API: http://127.0.0.1:port.
-	Base   string
+	Base    string
 	cmd     *exec.Cmd
 	exited  chan struct{} // closed when the process has exited
 	waitErr error         // how it exited; set before exited is closed
