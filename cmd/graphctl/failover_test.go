@@ -9,6 +9,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -28,20 +29,7 @@ func TestImportSurvivesANodeDying(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts node processes")
 	}
-	srv, _, _ := natstest.Start(t)
-	member := func(name string) *nodeProcess {
-		return ownNode(t, "--nats-url", srv.ClientURL(), "--node-name", name, "--member-ttl", "2s", "--request-timeout", "5s")
-	}
-	a, b := member("import-a"), member("import-b")
-	waitUntil(t, "both members see each other", func() bool {
-		for _, p := range []*nodeProcess{a, b} {
-			var res api.ClusterResponse
-			if getAPI(p.base, "/v1/cluster", nil, &res) != nil || len(res.Members) != 2 {
-				return false
-			}
-		}
-		return true
-	})
+	a, b := twoMembers(t, "import")
 	// A graph whose grain lives on a.
 	graphID := ""
 	for i := 0; graphID == ""; i++ {
@@ -126,6 +114,78 @@ func TestImportSurvivesANodeDying(t *testing.T) {
 		if want := fmt.Sprintf("import-%s-%d", prefix, i+1); id != want {
 			t.Fatalf("transaction %d of the log is %q, want %q (of %d: %v…)", i+1, id, want, len(ids), ids[:min(len(ids), 5)])
 		}
+	}
+}
+
+// twoMembers starts two node processes that form a cluster over a NATS
+// server of the test's, with a short member TTL, and waits until they see
+// each other.
+func twoMembers(t *testing.T, name string) (a, b *nodeProcess) {
+	srv, _, _ := natstest.Start(t)
+	member := func(name string) *nodeProcess {
+		return ownNode(t, "--nats-url", srv.ClientURL(), "--node-name", name, "--member-ttl", "2s", "--request-timeout", "5s")
+	}
+	a, b = member(name+"-a"), member(name+"-b")
+	waitUntil(t, "both members see each other", func() bool {
+		for _, p := range []*nodeProcess{a, b} {
+			var res api.ClusterResponse
+			if getAPI(p.base, "/v1/cluster", nil, &res) != nil || len(res.Members) != 2 {
+				return false
+			}
+		}
+		return true
+	})
+	return a, b
+}
+
+// events --follow given two nodes goes on through the second when the
+// first dies, from the version it had printed.
+func TestFollowMovesToAnotherNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts node processes")
+	}
+	a, b := twoMembers(t, "follow")
+	const g = "follow-on"
+	submit := func(base, node string) {
+		t.Helper()
+		ctl(t, base, `{"events": [{"type": "NodeAdded", "node_id": "`+node+`"}]}`, "submit", g).want(t, exitOK)
+	}
+	submit(b.base, "before")
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var out, errOut syncBuffer
+	done := make(chan int, 1)
+	args := []string{"--server", a.base + "," + b.base, "-o", "json", "events", g, "--follow"}
+	go func() { done <- runContext(ctx, args, strings.NewReader(""), &out, &errOut, noEnv) }()
+	waitUntil(t, "the history printed", func() bool { return strings.Contains(out.String(), `"node_id":"before"`) })
+
+	a.Kill()
+	submit(b.base, "after")
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(out.String(), `"node_id":"after"`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the transaction after the kill was not printed within 30s\nstdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != exitOK {
+		t.Errorf("exit code %d after cancel; stderr: %s", code, errOut.String())
+	}
+	var versions []uint64
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var ev api.Event
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("not an event: %q", line)
+		}
+		versions = append(versions, ev.Version)
+	}
+	if !slices.Equal(versions, []uint64{1, 2}) {
+		t.Errorf("printed versions %v, want [1 2]: each once\nstderr:\n%s", versions, errOut.String())
+	}
+	if !strings.Contains(errOut.String(), "reconnecting") {
+		t.Errorf("stderr does not say the stream was reconnected:\n%s", errOut.String())
 	}
 }
 
