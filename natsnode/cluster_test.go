@@ -267,3 +267,28 @@ func TestStartFailsFastWhenClusterPortInUse(t *testing.T) {
 		t.Errorf("error %q does not name the cluster port", err)
 	}
 }
+
+// A peer that is down is retried every second; the log reports the first
+// failed attempt of each route and then only one in 30, not every one
+// (every attempt is a debug line).
+func TestDownPeerIsNotLoggedEverySecond(t *testing.T) {
+	var logs syncBuffer
+	lg := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	servers, _, _ := natstest.StartClusterWith(t, 2, func(i int, o *natsnode.Options) {
+		if i == 0 {
+			o.NoLog, o.Logger = false, lg
+		} else {
+			o.Cluster.Routes = o.Cluster.Routes[i : i+1] // its own: only the first server dials, and redials
+		}
+	})
+	servers[1].Shutdown()
+	ctx := testContext(t, 30*time.Second)
+	waitLog(t, ctx, &logs, "router connection closed")
+	const failed = "error trying to connect to route (attempt 1)"
+	time.Sleep(5 * time.Second) // five more attempts
+	reports := strings.Count(strings.ToLower(logs.String()), "error trying to connect to route")
+	first := strings.Count(strings.ToLower(logs.String()), failed)
+	if reports != first {
+		t.Fatalf("%d reports of failed route attempts, %d of them first attempts: later attempts are logged too\n%s", reports, first, logs.String())
+	}
+}

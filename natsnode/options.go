@@ -22,6 +22,10 @@ const DefaultReadyTimeout = 10 * time.Second
 // whole cluster at once.
 const tlsTimeout = 5.0
 
+// reconnectReports is how many failed attempts to reconnect a route make
+// one line in the log, after the first: about one every 30 s.
+const reconnectReports = 30
+
 // Options are the settings of an embedded server. The zero value is not
 // usable: DataDir is required.
 type Options struct {
@@ -168,6 +172,10 @@ func (o Options) serverOptions() (*server.Options, error) {
 		// The embedding process owns signals and logging.
 		NoSigs: true,
 		NoLog:  o.NoLog,
+		// A route to a peer that is down is retried every second, and by
+		// default every failed attempt is logged, one line per pooled
+		// connection: report the first and then one in reconnectReports.
+		ReconnectErrorReports: reconnectReports,
 	}
 	if o.User != "" {
 		so.Users = []*server.User{{Username: o.User, Password: o.Password}}
