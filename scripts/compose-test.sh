@@ -114,14 +114,23 @@ check node1
 log "killing node3 (SIGKILL)"
 $COMPOSE kill -s SIGKILL node3
 start=$(date +%s%N)
-all_answer() {
-	local i
-	for ((i = 0; i < GRAPHS; i++)); do
-		[ "$(status node1 GET "/v1/graphs/g$i")" = 200 ] || return 1
+# first_answer graph: when node1 first answers for the graph, in ms after
+# the kill, into $WORK/answer.<graph> ("never" after 30 s). The graphs are
+# probed at once, so a request that waits out the request timeout for one
+# graph delays no other.
+first_answer() {
+	local g=$1 end=$((SECONDS + 30))
+	until [ "$(status node1 GET "/v1/graphs/$g")" = 200 ]; do
+		((SECONDS < end)) || { echo never >"$WORK/answer.$g"; return; }
+		sleep 0.2
 	done
+	echo $((($(date +%s%N) - start) / 1000000)) >"$WORK/answer.$g"
 }
-wait_until 30 "every graph answers after node3 was killed" all_answer
-log "every graph answered $((($(date +%s%N) - start) / 1000000)) ms after the kill (member TTL 6s)"
+for ((i = 0; i < GRAPHS; i++)); do first_answer "g$i" & done
+wait
+! grep -l never "$WORK"/answer.* >/dev/null || fail "a graph did not answer within 30s of the kill: $(grep -l never "$WORK"/answer.*)"
+times=$(cat "$WORK"/answer.* | sort -n)
+log "every graph answered after the kill (member TTL 6s): median $(printf '%s\n' "$times" | sed -n "$(((GRAPHS + 1) / 2))p") ms, last $(printf '%s\n' "$times" | tail -n 1) ms"
 for _ in 1 2 3; do write_round node1 node2; done
 check node2
 

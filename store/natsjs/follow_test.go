@@ -91,3 +91,63 @@ func TestFollow(t *testing.T) {
 		break
 	}
 }
+
+// A follow whose consumer is lost on the server (as when the NATS server
+// that held it dies) goes on with the next transaction.
+func TestFollowSurvivesLosingItsConsumer(t *testing.T) {
+	log, js := openLogJS(t)
+	ctx := testContext(t)
+	appendTx := func(txID string) {
+		t.Helper()
+		h, err := log.Head(ctx, "lost")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := log.Append(ctx, txOf("lost", txID, 1), h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appendTx("t1")
+	got := make(chan *messages.Transaction, 10)
+	go func() {
+		for tx, err := range log.Follow(ctx, "lost", 0) {
+			if err != nil {
+				return
+			}
+			got <- tx
+		}
+	}()
+	next := func(within time.Duration) *messages.Transaction {
+		t.Helper()
+		select {
+		case tx := <-got:
+			return tx
+		case <-time.After(within):
+			t.Fatalf("no transaction followed within %s", within)
+			return nil
+		}
+	}
+	if tx := next(10 * time.Second); tx.GetVersion() != 1 {
+		t.Fatalf("followed version %d, want 1", tx.GetVersion())
+	}
+	st, err := js.Stream(ctx, "EVENTS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deleted := 0
+	for name := range st.ConsumerNames(ctx).Name() {
+		if err := st.DeleteConsumer(ctx, name); err != nil {
+			t.Fatal(err)
+		}
+		deleted++
+	}
+	if deleted == 0 {
+		t.Fatal("the follow has no consumer on the stream")
+	}
+	start := time.Now()
+	appendTx("t2")
+	if tx := next(60 * time.Second); tx.GetVersion() != 2 {
+		t.Fatalf("followed version %d, want 2", tx.GetVersion())
+	}
+	t.Logf("followed the next transaction %s after its consumer was deleted", time.Since(start).Round(time.Millisecond))
+}

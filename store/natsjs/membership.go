@@ -142,9 +142,16 @@ func (m *Membership) forget(id string) {
 	m.mu.Unlock()
 }
 
-// Watch follows the bucket. A watcher that fails (the connection was
-// lost for long) is started again; it first replays every entry, so
-// nothing is missed.
+// Watch follows the bucket. A watcher that ends (the connection was lost
+// for long) or falls silent is started again; it first replays every
+// entry, so nothing is missed.
+//
+// Silence gives away a watcher whose consumer was lost on the server (the
+// NATS server that held it died): nats.go does not notice, and the watcher
+// would never report another change. Every live member writes its entry
+// every third of the TTL, so a watch of a bucket with members that hears
+// nothing for half the TTL is started again; a needless restart costs
+// only a replay of the entries.
 func (m *Membership) Watch(ctx context.Context, fn func([]store.MemberEntry)) error {
 	w, err := m.kv.WatchAll(ctx)
 	if err != nil {
@@ -167,34 +174,54 @@ func (m *Membership) Watch(ctx context.Context, fn func([]store.MemberEntry)) er
 			slices.SortFunc(list, func(a, b store.MemberEntry) int { return strings.Compare(a.ID, b.ID) })
 			fn(list)
 		}
+		// restart replaces the watcher; false when ctx ended first.
+		restart := func() bool {
+			_ = w.Stop()
+			for {
+				next, err := m.kv.WatchAll(ctx)
+				if ctx.Err() != nil {
+					return false
+				}
+				if err == nil {
+					w = next
+					break
+				}
+				m.logger.Warn("member watch cannot restart; retrying", slog.Any("error", err))
+				time.Sleep(m.ttl / 3)
+			}
+			clear(members)
+			synced = false
+			return true
+		}
+		heard := time.Now()
+		check := time.NewTicker(m.ttl / 6)
+		defer check.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
+			case <-check.C:
+				if synced && len(members) > 0 && time.Since(heard) > m.ttl/2 {
+					m.logger.Warn("member watch heard nothing for half the TTL; restarting it",
+						slog.Duration("silent", time.Since(heard).Round(time.Millisecond)))
+					if !restart() {
+						return
+					}
+					heard = time.Now()
+				}
 			case e, ok := <-w.Updates():
 				if !ok {
-					// The watcher ended; start again from the current
-					// entries.
 					if ctx.Err() != nil {
 						return
 					}
 					m.logger.Warn("member watch ended; restarting it")
-					for {
-						next, err := m.kv.WatchAll(ctx)
-						if ctx.Err() != nil {
-							return
-						}
-						if err == nil {
-							w = next
-							break
-						}
-						m.logger.Warn("member watch cannot restart; retrying", slog.Any("error", err))
-						time.Sleep(m.ttl / 3)
+					if !restart() {
+						return
 					}
-					clear(members)
-					synced = false
+					heard = time.Now()
 					continue
 				}
+				heard = time.Now()
 				if e == nil { // the initial entries are all in
 					if !synced {
 						synced = true
