@@ -150,8 +150,9 @@ func (m *Membership) forget(id string) {
 // NATS server that held it died): nats.go does not notice, and the watcher
 // would never report another change. Every live member writes its entry
 // every third of the TTL, so a watch of a bucket with members that hears
-// nothing for half the TTL is started again; a needless restart costs
-// only a replay of the entries.
+// nothing for two thirds of the TTL (two missed writes of every member) is
+// started again, before a dead member's entry expires; a needless restart
+// costs only a replay of the entries.
 func (m *Membership) Watch(ctx context.Context, fn func([]store.MemberEntry)) error {
 	w, err := m.kv.WatchAll(ctx)
 	if err != nil {
@@ -201,8 +202,8 @@ func (m *Membership) Watch(ctx context.Context, fn func([]store.MemberEntry)) er
 			case <-ctx.Done():
 				return
 			case <-check.C:
-				if synced && len(members) > 0 && time.Since(heard) > m.ttl/2 {
-					m.logger.Warn("member watch heard nothing for half the TTL; restarting it",
+				if synced && len(members) > 0 && time.Since(heard) > 2*m.ttl/3 {
+					m.logger.Warn("member watch heard nothing for two thirds of the TTL; restarting it",
 						slog.Duration("silent", time.Since(heard).Round(time.Millisecond)))
 					if !restart() {
 						return
