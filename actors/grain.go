@@ -155,8 +155,7 @@ func (a *grain) activate(ctx actor.Context, id string) {
 	}
 	a.g = g
 	a.snap = snapshotState{taken: start, lastSaved: g.Version()}
-	res, err := Fold(ioctx, a.cfg.Log, a.g, 0, a.remember, a.reportIssue)
-	a.logSeq = max(a.g.Sequence(), res.LastSequence)
+	res, err := a.foldLog(ioctx)
 	a.cfg.Metrics.ActivationRead(res.Events)
 	if err != nil {
 		a.failed = fmt.Errorf("activating graph %s: reading its log: %w", id, err)
@@ -210,10 +209,56 @@ func (a *grain) reportIssue(tx *messages.Transaction, err error) {
 func (a *grain) catchUp() error {
 	ioctx, cancel := a.ioContext()
 	defer cancel()
-	res, err := Fold(ioctx, a.cfg.Log, a.g, a.logSeq, a.remember, a.reportIssue)
-	a.logSeq = max(a.logSeq, a.g.Sequence(), res.LastSequence)
+	res, err := a.foldLog(ioctx)
 	a.changed(res.Events)
 	return err
+}
+
+// Re-reads of the log when a read shows a gap in the graph's versions.
+const (
+	gapRereads   = 3
+	gapRereadGap = 200 * time.Millisecond // times the attempt
+)
+
+// foldLog applies what the log holds after the grain's head, and moves the
+// head (logSeq) to the last message read.
+//
+// A gap in the versions read (a transaction beyond the next version) is
+// first taken for a stale read: every replica of a stream answers direct
+// gets, and one still catching up can miss transactions that the log has.
+// Taking the gap's sequence as the head would let the next append state
+// the log's last sequence with a version the log already holds: a fork.
+// So the read stops before the gap and is tried again a little later; a
+// gap still there after gapRereads tries is a write past the normal path,
+// which the fold skips and reports, as it always did.
+func (a *grain) foldLog(ctx context.Context) (FoldResult, error) {
+	var total FoldResult
+	for attempt := 1; ; attempt++ {
+		gap := false
+		stop := func(tx *messages.Transaction) bool {
+			if attempt <= gapRereads && tx.GetVersion() > a.g.Version()+1 {
+				gap = true
+				return true
+			}
+			return a.remember(tx)
+		}
+		res, err := Fold(ctx, a.cfg.Log, a.g, a.logSeq, stop, a.reportIssue)
+		a.logSeq = max(a.logSeq, a.g.Sequence(), res.LastSequence)
+		total.Applied += res.Applied
+		total.Rejected += res.Rejected
+		total.Events += res.Events
+		total.LastSequence = max(total.LastSequence, res.LastSequence)
+		if err != nil || !gap {
+			return total, err
+		}
+		a.log.Warn("the log read shows a gap in the graph's versions; reading it again",
+			slog.Uint64(keyVersion, a.g.Version()), slog.Int("attempt", attempt))
+		select {
+		case <-ctx.Done():
+			return total, ctx.Err()
+		case <-time.After(time.Duration(attempt) * gapRereadGap):
+		}
+	}
 }
 
 // remember notes a transaction read from the log as committed. It is

@@ -1,11 +1,14 @@
 package actors_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,6 +21,7 @@ import (
 	"github.com/graphlog/graphlog/messages"
 	"github.com/graphlog/graphlog/metrics"
 	"github.com/graphlog/graphlog/store"
+	"github.com/graphlog/graphlog/store/natsjs"
 )
 
 // maxEvents is the transaction size limit of the grains in TestGrain.
@@ -594,4 +598,57 @@ func (b *bareGrain) state() *messages.GraphState {
 		b.t.Fatalf("query of the bare grain: %v", err)
 	}
 	return r.GetGraph()
+}
+
+// staleLog answers its first reads of a graph as a replica that has not
+// caught up might: without the graph's first transaction.
+type staleLog struct {
+	*natsjs.Log
+	stale atomic.Int32 // reads still to answer stale
+}
+
+func (l *staleLog) Read(ctx context.Context, graphID string, after uint64) iter.Seq2[*messages.Transaction, error] {
+	if l.stale.Add(-1) < 0 {
+		return l.Log.Read(ctx, graphID, after)
+	}
+	return func(yield func(*messages.Transaction, error) bool) {
+		for tx, err := range l.Log.Read(ctx, graphID, after) {
+			if err == nil && tx.GetVersion() == 1 {
+				continue
+			}
+			if !yield(tx, err) {
+				return
+			}
+		}
+	}
+}
+
+// A read that misses transactions the log has (a stale replica) must not
+// make the grain append a version the log already holds: it reads again,
+// and the log stays one history without repeated versions.
+func TestStaleReadDoesNotForkTheHistory(t *testing.T) {
+	log, _ := openLog(t)
+	const id = "stale"
+	for i := range 3 {
+		appendDirect(t, log, id, addNode(fmt.Sprintf("n%d", i)))
+	}
+	stale := &staleLog{Log: log}
+	stale.stale.Store(1)
+	m := startMember(t, actors.GrainConfig{Log: stale})
+	reply := mustSubmit(t, m.Client(), txOf(id, addNode("after")))
+	if reply.GetVersion() != 4 {
+		t.Fatalf("the transaction got version %d, want 4", reply.GetVersion())
+	}
+	txs, _ := readLog(t, log, id)
+	for i, tx := range txs {
+		if tx.GetVersion() != uint64(i+1) {
+			t.Fatalf("the log's transaction %d has version %d: the history forked", i+1, tx.GetVersion())
+		}
+	}
+	want, _ := foldLog(t, log, id)
+	got := state(t, m.Client(), id)
+	sameState(t, "after a stale read", got, want.State())
+	if len(got.GetNodes()) != 4 {
+		t.Fatalf("%d nodes, want 4", len(got.GetNodes()))
+	}
 }
