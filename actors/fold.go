@@ -3,6 +3,7 @@ package actors
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/messages"
@@ -77,6 +78,58 @@ func Fold(ctx context.Context, log store.Reader, g *graph.Graph, after uint64, s
 		}
 	}
 	return res, nil
+}
+
+// Re-reads of the log when a read shows a gap in a graph's versions.
+const (
+	gapRereads   = 3
+	gapRereadGap = 200 * time.Millisecond // times the attempt
+)
+
+// FoldThroughGaps is Fold that first takes a gap in the versions read (a
+// transaction beyond the next version) for a stale read: every replica of
+// a stream answers direct gets, and one still catching up can miss
+// transactions that the log has. The read stops before the gap and is
+// tried again a little later (onReread, if not nil, is told); a gap still
+// there after gapRereads tries is a write past the normal path, which Fold
+// skips and reports. The result adds up the reads.
+func FoldThroughGaps(ctx context.Context, log store.Reader, g *graph.Graph, after uint64, stop func(*messages.Transaction) bool,
+	onIssue func(*messages.Transaction, error), onReread func(attempt int)) (FoldResult, error) {
+	var total FoldResult
+	for attempt := 1; ; attempt++ {
+		gap := false
+		stopAtGap := func(tx *messages.Transaction) bool {
+			if stop != nil && stop(tx) {
+				return true
+			}
+			gap = attempt <= gapRereads && tx.GetVersion() > g.Version()+1
+			return gap
+		}
+		res, err := Fold(ctx, log, g, after, stopAtGap, onIssue)
+		total.add(res)
+		after = max(after, res.LastSequence)
+		if err != nil || !gap {
+			return total, err
+		}
+		if onReread != nil {
+			onReread(attempt)
+		}
+		select {
+		case <-ctx.Done():
+			return total, ctx.Err()
+		case <-time.After(time.Duration(attempt) * gapRereadGap):
+		}
+	}
+}
+
+func (r *FoldResult) add(o FoldResult) {
+	r.Applied += o.Applied
+	r.Rejected += o.Rejected
+	r.Duplicates += o.Duplicates
+	r.OutOfOrder += o.OutOfOrder
+	r.Corrupt += o.Corrupt
+	r.Events += o.Events
+	r.LastSequence = max(r.LastSequence, o.LastSequence)
 }
 
 var errDuplicate = errors.New("duplicate: version already applied")

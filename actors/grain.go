@@ -214,51 +214,18 @@ func (a *grain) catchUp() error {
 	return err
 }
 
-// Re-reads of the log when a read shows a gap in the graph's versions.
-const (
-	gapRereads   = 3
-	gapRereadGap = 200 * time.Millisecond // times the attempt
-)
-
 // foldLog applies what the log holds after the grain's head, and moves the
-// head (logSeq) to the last message read.
-//
-// A gap in the versions read (a transaction beyond the next version) is
-// first taken for a stale read: every replica of a stream answers direct
-// gets, and one still catching up can miss transactions that the log has.
-// Taking the gap's sequence as the head would let the next append state
-// the log's last sequence with a version the log already holds: a fork.
-// So the read stops before the gap and is tried again a little later; a
-// gap still there after gapRereads tries is a write past the normal path,
-// which the fold skips and reports, as it always did.
+// head (logSeq) to the last message read. It reads again when a read
+// shows a gap (see FoldThroughGaps): taking a stale read's gap as the head
+// would let the next append state the log's last sequence with a version
+// the log already holds, a fork.
 func (a *grain) foldLog(ctx context.Context) (FoldResult, error) {
-	var total FoldResult
-	for attempt := 1; ; attempt++ {
-		gap := false
-		stop := func(tx *messages.Transaction) bool {
-			if attempt <= gapRereads && tx.GetVersion() > a.g.Version()+1 {
-				gap = true
-				return true
-			}
-			return a.remember(tx)
-		}
-		res, err := Fold(ctx, a.cfg.Log, a.g, a.logSeq, stop, a.reportIssue)
-		a.logSeq = max(a.logSeq, a.g.Sequence(), res.LastSequence)
-		total.Applied += res.Applied
-		total.Rejected += res.Rejected
-		total.Events += res.Events
-		total.LastSequence = max(total.LastSequence, res.LastSequence)
-		if err != nil || !gap {
-			return total, err
-		}
+	res, err := FoldThroughGaps(ctx, a.cfg.Log, a.g, a.logSeq, a.remember, a.reportIssue, func(attempt int) {
 		a.log.Warn("the log read shows a gap in the graph's versions; reading it again",
 			slog.Uint64(keyVersion, a.g.Version()), slog.Int("attempt", attempt))
-		select {
-		case <-ctx.Done():
-			return total, ctx.Err()
-		case <-time.After(time.Duration(attempt) * gapRereadGap):
-		}
-	}
+	})
+	a.logSeq = max(a.logSeq, a.g.Sequence(), res.LastSequence)
+	return res, err
 }
 
 // remember notes a transaction read from the log as committed. It is

@@ -651,4 +651,15 @@ func TestStaleReadDoesNotForkTheHistory(t *testing.T) {
 	if len(got.GetNodes()) != 4 {
 		t.Fatalf("%d nodes, want 4", len(got.GetNodes()))
 	}
+
+	// Time travel reads again too.
+	stale.stale.Store(1)
+	h := &actors.History{Log: stale}
+	past, err := h.At(testContext(t), id, actors.Point{Version: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if past.Version() != 3 || past.NodeCount() != 3 {
+		t.Fatalf("as of version 3 after a stale read: version %d with %d nodes, want 3 and 3", past.Version(), past.NodeCount())
+	}
 }

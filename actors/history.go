@@ -146,7 +146,7 @@ func (h *History) at(ctx context.Context, graphID string, p Point) (*graph.Graph
 	}
 	// A snapshot of the very version asked for needs nothing from the log.
 	if p.Version == 0 || g.Version() != p.Version {
-		if _, err := Fold(ctx, h.Log, g, 0, stop, h.report(graphID)); err != nil {
+		if _, err := FoldThroughGaps(ctx, h.Log, g, 0, stop, h.report(graphID), nil); err != nil {
 			return nil, time.Time{}, err
 		}
 	}
