@@ -229,7 +229,7 @@ func TestEnvironment(t *testing.T) {
 // --token (or GRAPHCTL_TOKEN) is sent as a bearer token; without it a node
 // run with --http-token answers 401, exit 1 with its message.
 func TestToken(t *testing.T) {
-	base := ownNode(t, "--http-token", "s3cret").base
+	base := ownNode(t, "--http-token", "s3cret").Base
 	r := ctl(t, base, "", "graphs").want(t, exitError)
 	if !strings.HasPrefix(r.stderr, "graphctl: ") || !strings.Contains(strings.ToLower(r.stderr), "token") {
 		t.Errorf("stderr: %q", r.stderr)

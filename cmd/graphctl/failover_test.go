@@ -38,7 +38,7 @@ func TestImportSurvivesANodeDying(t *testing.T) {
 		}
 		var res api.PlacementResponse
 		id := "failover-" + strconv.Itoa(i)
-		if err := getAPI(a.base, "/v1/cluster/graphs/"+id, nil, &res); err != nil {
+		if err := getAPI(a.Base, "/v1/cluster/graphs/"+id, nil, &res); err != nil {
 			t.Fatal(err)
 		}
 		if res.Member.Self {
@@ -52,12 +52,12 @@ func TestImportSurvivesANodeDying(t *testing.T) {
 
 	done := make(chan result, 1)
 	go func() {
-		done <- ctlContext(context.Background(), t, a.base+","+b.base, nil,
+		done <- ctlContext(context.Background(), t, a.Base+","+b.Base, nil,
 			"import", graphID, csvPath, "--format", "csv", "--batch", strconv.Itoa(batch), "--progress-interval", "0")
 	}()
 	waitUntil(t, "a tenth of the import is committed", func() bool {
 		var g api.Graph
-		return getAPI(b.base, "/v1/graphs/"+graphID, url.Values{"limit": {"1"}}, &g) == nil && g.Version >= uint64((edgeCount+nodeCount)/batch/10)
+		return getAPI(b.Base, "/v1/graphs/"+graphID, url.Values{"limit": {"1"}}, &g) == nil && g.Version >= uint64((edgeCount+nodeCount)/batch/10)
 	})
 	killed := time.Now()
 	a.Kill()
@@ -73,7 +73,7 @@ func TestImportSurvivesANodeDying(t *testing.T) {
 	}
 
 	// The graph is the CSV's.
-	r = ctl(t, b.base, "", "export", graphID, "--format", "json").want(t, exitOK)
+	r = ctl(t, b.Base, "", "export", graphID, "--format", "json").want(t, exitOK)
 	var got api.Graph
 	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
 		t.Fatal(err)
@@ -93,7 +93,7 @@ func TestImportSurvivesANodeDying(t *testing.T) {
 	for {
 		var page api.Events
 		q := url.Values{"after_version": {strconv.FormatUint(after, 10)}, "limit": {strconv.Itoa(api.MaxLimit)}}
-		if err := getAPI(b.base, "/v1/graphs/"+graphID+"/events", q, &page); err != nil {
+		if err := getAPI(b.Base, "/v1/graphs/"+graphID+"/events", q, &page); err != nil {
 			t.Fatal(err)
 		}
 		if len(page.Events) == 0 {
@@ -129,7 +129,7 @@ func twoMembers(t *testing.T, name string) (a, b *nodeProcess) {
 	waitUntil(t, "both members see each other", func() bool {
 		for _, p := range []*nodeProcess{a, b} {
 			var res api.ClusterResponse
-			if getAPI(p.base, "/v1/cluster", nil, &res) != nil || len(res.Members) != 2 {
+			if getAPI(p.Base, "/v1/cluster", nil, &res) != nil || len(res.Members) != 2 {
 				return false
 			}
 		}
@@ -150,18 +150,18 @@ func TestFollowMovesToAnotherNode(t *testing.T) {
 		t.Helper()
 		ctl(t, base, `{"events": [{"type": "NodeAdded", "node_id": "`+node+`"}]}`, "submit", g).want(t, exitOK)
 	}
-	submit(b.base, "before")
+	submit(b.Base, "before")
 
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	var out, errOut syncBuffer
 	done := make(chan int, 1)
-	args := []string{"--server", a.base + "," + b.base, "-o", "json", "events", g, "--follow"}
+	args := []string{"--server", a.Base + "," + b.Base, "-o", "json", "events", g, "--follow"}
 	go func() { done <- runContext(ctx, args, strings.NewReader(""), &out, &errOut, noEnv) }()
 	waitUntil(t, "the history printed", func() bool { return strings.Contains(out.String(), `"node_id":"before"`) })
 
 	a.Kill()
-	submit(b.base, "after")
+	submit(b.Base, "after")
 	deadline := time.Now().Add(30 * time.Second)
 	for !strings.Contains(out.String(), `"node_id":"after"`) {
 		if time.Now().After(deadline) {
@@ -212,7 +212,7 @@ func getAPI(base, path string, query url.Values, out any) error {
 // there and goes on, applying nothing twice.
 func TestImportRetryAfterALostAnswer(t *testing.T) {
 	node := ownNode(t, "--grain-idle-timeout", "1s")
-	target, err := url.Parse(node.base)
+	target, err := url.Parse(node.Base)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +251,7 @@ func TestImportRetryAfterALostAnswer(t *testing.T) {
 	if eventReads.Load() == 0 {
 		t.Errorf("the import did not read the log to find its transaction; stderr:\n%s", r.stderr)
 	}
-	g := getGraph(t, node.base, graphID)
+	g := getGraph(t, node.Base, graphID)
 	if len(g.Nodes) != 501 || len(g.Edges) != 500 || g.Version != 11 {
 		t.Fatalf("version %d, %d nodes, %d edges; want version 11 (1001 events in 100s), 501 nodes, 500 edges", g.Version, len(g.Nodes), len(g.Edges))
 	}

@@ -52,7 +52,7 @@ func BenchmarkImportCSV(b *testing.B) {
 			b.Fatal(err)
 		}
 		start := time.Now()
-		ctl(b, node.base, "", "import", "bench-"+strconv.Itoa(i), csvPath, "--format", "csv", "--progress-interval", "0").want(b, exitOK)
+		ctl(b, node.Base, "", "import", "bench-"+strconv.Itoa(i), csvPath, "--format", "csv", "--progress-interval", "0").want(b, exitOK)
 		took := time.Since(start)
 		importTime += took
 

@@ -21,7 +21,6 @@ import (
 // nodeProcess is a node running as a child process.
 type nodeProcess struct {
 	*nodeproc.Process
-	base    string // http://127.0.0.1:port
 	natsURL string // its embedded NATS server
 	dataDir string
 }
@@ -60,7 +59,7 @@ func server(t *testing.T) string {
 	if sharedErr != nil {
 		t.Fatal(sharedErr)
 	}
-	return sharedNode.base
+	return sharedNode.Base
 }
 
 // startNode starts a node process with extra flags.
@@ -92,7 +91,7 @@ func startNode(extra ...string) (*nodeProcess, error) {
 		_ = os.RemoveAll(dir)
 		return nil, err
 	}
-	return &nodeProcess{Process: p, base: p.Base, natsURL: "nats://127.0.0.1:" + strconv.Itoa(natsPort), dataDir: dir}, nil
+	return &nodeProcess{Process: p, natsURL: "nats://127.0.0.1:" + strconv.Itoa(natsPort), dataDir: dir}, nil
 }
 
 // ownNode starts a node for one test, killed and removed at its end.

@@ -152,7 +152,6 @@ type benchCluster struct {
 type benchMember struct {
 	*nodeproc.Process
 	name    string
-	base    string // HTTP
 	address string // actor remote
 }
 
@@ -183,9 +182,9 @@ func (c *benchCluster) start(name string) (*benchMember, error) {
 		<-p.Exited()
 		logFile.Close()
 	}()
-	m := &benchMember{Process: p, name: name, base: p.Base, address: "127.0.0.1:" + strconv.Itoa(actorPort)}
+	m := &benchMember{Process: p, name: name, address: "127.0.0.1:" + strconv.Itoa(actorPort)}
 	c.members = append(c.members, m)
-	fmt.Fprintf(c.progress, "member %s ready at %s\n", name, m.base)
+	fmt.Fprintf(c.progress, "member %s ready at %s\n", name, m.Base)
 	return m, nil
 }
 
@@ -216,7 +215,7 @@ func (c *benchCluster) waitFormed(within time.Duration) error {
 		ok := true
 		for _, m := range live {
 			var res api.ClusterResponse
-			if err := getJSON(m.base+"/v1/cluster", &res); err != nil || len(res.Members) != len(live) {
+			if err := getJSON(m.Base+"/v1/cluster", &res); err != nil || len(res.Members) != len(live) {
 				ok = false
 				break
 			}
@@ -279,7 +278,7 @@ func (c *benchCluster) submitAll(txs [][]*messages.Transaction) (float64, error)
 		go func() {
 			defer wg.Done()
 			m := live[g%len(live)]
-			url := m.base + "/v1/graphs/" + txs[g][0].GetGraphId() + "/transactions"
+			url := m.Base + "/v1/graphs/" + txs[g][0].GetGraphId() + "/transactions"
 			for i, body := range graphBodies {
 				resp, err := benchHTTP.Post(url, "application/json", bytes.NewReader(body))
 				if err == nil {
@@ -354,7 +353,7 @@ func (c *benchCluster) latency(probes int) (local, remote []time.Duration, err e
 			return nil, nil, fmt.Errorf("graph %s is placed on %s, which is not a live member", g, host)
 		}
 		other := live[(slices.Index(live, h)+1)%len(live)]
-		targets = append(targets, target{g, h.base, other.base})
+		targets = append(targets, target{g, h.Base, other.Base})
 	}
 	probe := func(base, g string) (time.Duration, error) {
 		start := time.Now()
@@ -386,7 +385,7 @@ func (c *benchCluster) latency(probes int) (local, remote []time.Duration, err e
 
 func (c *benchCluster) submitOne(m *benchMember, graphID string) error {
 	body := `{"events":[{"type":"NodeAdded","node_id":"n"}]}`
-	resp, err := benchHTTP.Post(m.base+"/v1/graphs/"+graphID+"/transactions", "application/json", bytes.NewBufferString(body))
+	resp, err := benchHTTP.Post(m.Base+"/v1/graphs/"+graphID+"/transactions", "application/json", bytes.NewBufferString(body))
 	if err != nil {
 		return err
 	}
@@ -399,7 +398,7 @@ func (c *benchCluster) submitOne(m *benchMember, graphID string) error {
 
 func (c *benchCluster) placement(m *benchMember, graphID string) (string, error) {
 	var p api.PlacementResponse
-	if err := getJSON(m.base+"/v1/cluster/graphs/"+graphID, &p); err != nil {
+	if err := getJSON(m.Base+"/v1/cluster/graphs/"+graphID, &p); err != nil {
 		return "", err
 	}
 	return p.Member.Address, nil
@@ -436,7 +435,7 @@ func (c *benchCluster) failovers(kills int) ([]time.Duration, error) {
 		victim.Kill()
 		killed := time.Now()
 		for {
-			resp, err := (&http.Client{Timeout: 30 * time.Second}).Get(observer.base + "/v1/graphs/" + graphID)
+			resp, err := (&http.Client{Timeout: 30 * time.Second}).Get(observer.Base + "/v1/graphs/" + graphID)
 			if err == nil {
 				resp.Body.Close()
 				if resp.StatusCode == http.StatusOK {

@@ -30,7 +30,6 @@ const testMemberTTL = 2 * time.Second
 // external NATS server.
 type member struct {
 	*nodeproc.Process
-	base    string
 	name    string
 	address string // actor remote, host:port
 }
@@ -46,13 +45,13 @@ func startMember(t *testing.T, name, natsURL string, extra ...string) *member {
 		"--request-timeout", "5s",
 		"--log-level", "warn",
 	}, extra...)...)
-	return &member{Process: p, base: p.Base, name: name, address: "127.0.0.1:" + strconv.Itoa(actorPort)}
+	return &member{Process: p, name: name, address: "127.0.0.1:" + strconv.Itoa(actorPort)}
 }
 
 // members returns the addresses of the members m sees.
 func (m *member) members(t *testing.T) map[string]bool {
 	var res api.ClusterResponse
-	status, _, err := newClient(t, m.base).do("GET", "/v1/cluster", nil, &res)
+	status, _, err := newClient(t, m.Base).do("GET", "/v1/cluster", nil, &res)
 	if err != nil || status != http.StatusOK {
 		return nil
 	}
@@ -86,7 +85,7 @@ func waitMembers(t *testing.T, within time.Duration, ms ...*member) {
 // through m.
 func placement(t *testing.T, m *member, graphID string) string {
 	var res api.PlacementResponse
-	status, _, err := newClient(t, m.base).do("GET", "/v1/cluster/graphs/"+graphID, nil, &res)
+	status, _, err := newClient(t, m.Base).do("GET", "/v1/cluster/graphs/"+graphID, nil, &res)
 	if err != nil || status != http.StatusOK {
 		return ""
 	}
@@ -120,7 +119,7 @@ func startLoad(t *testing.T, graphs []string, writers int, targets ...*member) *
 				}
 				g := graphs[(w+i*writers)%len(graphs)]
 				l.mu.Lock()
-				c.base = l.targets[(w+i)%len(l.targets)].base
+				c.base = l.targets[(w+i)%len(l.targets)].Base
 				l.mu.Unlock()
 				node := fmt.Sprintf("w%d-%d", w, i)
 				status, _, err := c.do("POST", "/v1/graphs/"+g+"/transactions", events(addNode(node)), &submitResult{})
@@ -156,7 +155,7 @@ func (l *load) finish() map[string][]string {
 func checkGraphs(t *testing.T, log *natsjs.Log, via *member, acked map[string][]string, graphs []string) {
 	t.Helper()
 	ctx := context.Background()
-	c := newClient(t, via.base)
+	c := newClient(t, via.Base)
 	for _, g := range graphs {
 		replayed := graph.New(g)
 		adds := map[string]int{}
@@ -246,7 +245,7 @@ func TestClusterFailoverAndJoin(t *testing.T) {
 	for _, g := range moved {
 		var got api.Graph
 		eventually(t, 10*time.Second-time.Since(killed), "graph "+g+" answers after its member was killed", func() bool {
-			status, _, err := newClient(t, a.base).do("GET", "/v1/graphs/"+g, nil, &got)
+			status, _, err := newClient(t, a.Base).do("GET", "/v1/graphs/"+g, nil, &got)
 			return err == nil && status == http.StatusOK
 		})
 		worst = time.Since(killed)
@@ -298,7 +297,7 @@ func TestClusterIngressOnEveryMember(t *testing.T) {
 	// Activate every graph first, so that the ingress has live grains to
 	// deliver to (an inactive graph reads the log when it activates).
 	for i, g := range graphs {
-		newClient(t, ms[i%len(ms)].base).mustSubmit(g, events(addNode("seed")))
+		newClient(t, ms[i%len(ms)].Base).mustSubmit(g, events(addNode("seed")))
 		acked[g] = append(acked[g], "seed")
 	}
 	heads := map[string]store.Head{}
@@ -328,14 +327,14 @@ func TestClusterIngressOnEveryMember(t *testing.T) {
 	eventually(t, 30*time.Second, "the ingress delivers every appended transaction", func() bool {
 		total = 0
 		for _, m := range ms {
-			v, _ := strconv.Atoi(metricValue(t, m.base, "graphlog_ingress_delivered_total"))
+			v, _ := strconv.Atoi(metricValue(t, m.Base, "graphlog_ingress_delivered_total"))
 			total += v
 		}
 		return total >= len(graphs)*perGraph
 	})
 	busy := 0
 	for _, m := range ms {
-		if v, _ := strconv.Atoi(metricValue(t, m.base, "graphlog_ingress_delivered_total")); v > 0 {
+		if v, _ := strconv.Atoi(metricValue(t, m.Base, "graphlog_ingress_delivered_total")); v > 0 {
 			busy++
 		}
 	}
@@ -396,7 +395,7 @@ func TestClusterClientNodeWithTLS(t *testing.T) {
 			t.Fatalf("submit to %s from the client node: version %d, want 1", g, r.GetVersion())
 		}
 		// The members see the write, wherever the graph lives.
-		status, got := newClient(t, b.base).graph(g)
+		status, got := newClient(t, b.Base).graph(g)
 		if status != http.StatusOK || got.Version != 1 || len(got.Nodes) != 1 || got.Nodes[0].ID != "from-client" {
 			t.Fatalf("graph %s through member b: %d %+v", g, status, got)
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/graphlog/graphlog/api"
 	"github.com/graphlog/graphlog/config"
+	"github.com/graphlog/graphlog/internal/nodeproc"
 )
 
 // testConfig is a node on loopback with random ports, storing in dir.
@@ -163,4 +164,11 @@ func events(evs ...map[string]any) map[string]any {
 func jsonOf(v any) (string, error) {
 	b, err := json.Marshal(v)
 	return string(b), err
+}
+
+// TestMain removes the node binary the process tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	nodeproc.RemoveBuild()
+	os.Exit(code)
 }

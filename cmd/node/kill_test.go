@@ -23,7 +23,6 @@ import (
 // process is a node running as a child process.
 type process struct {
 	*nodeproc.Process
-	base     string
 	natsPort int
 }
 
@@ -34,7 +33,7 @@ func startProcess(t *testing.T, dataDir string) *process {
 	natsPort := freePort(t)
 	p := startNodeProcess(t, "--node-name", "killtest", "--data-dir", dataDir,
 		"--nats-listen", "127.0.0.1:"+strconv.Itoa(natsPort), "--log-level", "warn")
-	return &process{Process: p, base: p.Base, natsPort: natsPort}
+	return &process{Process: p, natsPort: natsPort}
 }
 
 // startNodeProcess starts a node process with args and waits until it is
@@ -75,7 +74,7 @@ func TestSIGKILLLosesNoAcknowledgedWrite(t *testing.T) {
 	}
 	dir := t.TempDir()
 	p := startProcess(t, dir)
-	c := newClient(t, p.base)
+	c := newClient(t, p.Base)
 
 	graphs := []string{"kill-a", "kill-b", "kill-c"}
 	var (
@@ -118,7 +117,7 @@ func TestSIGKILLLosesNoAcknowledgedWrite(t *testing.T) {
 	wg.Wait()
 
 	p = startProcess(t, dir)
-	c = newClient(t, p.base)
+	c = newClient(t, p.Base)
 	for _, g := range graphs {
 		status, got := c.graph(g)
 		if status != http.StatusOK {
@@ -189,7 +188,7 @@ func TestSIGTERMShutsDownGracefully(t *testing.T) {
 	}
 	dir := t.TempDir()
 	p := startProcess(t, dir)
-	c := newClient(t, p.base)
+	c := newClient(t, p.Base)
 	for i := range 5 {
 		c.mustSubmit("calm", events(addNode(fmt.Sprintf("n%d", i))))
 	}
@@ -199,7 +198,7 @@ func TestSIGTERMShutsDownGracefully(t *testing.T) {
 	}
 
 	p = startProcess(t, dir)
-	c = newClient(t, p.base)
+	c = newClient(t, p.Base)
 	var list api.Snapshots
 	if st, e, err := c.do("GET", "/v1/graphs/calm/snapshots", nil, &list); err != nil || st != 200 ||
 		len(list.Snapshots) == 0 || list.Snapshots[len(list.Snapshots)-1].Version != before.Version {
@@ -208,7 +207,7 @@ func TestSIGTERMShutsDownGracefully(t *testing.T) {
 	if _, after := c.graph("calm"); !sameGraph(after, before) {
 		t.Fatalf("graph after restart differs")
 	}
-	if got := metricValue(t, p.base, "graphlog_activation_events_total"); got != "0" {
+	if got := metricValue(t, p.Base, "graphlog_activation_events_total"); got != "0" {
 		t.Fatalf("activation after a graceful shutdown read %s events, want 0 (all in the snapshot)", got)
 	}
 }
