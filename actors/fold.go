@@ -146,17 +146,3 @@ func ApplyCommitted(g *graph.Graph, tx *messages.Transaction) error {
 	}
 	return g.Apply(tx)
 }
-
-// whole reports whether tx holds every event of its transaction, in order.
-func whole(tx *messages.Transaction) bool {
-	evs := tx.GetEvents()
-	if len(evs) == 0 {
-		return false
-	}
-	for i, ev := range evs {
-		if ev.GetIndex() != uint32(i) || ev.GetCount() != uint32(len(evs)) {
-			return false
-		}
-	}
-	return true
-}

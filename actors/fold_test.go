@@ -12,6 +12,7 @@ import (
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/messages"
 	"github.com/graphlog/graphlog/store"
+	"github.com/graphlog/graphlog/store/natsjs"
 )
 
 // Fold over a log written with Append is graph.Apply of every transaction,
@@ -106,7 +107,7 @@ func TestFoldSkipsAndCountsBadTransactions(t *testing.T) {
 	log, js := openLog(t)
 	ctx := testContext(t)
 	const id = "bad"
-	subject := "event.store." + id + ".NodeAdded"
+	subject := natsjs.Subject(id, 1)
 
 	v1 := appendDirect(t, log, id, addNode("a"))
 	// Version 2 breaks the rules in its second event: x must not appear.

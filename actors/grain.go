@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -33,8 +34,6 @@ type GrainConfig struct {
 	IdleTimeout time.Duration
 	// IOTimeout bounds each call to the log.
 	IOTimeout time.Duration
-	// MaxEventsPerTransaction bounds a submitted transaction.
-	MaxEventsPerTransaction int
 	// Snapshots stores snapshots; nil: grains always fold from the start
 	// of their log and take none.
 	Snapshots store.SnapshotStore
@@ -73,7 +72,10 @@ type grain struct {
 	// request with it and stops, so the next request activates afresh.
 	failed error
 	snap   snapshotState
-	recent recentTxs
+	// queue holds submits waiting for their group commit (groupcommit.go);
+	// flushScheduled: a flush message is in the mailbox behind them.
+	queue          []queuedSubmit
+	flushScheduled bool
 }
 
 func (a *grain) Receive(ctx actor.Context) {
@@ -84,7 +86,9 @@ func (a *grain) Receive(ctx actor.Context) {
 		if a.unavailable(ctx) {
 			return
 		}
-		ctx.Respond(a.submit(m.GetTransaction()))
+		a.enqueue(ctx, m.GetTransaction())
+	case flushSubmits:
+		a.flush(ctx)
 		a.maybeSnapshot(ctx)
 	case *messages.Deliver:
 		if a.unavailable(ctx) {
@@ -101,17 +105,26 @@ func (a *grain) Receive(ctx actor.Context) {
 		if a.unavailable(ctx) {
 			return
 		}
+		a.flush(ctx)
 		ctx.Respond(a.takeSnapshot())
 	case snapshotSaved:
 		a.snapshotSaved(m)
 	case *messages.Passivate:
+		a.flush(ctx)
 		a.passivate()
 		ctx.Respond(&messages.PassivateReply{})
 		ctx.Stop(ctx.Self())
 	case *actor.ReceiveTimeout:
 		a.log.Debug("passivating idle graph")
+		a.flush(ctx)
 		a.passivate()
 		ctx.Stop(ctx.Self())
+	case *actor.Stopping:
+		// Stopped from outside (the graph moved to another member): what
+		// is queued is committed and answered, not dropped.
+		if a.failed == nil && a.g != nil {
+			a.flush(ctx)
+		}
 	case *actor.Stopped:
 		a.cfg.Registry.remove(ctx.Self())
 		if a.g != nil && a.failed == nil {
@@ -207,11 +220,16 @@ func (a *grain) reportIssue(tx *messages.Transaction, err error) {
 
 // catchUp applies what the log has beyond the grain's state.
 func (a *grain) catchUp() error {
+	_, err := a.catchUpWith()
+	return err
+}
+
+func (a *grain) catchUpWith() (FoldResult, error) {
 	ioctx, cancel := a.ioContext()
 	defer cancel()
 	res, err := a.foldLog(ioctx)
 	a.changed(res.Events)
-	return err
+	return res, err
 }
 
 // foldLog applies what the log holds after the grain's head, and moves the
@@ -220,7 +238,7 @@ func (a *grain) catchUp() error {
 // would let the next append state the log's last sequence with a version
 // the log already holds, a fork.
 func (a *grain) foldLog(ctx context.Context) (FoldResult, error) {
-	res, err := FoldThroughGaps(ctx, a.cfg.Log, a.g, a.logSeq, a.remember, a.reportIssue, func(attempt int) {
+	res, err := FoldThroughGaps(ctx, a.cfg.Log, a.g, a.logSeq, nil, a.reportIssue, func(attempt int) {
 		a.log.Warn("the log read shows a gap in the graph's versions; reading it again",
 			slog.Uint64(keyVersion, a.g.Version()), slog.Int("attempt", attempt))
 	})
@@ -228,29 +246,20 @@ func (a *grain) foldLog(ctx context.Context) (FoldResult, error) {
 	return res, err
 }
 
-// remember notes a transaction read from the log as committed. It is
-// Fold's stop function, and never stops it.
-func (a *grain) remember(tx *messages.Transaction) bool {
-	a.recent.add(tx.GetTransactionId(), committed{
-		head:   store.Head{Version: tx.GetVersion(), Sequence: tx.GetSequence()},
-		events: len(tx.GetEvents()),
-	})
-	return false
-}
-
 func (a *grain) head() store.Head {
 	return store.Head{Version: a.g.Version(), Sequence: max(a.logSeq, a.g.Sequence())}
 }
 
-func (a *grain) submit(tx *messages.Transaction) *messages.SubmitReply {
-	start := time.Now()
-	if c, ok := a.recent.lookup(tx.GetTransactionId()); ok {
-		return resubmitted(c)
+// submit commits one transaction alone, with the catch-ups and retries
+// that judge it on the log's state; start is when it arrived.
+func (a *grain) submit(tx *messages.Transaction, start time.Time) *messages.SubmitReply {
+	if c, ok := a.g.Remembered(tx.GetTransactionId()); ok {
+		return resubmitted(tx, c)
 	}
 	head, err := a.append(tx)
 	if errors.Is(err, errCommitted) {
-		c, _ := a.recent.lookup(tx.GetTransactionId())
-		return resubmitted(c)
+		c, _ := a.g.Remembered(tx.GetTransactionId())
+		return resubmitted(tx, c)
 	}
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
@@ -262,7 +271,6 @@ func (a *grain) submit(tx *messages.Transaction) *messages.SubmitReply {
 		return &messages.SubmitReply{Error: ErrorToReply(err)}
 	}
 	a.changed(len(tx.GetEvents()))
-	a.recent.add(tx.GetTransactionId(), committed{head: head, events: len(tx.GetEvents())})
 	a.log.Debug("transaction committed", txAttrs(tx, slog.Uint64(keyVersion, head.Version), slog.Int(keyEvents, len(tx.GetEvents())))...)
 	a.cfg.Metrics.Appended(len(tx.GetEvents()))
 	a.cfg.Metrics.Applied()
@@ -287,10 +295,17 @@ func txAttrs(tx *messages.Transaction, more ...any) []any {
 // already; the submit is answered as it was the first time.
 var errCommitted = errors.New("transaction committed already")
 
-// resubmitted answers a transaction submitted again with what it got when
-// it was committed.
-func resubmitted(c committed) *messages.SubmitReply {
-	return &messages.SubmitReply{Version: c.head.Version, Sequence: c.head.Sequence, Events: uint32(c.events)}
+// resubmitted answers a transaction whose ID the graph remembers (DESIGN
+// invariant 9): with its first answer if it carries the same events, and
+// with ErrDuplicateTransactionID if the ID is reused for other events,
+// never by applying it again.
+func resubmitted(tx *messages.Transaction, c graph.Committed) *messages.SubmitReply {
+	if !bytes.Equal(c.Digest, graph.Digest(tx.GetEvents())) {
+		err := fmt.Errorf("%w: transaction ID %q was committed at version %d with other events; give a new transaction a new ID",
+			store.ErrDuplicateTransactionID, tx.GetTransactionId(), c.Version)
+		return &messages.SubmitReply{Error: ErrorToReply(err)}
+	}
+	return &messages.SubmitReply{Version: c.Version, Sequence: c.Sequence, Events: c.Events}
 }
 
 // catchUpFor catches up with the log and reports errCommitted if that
@@ -300,7 +315,7 @@ func (a *grain) catchUpFor(tx *messages.Transaction) error {
 	if err := a.catchUp(); err != nil {
 		return err
 	}
-	if _, ok := a.recent.lookup(tx.GetTransactionId()); ok {
+	if _, ok := a.g.Remembered(tx.GetTransactionId()); ok {
 		return errCommitted
 	}
 	return nil
@@ -353,6 +368,15 @@ func (a *grain) append(tx *messages.Transaction) (store.Head, error) {
 			}
 			continue
 		}
+		if errors.Is(err, store.ErrDuplicate) {
+			// The log has this ID (an earlier attempt whose answer was
+			// lost): its answer is in the log, not in a new append.
+			if err := a.catchUpFor(tx); err != nil {
+				return store.Head{}, err
+			}
+			return store.Head{}, fmt.Errorf("%w: the log holds transaction %q of graph %s, but reading the graph did not find it yet; retry",
+				store.ErrUnavailable, tx.GetTransactionId(), a.id)
+		}
 		if err != nil {
 			return store.Head{}, err
 		}
@@ -378,61 +402,38 @@ func (a *grain) checkShape(tx *messages.Transaction) error {
 	if tx.GetGraphId() != a.id {
 		return fmt.Errorf("%w: transaction for graph %q sent to graph %q", graph.ErrInvalidTransaction, tx.GetGraphId(), a.id)
 	}
-	if max := a.cfg.MaxEventsPerTransaction; max > 0 && len(tx.GetEvents()) > max {
-		return fmt.Errorf("%w: %d events, the limit is %d; split it into several transactions",
-			store.ErrTooLarge, len(tx.GetEvents()), max)
-	}
 	return nil
 }
 
-// deliver applies a committed transaction from the ingress: duplicates are
-// skipped, gaps repaired from the log first.
+// deliver handles the ingress's notice that the log holds a transaction
+// of the graph at stream sequence tx.Sequence. A sequence at or below what
+// the grain has read is a duplicate, whatever else the notice says
+// (DESIGN invariant 3); otherwise the grain reads its log from where it
+// stands, so it applies what it missed in order and whole, gaps repaired.
 func (a *grain) deliver(tx *messages.Transaction) *messages.DeliverReply {
 	if tx.GetGraphId() != a.id {
 		err := fmt.Errorf("%w: transaction for graph %q delivered to graph %q", graph.ErrInvalidTransaction, tx.GetGraphId(), a.id)
 		return &messages.DeliverReply{Error: ErrorToReply(err), Version: a.g.Version()}
 	}
-	before := a.g.Version()
-	var err error
-	if tx.GetVersion() > before && !whole(tx) {
-		// A part of a transaction (a redelivery after a partial ack) must
-		// not be applied as if it were all of it: the log has it whole.
-		err = graph.ErrOutOfOrder
-	} else {
-		err = ApplyCommitted(a.g, tx)
-	}
-	var rejected *graph.RejectedError
-	switch {
-	case err == nil:
-		a.remember(tx)
-		a.changed(len(tx.GetEvents()))
-		a.cfg.Metrics.Delivered()
-		a.cfg.Metrics.Applied()
-		return &messages.DeliverReply{Version: a.g.Version(), Applied: true}
-	case errors.Is(err, errDuplicate):
+	seq := tx.GetSequence()
+	if seq != 0 && seq <= a.head().Sequence {
 		return &messages.DeliverReply{Version: a.g.Version()}
-	case errors.As(err, &rejected):
-		a.reportIssue(tx, err)
-		return &messages.DeliverReply{Version: a.g.Version(), Applied: true, Rejected: true}
-	case errors.Is(err, graph.ErrOutOfOrder):
-		if err := a.catchUp(); err != nil {
-			return &messages.DeliverReply{Error: ErrorToReply(err), Version: a.g.Version()}
-		}
-		if a.g.Version() < tx.GetVersion() {
-			if seq := tx.GetSequence(); seq != 0 && seq <= a.logSeq {
-				// The log holds it, but past a gap in its own versions (a
-				// write past the normal path), so no fold will ever apply
-				// it; the fold has reported it. Answer without an error,
-				// or the ingress would deliver it again forever.
-				return &messages.DeliverReply{Version: a.g.Version()}
-			}
-			err := fmt.Errorf("%w: graph %s is at version %d after reading its log, delivered version %d is not in it",
-				store.ErrNotFound, a.id, a.g.Version(), tx.GetVersion())
-			return &messages.DeliverReply{Error: ErrorToReply(err), Version: a.g.Version()}
-		}
-		a.log.Debug("gap repaired from the log", slog.Uint64("from", before), slog.Uint64(keyVersion, a.g.Version()))
-		return &messages.DeliverReply{Version: a.g.Version(), Applied: true}
-	default:
+	}
+	res, err := a.catchUpWith()
+	if err != nil {
 		return &messages.DeliverReply{Error: ErrorToReply(err), Version: a.g.Version()}
 	}
+	if seq > a.head().Sequence {
+		// A replica still catching up answered the read: the ingress
+		// delivers the notice again later.
+		err := fmt.Errorf("%w: graph %s read its log to sequence %d, the delivered transaction is at %d",
+			store.ErrUnavailable, a.id, a.head().Sequence, seq)
+		return &messages.DeliverReply{Error: ErrorToReply(err), Version: a.g.Version()}
+	}
+	applied := res.Applied + res.Rejected
+	for range applied {
+		a.cfg.Metrics.Delivered()
+		a.cfg.Metrics.Applied()
+	}
+	return &messages.DeliverReply{Version: a.g.Version(), Applied: applied > 0, Rejected: res.Rejected > 0}
 }

@@ -7,6 +7,7 @@ import (
 	"iter"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -24,16 +25,16 @@ import (
 	"github.com/graphlog/graphlog/store/natsjs"
 )
 
-// maxEvents is the transaction size limit of the grains in TestGrain.
-const maxEvents = 5
+// maxBytes is the transaction size limit of the log in TestGrain.
+const maxBytes = 4096
 
 // The graph grain, reached through the cluster client on a real member
 // whose grains keep their graphs in JetStream. Each subtest uses graphs of
 // its own; they share the member and the server.
 func TestGrain(t *testing.T) {
-	log, js := openLog(t)
+	log, js := openLog(t, natsjs.Config{MaxTransactionBytes: maxBytes})
 	m := metrics.New(nil)
-	member := startMember(t, actors.GrainConfig{Log: log, Metrics: m, MaxEventsPerTransaction: maxEvents})
+	member := startMember(t, actors.GrainConfig{Log: log, Metrics: m})
 	cl := member.Client()
 	ctx := testContext(t)
 
@@ -97,6 +98,11 @@ func TestGrain(t *testing.T) {
 		}
 		if r := mustSubmit(t, cl, withID("t1", addNode("a"))); !proto.Equal(r, first) {
 			t.Fatalf("resubmit after reactivation answered %v, first answer %v", r, first)
+		}
+		// The same ID with other events is refused, not applied.
+		_, err := cl.Submit(ctx, withID("t1", addNode("other")))
+		if !errors.Is(err, store.ErrDuplicateTransactionID) || errors.Is(err, store.ErrConflict) {
+			t.Fatalf("t1 reused for other events: %v, want ErrDuplicateTransactionID", err)
 		}
 		txs, _ := readLog(t, log, id)
 		if len(txs) != 2 {
@@ -190,15 +196,15 @@ func TestGrain(t *testing.T) {
 		sameState(t, "grain state and fold of the log", state(t, cl, id), want.State())
 	})
 
-	t.Run("too many events", func(t *testing.T) {
+	t.Run("too many bytes", func(t *testing.T) {
 		const id = "big"
 		var evs []*messages.Event
-		for i := range maxEvents + 1 {
-			evs = append(evs, addNode(fmt.Sprint("n", i)))
+		for i := range maxBytes / 20 {
+			evs = append(evs, addNode(fmt.Sprintf("node-%015d", i)))
 		}
 		_, err := cl.Submit(ctx, txOf(id, evs...))
-		if !errors.Is(err, store.ErrTooLarge) {
-			t.Fatalf("%d events with a limit of %d: %v, want ErrTooLarge", len(evs), maxEvents, err)
+		if !errors.Is(err, store.ErrTooLarge) || !strings.Contains(err.Error(), fmt.Sprint(maxBytes)) {
+			t.Fatalf("%d events over a limit of %d bytes: %v, want ErrTooLarge naming the limit", len(evs), maxBytes, err)
 		}
 		if h := head(t, log, id); h != (store.Head{}) {
 			t.Fatalf("log head %+v after a refused transaction, want none", h)
@@ -206,29 +212,37 @@ func TestGrain(t *testing.T) {
 		if _, err := cl.Query(ctx, id, getGraph); !errors.Is(err, graph.ErrNotFound) {
 			t.Fatalf("query of a graph with nothing appended: %v, want ErrNotFound", err)
 		}
-		if r := mustSubmit(t, cl, txOf(id, evs[:maxEvents]...)); r.GetVersion() != 1 || r.GetEvents() != maxEvents {
-			t.Fatalf("%d events replied %v", maxEvents, r)
+		if r := mustSubmit(t, cl, txOf(id, evs[:50]...)); r.GetVersion() != 1 || r.GetEvents() != 50 {
+			t.Fatalf("50 events replied %v", r)
 		}
 	})
 
-	t.Run("deliver skips versions already applied", func(t *testing.T) {
+	// The ingress tells a grain only where a transaction is (graph and
+	// stream sequence); the grain reads the log itself.
+	notice := func(id string, seq uint64, version uint64) *messages.Transaction {
+		return &messages.Transaction{GraphId: id, Sequence: seq, Version: version}
+	}
+
+	t.Run("deliver of a sequence already read is a duplicate, whatever its version says", func(t *testing.T) {
 		const id = "dup"
 		mustSubmit(t, cl, txOf(id, addNode("a")))
 		mustSubmit(t, cl, txOf(id, addNode("b")))
 		before := state(t, cl, id)
 		for v := uint64(1); v <= 2; v++ {
-			r, err := cl.Deliver(ctx, logTx(t, log, id, v))
-			if err != nil || r.GetError() != nil {
-				t.Fatalf("deliver version %d: %v %v", v, err, r.GetError())
-			}
-			if r.GetApplied() || r.GetRejected() || r.GetVersion() != 2 {
-				t.Errorf("deliver of version %d at version 2 replied %v, want not applied at version 2", v, r)
+			for _, claimed := range []uint64{v, 3, 99} {
+				r, err := cl.Deliver(ctx, notice(id, logTx(t, log, id, v).GetSequence(), claimed))
+				if err != nil || r.GetError() != nil {
+					t.Fatalf("deliver version %d: %v %v", v, err, r.GetError())
+				}
+				if r.GetApplied() || r.GetRejected() || r.GetVersion() != 2 {
+					t.Errorf("deliver of the sequence of version %d (claiming version %d) at version 2 replied %v, want not applied at version 2", v, claimed, r)
+				}
 			}
 		}
 		sameState(t, "state after duplicates", state(t, cl, id), before)
 	})
 
-	t.Run("deliver beyond the next version repairs the gap from the log", func(t *testing.T) {
+	t.Run("deliver beyond what the grain read catches up from the log", func(t *testing.T) {
 		const id = "gap"
 		mustSubmit(t, cl, txOf(id, addNode("a")))
 		appendDirect(t, log, id, addNode("x"))
@@ -236,7 +250,9 @@ func TestGrain(t *testing.T) {
 		if s := state(t, cl, id); s.GetVersion() != 1 {
 			t.Fatalf("grain at version %d before the delivery, want 1 (behind the log)", s.GetVersion())
 		}
-		r, err := cl.Deliver(ctx, logTx(t, log, id, 3))
+		// A notice claiming an old version still reads the log: only the
+		// sequence says whether the grain has read it.
+		r, err := cl.Deliver(ctx, notice(id, logTx(t, log, id, 3).GetSequence(), 1))
 		if err != nil || r.GetError() != nil {
 			t.Fatalf("deliver version 3: %v %v", err, r.GetError())
 		}
@@ -251,35 +267,11 @@ func TestGrain(t *testing.T) {
 		sameState(t, "repaired state and fold of the log", s, want.State())
 	})
 
-	t.Run("deliver of part of a transaction reads it whole from the log", func(t *testing.T) {
-		const id = "part"
-		mustSubmit(t, cl, txOf(id, addNode("a")))
-		whole := appendDirect(t, log, id, addNode("p"), addNode("q"))
-		part := proto.Clone(logTx(t, log, id, 2)).(*messages.Transaction)
-		part.Events = part.Events[:1]
-		part.Sequence = part.Events[0].GetSequence()
-		if part.Events[0].GetCount() != 2 || whole.GetVersion() != 2 {
-			t.Fatalf("test setup: part %v of %v", part, whole)
-		}
-		r, err := cl.Deliver(ctx, part)
-		if err != nil || r.GetError() != nil {
-			t.Fatalf("deliver part: %v %v", err, r.GetError())
-		}
-		if !r.GetApplied() || r.GetRejected() || r.GetVersion() != 2 {
-			t.Fatalf("deliver of a part of version 2 replied %v, want applied, not rejected, at version 2", r)
-		}
-		if s := state(t, cl, id); s.GetVersion() != 2 || !slices.Equal(nodeIDs(s), []string{"a", "p", "q"}) {
-			t.Fatalf("after the part: version %d, nodes %v; want 2 and [a p q]", s.GetVersion(), nodeIDs(s))
-		}
-	})
-
 	t.Run("deliver of a version past a gap in the log itself", func(t *testing.T) {
 		const id = "gapped"
 		mustSubmit(t, cl, txOf(id, addNode("a")))
-		ev := addNode("far")
-		seq := publishRaw(t, js, id, 7, ev)
-		ev.GraphId, ev.Version, ev.Index, ev.Count = id, 7, 0, 1
-		r, err := cl.Deliver(ctx, &messages.Transaction{GraphId: id, Version: 7, Sequence: seq, Events: []*messages.Event{ev}})
+		seq := publishRaw(t, js, id, 7, addNode("far"))
+		r, err := cl.Deliver(ctx, notice(id, seq, 7))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -291,17 +283,15 @@ func TestGrain(t *testing.T) {
 		}
 	})
 
-	t.Run("deliver of a version the log does not have", func(t *testing.T) {
+	t.Run("deliver of a sequence the log does not have", func(t *testing.T) {
 		const id = "ahead"
-		mustSubmit(t, cl, txOf(id, addNode("a")))
-		ev := addNode("z")
-		ev.GraphId, ev.Version, ev.Index, ev.Count, ev.TransactionId = id, 5, 0, 1, "forged"
-		r, err := cl.Deliver(ctx, &messages.Transaction{GraphId: id, TransactionId: "forged", Version: 5, Events: []*messages.Event{ev}})
+		r1 := mustSubmit(t, cl, txOf(id, addNode("a")))
+		r, err := cl.Deliver(ctx, notice(id, r1.GetSequence()+1000, 2))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rerr := actors.ErrorFromReply(r.GetError()); !errors.Is(rerr, store.ErrNotFound) || r.GetApplied() || r.GetVersion() != 1 {
-			t.Fatalf("deliver of version 5 to version 1 with nothing in the log replied %v (%v), want not found at version 1", r, rerr)
+		if rerr := actors.ErrorFromReply(r.GetError()); !errors.Is(rerr, store.ErrUnavailable) || r.GetApplied() || r.GetVersion() != 1 {
+			t.Fatalf("deliver of a sequence past the log's end replied %v (%v), want unavailable at version 1", r, rerr)
 		}
 		if s := state(t, cl, id); s.GetVersion() != 1 || !slices.Equal(nodeIDs(s), []string{"a"}) {
 			t.Fatalf("after the delivery: version %d, nodes %v", s.GetVersion(), nodeIDs(s))
@@ -311,8 +301,8 @@ func TestGrain(t *testing.T) {
 	t.Run("deliver of a stored transaction the rules refuse", func(t *testing.T) {
 		const id = "refused"
 		mustSubmit(t, cl, txOf(id, addNode("a")))
-		publishRaw(t, js, id, 2, addNode("x"), addEdge("e", "x", "missing"))
-		r, err := cl.Deliver(ctx, logTx(t, log, id, 2))
+		seq := publishRaw(t, js, id, 2, addNode("x"), addEdge("e", "x", "missing"))
+		r, err := cl.Deliver(ctx, notice(id, seq, 2))
 		if err != nil || r.GetError() != nil {
 			t.Fatalf("deliver: %v %v", err, r.GetError())
 		}
@@ -329,7 +319,7 @@ func TestGrain(t *testing.T) {
 
 	t.Run("garbage on the graph's subjects does not block writes", func(t *testing.T) {
 		const id = "junk"
-		subject := "event.store." + id + ".NodeAdded"
+		subject := natsjs.Subject(id, 1)
 		publishJunk(t, js, subject) // before the grain activates
 		if r := mustSubmit(t, cl, txOf(id, addNode("a"))); r.GetVersion() != 1 {
 			t.Fatalf("first submit gave version %d", r.GetVersion())

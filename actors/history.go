@@ -197,6 +197,13 @@ func (h *History) Start(ctx context.Context, graphID string, p Point) (*graph.Gr
 		if errors.Is(err, store.ErrNotFound) {
 			continue // pruned since it was listed
 		}
+		if errors.Is(err, graph.ErrSnapshotFormat) {
+			// Written by an earlier version: not damaged, only not ours
+			// to read. The next snapshot taken replaces it.
+			h.logger().Debug("snapshot of another format skipped", slog.String(keyGraph, graphID),
+				slog.String(keyCID, s.CID), slog.Uint64(keyVersion, s.Version))
+			continue
+		}
 		h.Metrics.SnapshotFailed()
 		h.logger().Warn("snapshot not used; trying an older one", slog.String(keyGraph, graphID),
 			slog.String(keyCID, s.CID), slog.Uint64(keyVersion, s.Version), slog.Any(keyError, err))
@@ -265,7 +272,7 @@ func (h *History) Replay(ctx context.Context, graphID string, from, to Point, ev
 		return err
 	}
 	p := player{g: g, every: every, emit: emit}
-	if err := emit(&messages.Frame{State: g.State(), Version: g.Version(), At: timestamppb.New(last)}); err != nil {
+	if err := emit(&messages.Frame{State: StateView(g), Version: g.Version(), At: timestamppb.New(last)}); err != nil {
 		return err
 	}
 	for tx, err := range h.Log.Read(ctx, graphID, g.Sequence()) {

@@ -421,3 +421,51 @@ func TestSnapshotsOfALargeGraphWaitInProportion(t *testing.T) {
 		t.Fatalf("snapshots at versions %v, want [1 6]", got)
 	}
 }
+
+// A resend after passivation gets its first answer even when the
+// reactivated grain reads none of the log (it starts from a snapshot),
+// and an ID reused for other events is refused: the remembered IDs are
+// part of the snapshot (DESIGN invariant 9). The grain passivates on its
+// own after an idle second, as in the report that found it.
+func TestResendAfterPassivationIsAnsweredOnce(t *testing.T) {
+	log, snaps := openSnapshots(t)
+	met := metrics.New(nil)
+	m := startMember(t, actors.GrainConfig{Log: log, Snapshots: snaps, Metrics: met, IdleTimeout: time.Second})
+	cl := m.Client()
+	ctx := testContext(t)
+	const id = "resend"
+	withID := func(txID string, evs ...*messages.Event) *messages.Transaction {
+		tx := txOf(id, evs...)
+		tx.TransactionId = txID
+		return tx
+	}
+	first := mustSubmit(t, cl, withID("t-1", addNode("a")))
+	second := mustSubmit(t, cl, withID("t-2", addNode("b"), addEdge("ab", "a", "b")))
+	eventually(t, 10*time.Second, "the idle grain passivated", func() bool {
+		return metricValue(t, met.ActiveGraphs) == 0
+	})
+	list, err := snaps.List(ctx, id)
+	if err != nil || len(list) == 0 || list[len(list)-1].Version != 2 {
+		t.Fatalf("snapshots after passivation: %v, %v; want one at version 2", list, err)
+	}
+
+	read := metricValue(t, met.ActivationEvents)
+	if r := mustSubmit(t, cl, withID("t-2", addNode("b"), addEdge("ab", "a", "b"))); !proto.Equal(r, second) {
+		t.Fatalf("t-2 resent after passivation answered %v, first answer %v", r, second)
+	}
+	if got := metricValue(t, met.ActivationEvents) - read; got != 0 {
+		t.Fatalf("the reactivation read %v events of the log, want none (all in the snapshot)", got)
+	}
+	if r := mustSubmit(t, cl, withID("t-1", addNode("a"))); !proto.Equal(r, first) {
+		t.Fatalf("t-1 resent answered %v, first answer %v", r, first)
+	}
+	if _, err := cl.Submit(ctx, withID("t-1", addNode("c"))); !errors.Is(err, store.ErrDuplicateTransactionID) {
+		t.Fatalf("t-1 reused for another node: %v, want ErrDuplicateTransactionID", err)
+	}
+	if h := head(t, log, id); h.Version != 2 {
+		t.Fatalf("log at version %d after the resends, want 2", h.Version)
+	}
+	if r := mustSubmit(t, cl, withID("t-3", addNode("c"))); r.GetVersion() != 3 {
+		t.Fatalf("a new transaction after the resends got version %d, want 3", r.GetVersion())
+	}
+}

@@ -15,8 +15,9 @@ import (
 	"github.com/graphlog/graphlog/store"
 )
 
-// Deliverer hands a committed transaction to its graph's grain, wherever it
-// lives. The cluster client implements it.
+// Deliverer hands a notice of a committed transaction (its graph ID and
+// stream sequence) to its graph's grain, wherever it lives. The cluster
+// client implements it.
 type Deliverer interface {
 	Deliver(ctx context.Context, tx *messages.Transaction) (*messages.DeliverReply, error)
 }
@@ -35,12 +36,6 @@ type IngressConfig struct {
 	// RetryDelay is how long a message whose delivery failed waits before
 	// the log delivers it again.
 	RetryDelay time.Duration
-	// FlushAfter hands over a transaction whose events have not all
-	// arrived after so long; the grain then reads it from the log, where
-	// it is whole (an atomic batch is stored whole before any of it is
-	// delivered). Members sharing the consumer each see parts of some
-	// transactions, so this bounds the delay those add.
-	FlushAfter time.Duration
 	// DeliverTimeout bounds one delivery to a grain.
 	DeliverTimeout time.Duration
 	Logger         *slog.Logger
@@ -54,9 +49,6 @@ func (c *IngressConfig) setDefaults() {
 	if c.RetryDelay <= 0 {
 		c.RetryDelay = time.Second
 	}
-	if c.FlushAfter <= 0 {
-		c.FlushAfter = 500 * time.Millisecond
-	}
 	if c.DeliverTimeout <= 0 {
 		c.DeliverTimeout = 30 * time.Second
 	}
@@ -66,41 +58,29 @@ func (c *IngressConfig) setDefaults() {
 }
 
 // NewIngressProps returns the props of the ingress actor: it reads the log
-// through a durable consumer, groups events into transactions per graph,
-// routes each to its grain through a worker child and acknowledges the
-// messages only after the grain has applied them. Messages that can never
-// apply go to the dead-letter stream, so they never block the log.
+// through durable headers-only consumers (one per partition), routes each
+// message's notice (graph, sequence) to its grain through a worker child
+// and acknowledges the message only after the grain has read the log past
+// it. Messages that can never apply (a subject that names no graph of its
+// partition) go to the dead-letter stream, so they never block the log.
 func NewIngressProps(cfg IngressConfig) *actor.Props {
 	cfg.setDefaults()
 	return actor.PropsFromProducer(func() actor.Actor {
-		return &ingress{cfg: cfg, pending: map[string]*assembly{}}
+		return &ingress{cfg: cfg}
 	})
 }
 
-// Messages the ingress sends itself.
-type (
-	arrived  struct{ m store.Message }
-	flushDue struct{}
-)
+// arrived is a message the reader passes to the actor.
+type arrived struct{ m store.Message }
 
-// assembly groups one graph's events into transactions as they arrive,
-// the way every reader of the log does (store.Assembler), and keeps the
-// messages to acknowledge beside them.
-type assembly struct {
-	asm   *store.Assembler
-	msgs  []store.Message // of the transaction being assembled
-	since time.Time       // when its first event arrived
-}
-
-// delivery is one transaction for a worker, with the messages that carry it.
+// delivery is one notice for a worker, with the message that carries it.
 type delivery struct {
-	tx   *messages.Transaction
-	msgs []store.Message
+	tx *messages.Transaction
+	m  store.Message
 }
 
 type ingress struct {
 	cfg     IngressConfig
-	pending map[string]*assembly
 	workers []*actor.PID
 	cancel  context.CancelFunc
 	running sync.WaitGroup
@@ -112,8 +92,6 @@ func (in *ingress) Receive(ctx actor.Context) {
 		in.start(ctx)
 	case arrived:
 		in.arrive(ctx, m.m)
-	case flushDue:
-		in.flushStale(ctx)
 	case *actor.Stopping:
 		in.stop()
 	}
@@ -127,30 +105,12 @@ func (in *ingress) start(ctx actor.Context) {
 	runCtx, cancel := context.WithCancel(context.Background())
 	in.cancel = cancel
 	self, root := ctx.Self(), ctx.ActorSystem().Root
-	in.running.Add(2)
+	in.running.Add(1)
 	go in.read(runCtx, root, self)
-	go in.tick(runCtx, root, self)
 }
 
-// tick asks the actor now and then to flush transactions that stay
-// incomplete.
-func (in *ingress) tick(ctx context.Context, root *actor.RootContext, self *actor.PID) {
-	defer in.running.Done()
-	t := time.NewTicker(in.cfg.FlushAfter / 2)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			root.Send(self, flushDue{})
-		}
-	}
-}
-
-// read pulls messages from the log and sends them to the actor, which
-// keeps all grouping state on its own goroutine. JetStream's max ack
-// pending bounds how much is in flight.
+// read pulls messages from the log and sends them to the actor.
+// JetStream's max ack pending bounds how much is in flight.
 func (in *ingress) read(ctx context.Context, root *actor.RootContext, self *actor.PID) {
 	defer in.running.Done()
 	log := in.cfg.Logger
@@ -199,49 +159,15 @@ func (in *ingress) stop() {
 }
 
 func (in *ingress) arrive(ctx actor.Context, m store.Message) {
-	ev, err := m.Event()
+	graphID, err := m.GraphID()
 	if err != nil {
 		in.deadLetter(m, err)
 		return
 	}
-	graphID := ev.GetGraphId()
-	a := in.pending[graphID]
-	if a == nil {
-		a = &assembly{asm: store.NewAssembler(graphID)}
-		in.pending[graphID] = a
-	}
-	if !a.asm.Pending() {
-		a.since = time.Now()
-	}
-	a.msgs = append(a.msgs, m)
-	ended, completed := a.asm.Add(ev)
-	if ended != nil {
-		// The version changed before the transaction was whole: hand over
-		// what came; the grain reads the whole one from the log.
-		in.dispatch(ctx, graphID, ended, a.msgs[:len(ended.GetEvents())])
-		a.msgs = a.msgs[len(ended.GetEvents()):]
-		a.since = time.Now()
-	}
-	if completed != nil {
-		in.dispatch(ctx, graphID, completed, a.msgs)
-		delete(in.pending, graphID)
-	}
-}
-
-func (in *ingress) flushStale(ctx actor.Context) {
-	for graphID, a := range in.pending {
-		if time.Since(a.since) >= in.cfg.FlushAfter {
-			in.dispatch(ctx, graphID, a.asm.Flush(), a.msgs)
-			delete(in.pending, graphID)
-		}
-	}
-}
-
-// dispatch hands a transaction to the worker of its graph.
-func (in *ingress) dispatch(ctx actor.Context, graphID string, tx *messages.Transaction, msgs []store.Message) {
 	h := fnv.New32a()
 	h.Write([]byte(graphID))
-	ctx.Send(in.workers[h.Sum32()%uint32(len(in.workers))], delivery{tx: tx, msgs: msgs})
+	tx := &messages.Transaction{GraphId: graphID, Sequence: m.Sequence()}
+	ctx.Send(in.workers[h.Sum32()%uint32(len(in.workers))], delivery{tx: tx, m: m})
 }
 
 func (in *ingress) deadLetter(m store.Message, cause error) {
@@ -260,8 +186,8 @@ func (in *ingress) deadLetter(m store.Message, cause error) {
 	log.Warn("message moved to the dead-letter stream", slog.String(keyReason, cause.Error()))
 }
 
-// ingressWorker delivers the transactions of its graphs one at a time, in
-// log order, and acknowledges their messages once the grain has them.
+// ingressWorker delivers the notices of its graphs one at a time, in log
+// order, and acknowledges their messages once the grain has read past them.
 type ingressWorker struct {
 	cfg *IngressConfig
 }
@@ -272,8 +198,7 @@ func (w *ingressWorker) Receive(ctx actor.Context) {
 		return
 	}
 	tx := d.tx
-	log := w.cfg.Logger.With(slog.String(keyGraph, tx.GetGraphId()), slog.Uint64(keyVersion, tx.GetVersion()),
-		slog.String(keyTransaction, tx.GetTransactionId()))
+	log := w.cfg.Logger.With(slog.String(keyGraph, tx.GetGraphId()), slog.Uint64(keySequence, tx.GetSequence()))
 	dctx, cancel := context.WithTimeout(context.Background(), w.cfg.DeliverTimeout)
 	defer cancel()
 	reply, err := w.cfg.Grains.Deliver(dctx, tx)
@@ -282,16 +207,12 @@ func (w *ingressWorker) Receive(ctx actor.Context) {
 	}
 	if err != nil {
 		log.Warn("delivery to the graph failed; the log will deliver it again", slog.Any(keyError, err))
-		for _, m := range d.msgs {
-			_ = m.Nak(w.cfg.RetryDelay)
-		}
+		_ = d.m.Nak(w.cfg.RetryDelay)
 		return
 	}
-	for _, m := range d.msgs {
-		if err := m.Ack(dctx); err != nil && !errors.Is(err, context.Canceled) {
-			// The grain has the transaction; a redelivery is skipped as a
-			// duplicate, so a lost ack costs only a little work.
-			log.Debug("ack failed", slog.Any(keyError, err))
-		}
+	if err := d.m.Ack(dctx); err != nil && !errors.Is(err, context.Canceled) {
+		// The grain has the transaction; a redelivery is skipped as a
+		// duplicate, so a lost ack costs only a little work.
+		log.Debug("ack failed", slog.Any(keyError, err))
 	}
 }

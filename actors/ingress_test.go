@@ -18,8 +18,10 @@ import (
 )
 
 // The ingress, on a real member and a real log: what is appended to the log
-// directly reaches the grains, what cannot decode is dead-lettered, every
-// message ends acknowledged, and the actor stops promptly.
+// directly reaches the grains, a stored transaction that breaks the rules
+// is rejected whole and keeps its version, undecodable bytes on a graph's
+// subject are skipped, a subject that names no graph is dead-lettered,
+// every message ends acknowledged, and the actor stops promptly.
 func TestIngress(t *testing.T) {
 	log, js := openLog(t)
 	m := metrics.New(nil)
@@ -36,7 +38,6 @@ func TestIngress(t *testing.T) {
 			Durable:        durable,
 			Workers:        2,
 			RetryDelay:     200 * time.Millisecond,
-			FlushAfter:     300 * time.Millisecond,
 			DeliverTimeout: 10 * time.Second,
 			Logger:         testLogger(),
 			Metrics:        m,
@@ -55,53 +56,51 @@ func TestIngress(t *testing.T) {
 		return s.GetVersion() == 3 && slices.Equal(nodeIDs(s), []string{"a", "b", "c"}) && slices.Equal(edgeIDs(s), []string{"bc"})
 	})
 
-	// A transaction whose events never all arrive is handed over after
-	// FlushAfter; the grain reads it from the log, where it is incomplete
-	// and so rejected whole, keeping its version.
-	mustSubmit(t, cl, txOf("partial", addNode("a")))
-	part := addNode("p")
-	part.GraphId, part.TransactionId, part.Version, part.Index, part.Count = "partial", "cut", 2, 0, 2
-	data, err := proto.Marshal(part)
-	if err != nil {
+	// A transaction stored past the normal path that breaks the rules (an
+	// edge to a missing node) is rejected whole and keeps its version.
+	mustSubmit(t, cl, txOf("rejected", addNode("a")))
+	bad := &messages.Transaction{GraphId: "rejected", TransactionId: "past", Version: 2,
+		Events: []*messages.Event{addNode("p"), addEdge("e", "p", "missing")}}
+	if _, err := js.Publish(ctx, natsjs.Subject("rejected", 1), mustEntry(t, bad)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := js.Publish(ctx, "event.store.partial.NodeAdded", data); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, 10*time.Second, "the incomplete transaction reached the grain", func() bool {
-		return state(t, cl, "partial").GetVersion() == 2
+	eventually(t, 10*time.Second, "the stored transaction reached the grain", func() bool {
+		return state(t, cl, "rejected").GetVersion() == 2
 	})
-	if s := state(t, cl, "partial"); !slices.Equal(nodeIDs(s), []string{"a"}) {
-		t.Fatalf("incomplete transaction changed the graph: nodes %v", nodeIDs(s))
+	if s := state(t, cl, "rejected"); !slices.Equal(nodeIDs(s), []string{"a"}) {
+		t.Fatalf("rejected transaction changed the graph: nodes %v", nodeIDs(s))
 	}
-	if r := mustSubmit(t, cl, txOf("partial", addNode("b"))); r.GetVersion() != 3 {
-		t.Fatalf("submit after the incomplete transaction gave version %d, want 3", r.GetVersion())
+	if r := mustSubmit(t, cl, txOf("rejected", addNode("b"))); r.GetVersion() != 3 {
+		t.Fatalf("submit after the rejected transaction gave version %d, want 3", r.GetVersion())
 	}
 
-	// Messages that can never apply go to the dead-letter stream.
-	uncommitted, err := proto.Marshal(&messages.Event{GraphId: "env", Payload: addNode("x").Payload}) // version 0
-	if err != nil {
+	// Bytes that are no entry, on a graph's own subject, are skipped by
+	// the graph's reads; they never block the graph.
+	if _, err := js.Publish(ctx, natsjs.Subject("junk", 1), []byte("\xff\xff not an entry")); err != nil {
 		t.Fatal(err)
 	}
-	bad := map[string][]byte{
-		"event.store.junk.NodeAdded":    []byte("\xff\xff not an event"),
-		"event.store.bad!id.NodeAdded":  []byte("\xff\xff not an event"),
-		"event.store.env.NodeAdded":     uncommitted,
-		"event.store.other.EdgeRemoved": mustMarshal(t, &messages.Event{GraphId: "not-other", Version: 1, Count: 1, Payload: removeEdge("e").Payload}),
+	// Subjects that name no graph can never be read by one: they go to
+	// the dead-letter stream.
+	deadLetters := map[string][]byte{
+		natsjs.PartitionPrefix(0) + "bad!id": []byte("\xff\xff not an entry"),
+		natsjs.PartitionPrefix(0) + "bad~id": mustEntry(t, bad),
 	}
 	badSeqs := map[string]uint64{}
-	for _, subject := range slices.Sorted(maps.Keys(bad)) {
-		ack, err := js.Publish(ctx, subject, bad[subject])
+	for _, subject := range slices.Sorted(maps.Keys(deadLetters)) {
+		ack, err := js.Publish(ctx, subject, deadLetters[subject])
 		if err != nil {
 			t.Fatal(err)
 		}
 		badSeqs[subject] = ack.Sequence
 	}
-	// The graph behind them is not blocked.
+	// The graphs behind them are not blocked.
 	appendDirect(t, log, "live", addNode("d"))
 	eventually(t, 10*time.Second, "the graph behind the bad messages applied", func() bool {
 		return state(t, cl, "live").GetVersion() == 4
 	})
+	if r := mustSubmit(t, cl, txOf("junk", addNode("a"))); r.GetVersion() != 1 {
+		t.Fatalf("submit to the graph with undecodable bytes gave version %d, want 1", r.GetVersion())
+	}
 
 	dlq, err := js.Stream(ctx, natsjs.DefaultDeadLetterStream)
 	if err != nil {
@@ -109,9 +108,9 @@ func TestIngress(t *testing.T) {
 	}
 	eventually(t, 10*time.Second, "dead letters stored", func() bool {
 		info, err := dlq.Info(ctx)
-		return err == nil && info.State.Msgs >= uint64(len(bad))
+		return err == nil && info.State.Msgs >= uint64(len(deadLetters))
 	})
-	cons, err := js.Consumer(ctx, natsjs.DefaultStream, durable)
+	cons, err := js.Consumer(ctx, natsjs.StreamName(natsjs.DefaultStream, 0), durable)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +119,7 @@ func TestIngress(t *testing.T) {
 		info, err = cons.Info(ctx)
 		return err == nil && info.NumAckPending == 0 && info.NumPending == 0
 	})
-	events, err := js.Stream(ctx, natsjs.DefaultStream)
+	events, err := js.Stream(ctx, natsjs.StreamName(natsjs.DefaultStream, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,8 +134,8 @@ func TestIngress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if dinfo.State.Msgs != uint64(len(bad)) {
-		t.Fatalf("%d dead letters, want %d: a bad message was dead-lettered more than once or a good one too", dinfo.State.Msgs, len(bad))
+	if dinfo.State.Msgs != uint64(len(deadLetters)) {
+		t.Fatalf("%d dead letters, want %d: a bad message was dead-lettered more than once or a good one too", dinfo.State.Msgs, len(deadLetters))
 	}
 	for seq := uint64(1); seq <= dinfo.State.Msgs; seq++ {
 		msg, err := dlq.GetMsg(ctx, seq)
@@ -144,7 +143,7 @@ func TestIngress(t *testing.T) {
 			t.Fatal(err)
 		}
 		subject := msg.Header.Get(natsjs.HeaderOriginalSubject)
-		want, ok := bad[subject]
+		want, ok := deadLetters[subject]
 		if !ok || msg.Subject != natsjs.DeadLetterSubject(subject) || string(msg.Data) != string(want) {
 			t.Errorf("dead letter %d: subject %q, original %q, data %q", seq, msg.Subject, subject, msg.Data)
 			continue
@@ -156,8 +155,8 @@ func TestIngress(t *testing.T) {
 			t.Errorf("dead letter of %s has no reason", subject)
 		}
 	}
-	if got := metricValue(t, m.DeadLetters); got != float64(len(bad)) {
-		t.Errorf("%v dead letters counted, want %d", got, len(bad))
+	if got := metricValue(t, m.DeadLetters); got != float64(len(deadLetters)) {
+		t.Errorf("%v dead letters counted, want %d", got, len(deadLetters))
 	}
 
 	// Stopping returns promptly, and a new ingress on the same durable
@@ -176,9 +175,11 @@ func TestIngress(t *testing.T) {
 	})
 }
 
-func mustMarshal(t testing.TB, m proto.Message) []byte {
+// mustEntry is the body of a log message holding txs, as written past the
+// normal path: no checks.
+func mustEntry(t testing.TB, txs ...*messages.Transaction) []byte {
 	t.Helper()
-	b, err := proto.Marshal(m)
+	b, err := proto.Marshal(&messages.LogEntry{Transactions: txs})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ func Answer(g *graph.Graph, m *messages.Query) (*messages.QueryReply, error) {
 	reply := &messages.QueryReply{Version: g.Version(), Sequence: g.Sequence()}
 	switch q := m.GetQuery().(type) {
 	case *messages.Query_Graph:
-		reply.Result = &messages.QueryReply_Graph{Graph: g.State()}
+		reply.Result = &messages.QueryReply_Graph{Graph: StateView(g)}
 	case *messages.Query_Node:
 		n, ok := g.Node(q.Node.GetNodeId())
 		if !ok {
@@ -67,4 +67,13 @@ func Answer(g *graph.Graph, m *messages.Query) (*messages.QueryReply, error) {
 		return nil, fmt.Errorf("%w: unknown query %T", graph.ErrInvalidTransaction, m.GetQuery())
 	}
 	return reply, nil
+}
+
+// StateView is g's state as readers see it: nodes and edges, without the
+// remembered transaction IDs that snapshots carry for resends (up to
+// graph.RememberedTransactions of them, which no reader asked for).
+func StateView(g *graph.Graph) *messages.GraphState {
+	s := g.State()
+	s.Recent = nil
+	return s
 }

@@ -23,6 +23,7 @@ var codeSentinels = []struct {
 	{messages.ErrorCode_ERROR_CODE_INVALID_ARGUMENT, graph.ErrInvalidID},
 	{messages.ErrorCode_ERROR_CODE_INVALID_ARGUMENT, graph.ErrInvalidWeight},
 	{messages.ErrorCode_ERROR_CODE_INVALID_ARGUMENT, graph.ErrInvalidArgument},
+	{messages.ErrorCode_ERROR_CODE_DUPLICATE_TRANSACTION_ID, store.ErrDuplicateTransactionID},
 	{messages.ErrorCode_ERROR_CODE_CONFLICT, store.ErrConflict},
 	{messages.ErrorCode_ERROR_CODE_REJECTED, graph.ErrRejected},
 	{messages.ErrorCode_ERROR_CODE_NOT_FOUND, graph.ErrNotFound},

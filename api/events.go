@@ -11,7 +11,11 @@ import (
 
 // listEvents handles GET /v1/graphs/{graph}/events: whole transactions with
 // a version above after_version, up to limit events (the first transaction
-// is listed whole even when it alone has more).
+// is listed whole even when it alone has more). With after_sequence (a
+// page's next_after_sequence) the log is read from that sequence on, not
+// from the start: the message there may hold more than one transaction (a
+// group commit), so it is read again and after_version says where the page
+// ends in it.
 func (s *server) listEvents(w http.ResponseWriter, r *http.Request) error {
 	graphID, err := graphParam(r)
 	if err != nil {
@@ -23,6 +27,14 @@ func (s *server) listEvents(w http.ResponseWriter, r *http.Request) error {
 			return fmt.Errorf("%w: after_version is %q; use a whole number, 0 or more", ErrInvalidRequest, clip(v))
 		}
 	}
+	var from uint64
+	if v := r.URL.Query().Get("after_sequence"); v != "" {
+		seq, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("%w: after_sequence is %q; use a whole number, 0 or more (a page's next_after_sequence)", ErrInvalidRequest, clip(v))
+		}
+		from = max(seq, 1) - 1
+	}
 	limit, err := limitParam(r)
 	if err != nil {
 		return err
@@ -32,9 +44,9 @@ func (s *server) listEvents(w http.ResponseWriter, r *http.Request) error {
 	}
 	log := requestInfoFrom(r.Context()).log
 
-	out := Events{Graph: graphID, Events: []Event{}, NextAfterVersion: after}
-	exists := false
-	for tx, err := range s.opts.Log.Read(r.Context(), graphID, 0) {
+	out := Events{Graph: graphID, Events: []Event{}, NextAfterVersion: after, NextAfterSequence: from}
+	exists := from > 0
+	for tx, err := range s.opts.Log.Read(r.Context(), graphID, from) {
 		if err != nil {
 			if errors.Is(err, store.ErrCorrupt) {
 				// The reader goes on after an undecodable event; so does the
@@ -67,7 +79,7 @@ func (s *server) listEvents(w http.ResponseWriter, r *http.Request) error {
 			}
 			out.Events = append(out.Events, e)
 		}
-		out.NextAfterVersion = tx.GetVersion()
+		out.NextAfterVersion, out.NextAfterSequence = tx.GetVersion(), tx.GetSequence()
 		if len(out.Events) >= limit {
 			break
 		}

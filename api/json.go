@@ -122,6 +122,11 @@ type Events struct {
 	Graph            string  `json:"graph"`
 	Events           []Event `json:"events"`
 	NextAfterVersion uint64  `json:"next_after_version"`
+	// NextAfterSequence is the stream sequence of the last transaction
+	// listed: passed back as after_sequence (with after_version), the
+	// next page reads the log from there, so it costs the page, not the
+	// history before it.
+	NextAfterSequence uint64 `json:"next_after_sequence"`
 }
 
 // NodeJSON converts a node; nil gives the zero Node with empty properties.

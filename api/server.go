@@ -45,7 +45,8 @@ type Options struct {
 	Ready func(ctx context.Context) error
 	// MaxBodyBytes bounds a request body; 0 means 4 MiB.
 	MaxBodyBytes int64
-	// MaxEventsPerTransaction bounds a transaction; 0 means 1,000.
+	// MaxEventsPerTransaction bounds a transaction's events; 0 means no
+	// bound but the log's on its encoded bytes.
 	MaxEventsPerTransaction int
 	// RequestTimeout bounds each request's context; 0 means no bound
 	// beyond the client's.
@@ -98,9 +99,6 @@ func New(opts Options) http.Handler {
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
-	}
-	if s.maxEvents <= 0 {
-		s.maxEvents = DefaultMaxEvents
 	}
 	s.handle("POST /v1/graphs/{graph}/transactions", s.submit)
 	s.handle("GET /v1/graphs", s.listGraphs)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,7 +40,7 @@ func (s *server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	after, given, err := streamStart(r)
+	after, afterSeq, given, err := streamStart(r)
 	if err != nil {
 		return err
 	}
@@ -56,11 +57,16 @@ func (s *server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 		after = head.Version
 	}
 	// Following from the head's sequence skips reading the history when
-	// the client is up to date; otherwise the graph is read from its start
-	// and what the client has is skipped.
+	// the client is up to date; a reconnect that names the sequence it got
+	// to (Last-Event-ID version:sequence) reads from there, the message
+	// there again since it may hold more than one transaction; otherwise
+	// the graph is read from its start and what the client has is skipped.
 	var from uint64
-	if after >= head.Version {
+	switch {
+	case after >= head.Version:
 		from = head.Sequence
+	case afterSeq > 0:
+		from = afterSeq - 1
 	}
 
 	h := w.Header()
@@ -109,7 +115,8 @@ func (s *server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 		if tx.GetVersion() <= after {
 			continue
 		}
-		if err := out.message("transaction", strconv.FormatUint(tx.GetVersion(), 10), streamedJSON(tx)); err != nil {
+		id := strconv.FormatUint(tx.GetVersion(), 10) + ":" + strconv.FormatUint(tx.GetSequence(), 10)
+		if err := out.message("transaction", id, streamedJSON(tx)); err != nil {
 			return nil // the client went away
 		}
 	}
@@ -117,19 +124,28 @@ func (s *server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 }
 
 // streamStart reads where a stream starts: after_version, else the
-// Last-Event-ID of a reconnect (the last version the client got).
-func streamStart(r *http.Request) (after uint64, given bool, err error) {
+// Last-Event-ID of a reconnect: the last version the client got, and the
+// stream sequence it was read at ("version:sequence", the id of every
+// message this stream sends; a bare version is accepted too).
+func streamStart(r *http.Request) (after, afterSeq uint64, given bool, err error) {
 	v, name := r.URL.Query().Get("after_version"), "after_version"
 	if v == "" {
 		v, name = r.Header.Get("Last-Event-ID"), "Last-Event-ID"
 	}
 	if v == "" {
-		return 0, false, nil
+		return 0, 0, false, nil
 	}
-	if after, err = strconv.ParseUint(v, 10, 64); err != nil {
-		return 0, false, fmt.Errorf("%w: %s is %q; use a version, a whole number, 0 or more", ErrInvalidRequest, name, clip(v))
+	bad := fmt.Errorf("%w: %s is %q; use a version, a whole number, 0 or more (or version:sequence, a message's id)", ErrInvalidRequest, name, clip(v))
+	version, seq, hasSeq := strings.Cut(v, ":")
+	if after, err = strconv.ParseUint(version, 10, 64); err != nil {
+		return 0, 0, false, bad
 	}
-	return after, true, nil
+	if hasSeq {
+		if afterSeq, err = strconv.ParseUint(seq, 10, 64); err != nil {
+			return 0, 0, false, bad
+		}
+	}
+	return after, afterSeq, true, nil
 }
 
 func streamedJSON(tx *messages.Transaction) StreamedTransaction {

@@ -33,9 +33,6 @@ const (
 
 // Limits of a transaction body beyond the configured ones.
 const (
-	// DefaultMaxEvents is the event limit when none is configured: one
-	// JetStream atomic batch holds at most 1,000 messages.
-	DefaultMaxEvents = 1000
 	// MaxPropertyDepth bounds how deeply property values nest, as the
 	// graph's rules do. Checking at the edge also keeps every accepted
 	// event readable: each JSON level costs about three protobuf levels,
@@ -119,7 +116,8 @@ var (
 // DecodeTransaction turns a POSTed body into a transaction for graphID,
 // stamped at the edge: a transaction ID (nuid) unless the body has one, and
 // for each event an event ID (nuid), the graph ID, its index, the count and
-// the body's metadata. maxEvents <= 0 means DefaultMaxEvents.
+// the body's metadata. maxEvents > 0 bounds the events; the log bounds a
+// transaction by its encoded bytes in any case.
 //
 // It is strict: unknown fields, fields that do not belong to an event's
 // type, keys that differ only in case, non-object properties and trailing
@@ -133,9 +131,6 @@ var (
 func DecodeTransaction(graphID string, body []byte, maxEvents int) (*messages.Transaction, error) {
 	if err := graph.ValidateGraphID(graphID); err != nil {
 		return nil, err
-	}
-	if maxEvents <= 0 {
-		maxEvents = DefaultMaxEvents
 	}
 	top, err := object(body, "request body", transactionFields)
 	if err != nil {
@@ -174,7 +169,7 @@ func DecodeTransaction(graphID string, body []byte, maxEvents int) (*messages.Tr
 	switch {
 	case len(events) == 0:
 		return nil, invalid("the transaction has no events; send at least one in \"events\"")
-	case len(events) > maxEvents:
+	case maxEvents > 0 && len(events) > maxEvents:
 		return nil, fmt.Errorf("%w: %d events, the limit is %d", store.ErrTooLarge, len(events), maxEvents)
 	}
 

@@ -26,7 +26,9 @@ const (
 	FlagStream                  = "stream"
 	FlagReplicas                = "replicas"
 	FlagMaxBodyBytes            = "max-body-bytes"
-	FlagMaxEventsPerTransaction = "max-events-per-transaction"
+	FlagMaxTransactionBytes     = "max-transaction-bytes"
+	FlagPartitions              = "partitions"
+	FlagDuplicateWindow         = "duplicate-window"
 	FlagGrainIdleTimeout        = "grain-idle-timeout"
 	FlagRequestTimeout          = "request-timeout"
 	FlagIngress                 = "ingress"
@@ -64,10 +66,11 @@ const (
 
 // Limits that Validate enforces.
 const (
-	// MaxEventsPerTransaction is the most events one transaction may hold:
-	// a transaction is one JetStream atomic batch, and a batch holds at most
-	// 1,000 messages by default.
-	MaxEventsPerTransaction = 1000
+	// MaxTransactionBytes bounds --max-transaction-bytes: a transaction is
+	// one NATS message, and NATS allows payloads of at most 64 MiB.
+	MaxTransactionBytes = 64<<20 - 64<<10
+	// MaxPartitions bounds --partitions.
+	MaxPartitions = 1024
 	// MaxReplicas is the most replicas JetStream allows for a stream.
 	MaxReplicas = 5
 	// MaxNameLen bounds node, stream and consumer names.
@@ -181,8 +184,17 @@ type NATS struct {
 	// SyncInterval is how often the embedded server fsyncs JetStream
 	// writes when SyncAlways is false; 0 is the server's default (2m).
 	SyncInterval time.Duration
-	// Stream is the JetStream stream that holds every event.
+	// Stream is the base name of the JetStream streams that hold every
+	// transaction, one per partition: <Stream>-0, <Stream>-1, …
 	Stream string
+	// Partitions is how many streams the graphs are spread over. It is
+	// fixed when the log is created; a node started with another count
+	// refuses to start and says which count the log has.
+	Partitions int
+	// DuplicateWindow is how long the streams answer a resent transaction
+	// with its first ack. The server keeps every transaction ID of the
+	// window in memory; the graphs remember their recent IDs for longer.
+	DuplicateWindow time.Duration
 	// Replicas of the event and dead-letter streams, the snapshot store
 	// and the member bucket.
 	Replicas int
@@ -214,8 +226,11 @@ func (n NATS) Clustered() bool { return n.ClusterListen != "" }
 
 // Graphs configures graph grains and transactions.
 type Graphs struct {
-	// MaxEventsPerTransaction bounds one transaction (at most 1,000).
-	MaxEventsPerTransaction int
+	// MaxTransactionBytes bounds the encoding of one transaction (one
+	// NATS message): larger ones are answered 413 before anything is
+	// sent. The embedded server's max payload is set to fit it; an
+	// external server's max_payload must be at least this plus 4 KiB.
+	MaxTransactionBytes int
 	// IdleTimeout passivates a graph that received nothing for this long.
 	IdleTimeout time.Duration
 }
@@ -273,14 +288,16 @@ func Default() Config {
 			RequestTimeout: 10 * time.Second,
 		},
 		NATS: NATS{
-			Listen:      "127.0.0.1:4222",
-			Stream:      "EVENTS",
-			Replicas:    1,
-			ClusterName: "graphlog",
+			Listen:          "127.0.0.1:4222",
+			Stream:          "EVENTS",
+			Partitions:      1,
+			DuplicateWindow: time.Minute,
+			Replicas:        1,
+			ClusterName:     "graphlog",
 		},
 		Graphs: Graphs{
-			MaxEventsPerTransaction: MaxEventsPerTransaction,
-			IdleTimeout:             5 * time.Minute,
+			MaxTransactionBytes: 1_000_000,
+			IdleTimeout:         5 * time.Minute,
 		},
 		Snapshots: Snapshots{
 			Bucket:          "GRAPH_SNAPSHOTS",
@@ -424,8 +441,14 @@ func (c Config) Validate() error {
 	if c.HTTP.MaxBodyBytes < 1 {
 		bad(FlagMaxBodyBytes, "is %d; set a positive number of bytes, e.g. 4194304 (4 MiB)", c.HTTP.MaxBodyBytes)
 	}
-	if n := c.Graphs.MaxEventsPerTransaction; n < 1 || n > MaxEventsPerTransaction {
-		bad(FlagMaxEventsPerTransaction, "is %d; set 1 to %d (a transaction is one JetStream atomic batch, which holds at most %d messages)", n, MaxEventsPerTransaction, MaxEventsPerTransaction)
+	if n := c.Graphs.MaxTransactionBytes; n < 1024 || n > MaxTransactionBytes {
+		bad(FlagMaxTransactionBytes, "is %d; set 1024 to %d bytes (a transaction is one NATS message, at most 64 MiB with its headers)", n, MaxTransactionBytes)
+	}
+	if n := c.NATS.Partitions; n < 1 || n > MaxPartitions {
+		bad(FlagPartitions, "is %d; set 1 to %d (fixed when the log is created)", n, MaxPartitions)
+	}
+	if c.NATS.DuplicateWindow < 100*time.Millisecond {
+		bad(FlagDuplicateWindow, "is %s; set at least 100ms (JetStream's minimum), such as 1m", c.NATS.DuplicateWindow)
 	}
 	if c.Graphs.IdleTimeout <= 0 {
 		bad(FlagGrainIdleTimeout, "is %s; set a positive duration such as 5m", c.Graphs.IdleTimeout)

@@ -31,7 +31,7 @@ func TestDefaultIsValid(t *testing.T) {
 	}
 	if c.HTTP.Addr != ":8080" || c.DataDir != "./data" || c.NATS.Listen != "127.0.0.1:4222" ||
 		c.NATS.Stream != "EVENTS" || c.NATS.Replicas != 1 || c.HTTP.MaxBodyBytes != 4194304 ||
-		c.Graphs.MaxEventsPerTransaction != 1000 || c.Graphs.IdleTimeout != 5*time.Minute ||
+		c.Graphs.MaxTransactionBytes != 1_000_000 || c.NATS.Partitions != 1 || c.NATS.DuplicateWindow != time.Minute || c.Graphs.IdleTimeout != 5*time.Minute ||
 		c.HTTP.RequestTimeout != 10*time.Second || !c.Ingress.Enabled || c.Ingress.Consumer != "graphlog-ingress" ||
 		c.Actor.Host != "127.0.0.1" || c.Actor.Port != 0 || c.Log.Level != "info" || c.Log.Format != "text" ||
 		c.NATS.URL != "" || c.NATS.SyncAlways || c.NodeName == "" {
@@ -118,7 +118,7 @@ func TestLoadPrecedence(t *testing.T) {
 			name: "every flag",
 			args: []string{"--node-name", "n1", "--data-dir", "d", "--http-addr", "127.0.0.1:9", "--nats-url", "nats://a:4222,b:4223",
 				"--nats-listen", "0.0.0.0:-1", "--nats-sync-always", "--stream", "S", "--replicas", "3", "--max-body-bytes", "10",
-				"--max-events-per-transaction", "7", "--grain-idle-timeout", "1h", "--request-timeout", "1s", "--ingress=false",
+				"--max-transaction-bytes", "7000", "--partitions", "4", "--duplicate-window", "30s", "--grain-idle-timeout", "1h", "--request-timeout", "1s", "--ingress=false",
 				"--ingress-consumer", "c", "--actor-host", "10.0.0.1", "--actor-port", "9000", "--log-level", "error", "--log-format", "json",
 				"--snapshot-bucket", "SB", "--snapshot-every", "50", "--snapshot-every-per-element", "0.25", "--snapshot-interval", "2m", "--snapshot-keep", "4", "--snapshot-keep-every", "600",
 				"--http-token", "tok", "--nats-sync-interval", "1s", "--nats-user", "u", "--nats-password", "p",
@@ -129,9 +129,9 @@ func TestLoadPrecedence(t *testing.T) {
 				want := Config{NodeName: "n1", DataDir: "d",
 					HTTP: HTTP{Addr: "127.0.0.1:9", MaxBodyBytes: 10, RequestTimeout: time.Second, Token: "tok"},
 					NATS: NATS{URL: "nats://a:4222,b:4223", Listen: "0.0.0.0:-1", SyncAlways: true, SyncInterval: time.Second,
-						Stream: "S", Replicas: 3, ClusterName: "graphlog", User: "u", Password: "p",
+						Stream: "S", Partitions: 4, DuplicateWindow: 30 * time.Second, Replicas: 3, ClusterName: "graphlog", User: "u", Password: "p",
 						TLS: TLS{Cert: "nc.pem", Key: "nk.pem", CA: "nca.pem"}},
-					Graphs:    Graphs{MaxEventsPerTransaction: 7, IdleTimeout: time.Hour},
+					Graphs:    Graphs{MaxTransactionBytes: 7000, IdleTimeout: time.Hour},
 					Snapshots: Snapshots{Bucket: "SB", Every: 50, EveryPerElement: 0.25, Interval: 2 * time.Minute, Keep: 4, KeepEvery: 600},
 					Ingress:   Ingress{Enabled: false, Consumer: "c"},
 					Actor: Actor{Host: "10.0.0.1", Port: 9000, AdvertiseHost: "n1.example",
@@ -239,8 +239,10 @@ func TestValidate(t *testing.T) {
 		{"replicas on embedded", func(c *Config) { c.NATS.Replicas = 3 }, []string{FlagReplicas}},
 		{"replicas on cluster", func(c *Config) { c.NATS.Replicas = 3; c.NATS.URL = "nats://x:4222" }, nil},
 		{"zero body", func(c *Config) { c.HTTP.MaxBodyBytes = 0 }, []string{FlagMaxBodyBytes}},
-		{"too many events", func(c *Config) { c.Graphs.MaxEventsPerTransaction = 1001 }, []string{FlagMaxEventsPerTransaction}},
-		{"zero events", func(c *Config) { c.Graphs.MaxEventsPerTransaction = 0 }, []string{FlagMaxEventsPerTransaction}},
+		{"transactions over 64 MiB", func(c *Config) { c.Graphs.MaxTransactionBytes = 64 << 20 }, []string{FlagMaxTransactionBytes}},
+		{"tiny transactions", func(c *Config) { c.Graphs.MaxTransactionBytes = 10 }, []string{FlagMaxTransactionBytes}},
+		{"zero partitions", func(c *Config) { c.NATS.Partitions = 0 }, []string{FlagPartitions}},
+		{"no duplicate window", func(c *Config) { c.NATS.DuplicateWindow = 0 }, []string{FlagDuplicateWindow}},
 		{"zero idle", func(c *Config) { c.Graphs.IdleTimeout = 0 }, []string{FlagGrainIdleTimeout}},
 		{"negative request timeout", func(c *Config) { c.HTTP.RequestTimeout = -time.Second }, []string{FlagRequestTimeout}},
 		{"bad consumer", func(c *Config) { c.Ingress.Consumer = "a b" }, []string{FlagIngressConsumer}},
@@ -290,7 +292,7 @@ func TestValidate(t *testing.T) {
 			[]string{FlagLogFormat, FlagReplicas, FlagHTTPAddr}},
 	}
 	all := []string{FlagNodeName, FlagDataDir, FlagHTTPAddr, FlagNATSURL, FlagNATSListen, FlagStream, FlagReplicas,
-		FlagMaxBodyBytes, FlagMaxEventsPerTransaction, FlagGrainIdleTimeout, FlagRequestTimeout, FlagIngressConsumer,
+		FlagMaxBodyBytes, FlagMaxTransactionBytes, FlagPartitions, FlagDuplicateWindow, FlagGrainIdleTimeout, FlagRequestTimeout, FlagIngressConsumer,
 		FlagActorHost, FlagActorPort, FlagLogLevel, FlagLogFormat, FlagSnapshotBucket, FlagSnapshotEvery, FlagSnapshotInterval, FlagSnapshotKeep,
 		FlagSnapshotEveryPerElement, FlagHTTPToken, FlagNATSSyncInterval, FlagNATSClusterName, FlagNATSClusterListen, FlagNATSClusterAdvertise, FlagNATSRoutes,
 		FlagNATSUser, FlagNATSPassword, FlagNATSNkeySeedFile, FlagNATSTLSCert, FlagNATSTLSKey, FlagNATSTLSCA,
@@ -335,7 +337,7 @@ func TestHelp(t *testing.T) {
 	}
 	text := out.String()
 	for _, want := range []string{"--data-dir directory", "GRAPHLOG_DATA_DIR", "default: ./data", "--nats-sync-always\n",
-		"Jepsen", "--max-events-per-transaction events", "default: 1000", "GRAPHLOG_CONFIG"} {
+		"Jepsen", "--max-transaction-bytes bytes", "default: 1000000", "GRAPHLOG_CONFIG"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("usage lacks %q:\n%s", want, text)
 		}
@@ -349,9 +351,9 @@ func TestHelp(t *testing.T) {
 
 func TestEnvName(t *testing.T) {
 	for flagName, want := range map[string]string{
-		"data-dir":                   "GRAPHLOG_DATA_DIR",
-		"max-events-per-transaction": "GRAPHLOG_MAX_EVENTS_PER_TRANSACTION",
-		"stream":                     "GRAPHLOG_STREAM",
+		"data-dir":              "GRAPHLOG_DATA_DIR",
+		"max-transaction-bytes": "GRAPHLOG_MAX_TRANSACTION_BYTES",
+		"stream":                "GRAPHLOG_STREAM",
 	} {
 		if got := EnvName(flagName); got != want {
 			t.Errorf("EnvName(%q) = %q, want %q", flagName, got, want)

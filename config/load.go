@@ -186,13 +186,18 @@ func NewFlagSet(c *Config) *flag.FlagSet {
 			"With false, JetStream fsyncs every 2 minutes, and Jepsen (2025) showed acknowledged writes can be lost "+
 			"when machines lose power; true closes that window at the cost of write latency and throughput")
 	str(&c.NATS.Stream, FlagStream,
-		"`name` of the JetStream stream that holds every event")
+		"base `name` of the JetStream streams that hold every transaction (<name>-<partition>)")
 	fs.Var((*intValue)(&c.NATS.Replicas), FlagReplicas,
 		"`count` of replicas of the event and dead-letter streams, 1 to 5; more than 1 needs a NATS cluster (--nats-url), use 3 there")
 	fs.Var((*int64Value)(&c.HTTP.MaxBodyBytes), FlagMaxBodyBytes,
 		"largest HTTP request body in `bytes`; larger bodies are answered 413")
-	fs.Var((*intValue)(&c.Graphs.MaxEventsPerTransaction), FlagMaxEventsPerTransaction,
-		"most `events` in one transaction, at most 1000 (one JetStream atomic batch); more are answered 413")
+	fs.Var((*intValue)(&c.Graphs.MaxTransactionBytes), FlagMaxTransactionBytes,
+		"most `bytes` of one transaction's encoding (one NATS message); larger ones are answered 413. "+
+			"An external NATS server's max_payload must be at least this plus 4096")
+	fs.Var((*intValue)(&c.NATS.Partitions), FlagPartitions,
+		"`number` of streams the graphs are spread over; fixed when the log is created")
+	fs.Var((*durationValue)(&c.NATS.DuplicateWindow), FlagDuplicateWindow,
+		"how long the streams answer a resent transaction with its first ack, a `duration`")
 	fs.Var((*durationValue)(&c.Graphs.IdleTimeout), FlagGrainIdleTimeout,
 		"passivate a graph grain that received nothing for this `duration`: its memory is freed and the next request activates it again from the log")
 	fs.Var((*durationValue)(&c.HTTP.RequestTimeout), FlagRequestTimeout,

@@ -49,8 +49,10 @@ func (g *Graph) Apply(tx *messages.Transaction) error {
 	prep, err := g.validate(tx.Events, tx)
 	g.version, g.sequence = tx.Version, tx.Sequence
 	if err != nil {
+		g.remember(tx, nil)
 		return &RejectedError{Version: tx.Version, Err: err}
 	}
+	g.remember(tx, prep)
 	for i, ev := range tx.Events {
 		g.fold(ev, prep[i])
 	}
@@ -67,24 +69,31 @@ type prepared struct {
 // validate checks events in order against the state as of each event;
 // committed (non-nil) adds the envelope checks of a committed transaction.
 func (g *Graph) validate(events []*messages.Event, committed *messages.Transaction) ([]prepared, error) {
+	prep, _, err := g.validateOn(nil, events, committed)
+	return prep, err
+}
+
+// validateOn is validate against the state that parent's transactions
+// (nil: none) leave, and returns the simulation of events on top of it.
+func (g *Graph) validateOn(parent *simulation, events []*messages.Event, committed *messages.Transaction) ([]prepared, *simulation, error) {
 	if len(events) == 0 {
-		return nil, malformedf("transaction has no events; send at least one")
+		return nil, nil, malformedf("transaction has no events; send at least one")
 	}
-	sim := simulation{g: g}
+	sim := &simulation{g: g, parent: parent}
 	prep := make([]prepared, len(events))
 	for i, ev := range events {
 		if ev == nil {
-			return nil, &EventError{Index: i, Err: malformedf("event is nil")}
+			return nil, nil, &EventError{Index: i, Err: malformedf("event is nil")}
 		}
 		err := g.checkEnvelope(i, len(events), ev, committed)
 		if err == nil {
 			prep[i], err = sim.step(ev)
 		}
 		if err != nil {
-			return nil, &EventError{Index: i, Type: payloadName(ev), ID: elementID(ev), Err: err}
+			return nil, nil, &EventError{Index: i, Type: payloadName(ev), ID: elementID(ev), Err: err}
 		}
 	}
-	return prep, nil
+	return prep, sim, nil
 }
 
 func (g *Graph) checkEnvelope(i, count int, ev *messages.Event, committed *messages.Transaction) error {
@@ -116,10 +125,17 @@ func (g *Graph) checkEnvelope(i, count int, ev *messages.Event, committed *messa
 // endpoints keep the generation they had when it was added (0 for edges of
 // the state). So a node removed and added again in one transaction has lost
 // its old edges, as it will in the fold.
+//
+// A simulation with a parent (the simulation of an earlier transaction
+// not yet committed, see PrepareAfter) takes the parent's result as its
+// state: what exists there exists here with generation 0, exactly as if
+// the parent had been committed, so a transaction is judged and worded the
+// same whether it is prepared alone or after others.
 type simulation struct {
-	g     *Graph
-	nodes map[string]nodeMark // nil until the first node is touched
-	edges map[string]edgeMark
+	g      *Graph
+	parent *simulation
+	nodes  map[string]nodeMark // nil until the first node is touched
+	edges  map[string]edgeMark
 }
 
 type nodeMark struct {
@@ -137,8 +153,38 @@ func (s *simulation) node(id string) nodeMark {
 	if m, ok := s.nodes[id]; ok {
 		return m
 	}
+	if s.parent != nil {
+		return nodeMark{alive: s.parent.node(id).alive}
+	}
 	_, ok := s.g.nodes.get(id)
 	return nodeMark{alive: ok}
+}
+
+// base reports whether edge id exists in the state this simulation starts
+// from (the graph's, or the parent's result), and its endpoints.
+func (s *simulation) base(id string) (exists bool, src, dst string) {
+	if s.parent != nil {
+		if ok, _ := s.parent.edge(id); !ok {
+			return false, "", ""
+		}
+		src, dst = s.parent.endpoints(id)
+		return true, src, dst
+	}
+	e, ok := s.g.edges.get(id)
+	if !ok {
+		return false, "", ""
+	}
+	return true, e.src.id, e.dst.id
+}
+
+// endpoints are the source and target of an edge that exists in the
+// simulated state.
+func (s *simulation) endpoints(id string) (src, dst string) {
+	if m, ok := s.edges[id]; ok {
+		return m.src, m.dst
+	}
+	_, src, dst = s.base(id)
+	return src, dst
 }
 
 func (s *simulation) setNode(id string, m nodeMark) {
@@ -170,14 +216,14 @@ func (s *simulation) edge(id string) (exists bool, removedWith string) {
 		}
 		return true, ""
 	}
-	e, ok := s.g.edges.get(id)
+	ok, src, dst := s.base(id)
 	switch {
 	case !ok:
 		return false, ""
-	case s.node(e.src.id).gen != 0:
-		return false, e.src.id
-	case s.node(e.dst.id).gen != 0:
-		return false, e.dst.id
+	case s.node(src).gen != 0:
+		return false, src
+	case s.node(dst).gen != 0:
+		return false, dst
 	}
 	return true, ""
 }

@@ -21,11 +21,13 @@ import (
 //
 // What it accepts is exactly what Encode could have written for a valid
 // graph: the graph ID, version and sequence fields (each left out when
-// zero), then every node, then every edge; in each element its fields in
-// number order, left out when empty and present only when not; every
-// length written in as few bytes as it takes; nothing else. Every check of
-// FromState holds: valid IDs, sorted and unique, endpoints that exist,
-// valid types, properties valid and canonical (isCanonicalProps), so the
+// zero), then every node, then every edge, then the format (StateFormat),
+// then at most RememberedTransactions remembered transactions; in each
+// element its fields in number order, left out when empty or zero and
+// present only when not; every length written in as few bytes as it takes;
+// nothing else. Every check of FromState holds: valid IDs, sorted and
+// unique, endpoints that exist, valid types, properties valid and
+// canonical (isCanonicalProps), remembered transactions valid, so the
 // general way would build the same graph from the same bytes, and
 // Encode(Decode(b)) is b. The fuzz target holds the two ways to that.
 
@@ -36,6 +38,8 @@ const (
 	tagStateSequence = byte(stateSequence)<<3 | byte(protowire.VarintType)
 	tagStateNodes    = byte(stateNodes)<<3 | byte(protowire.BytesType)
 	tagStateEdges    = byte(stateEdges)<<3 | byte(protowire.BytesType)
+	tagStateFormat   = byte(stateFormat)<<3 | byte(protowire.VarintType)
+	tagStateRecent   = byte(stateRecent)<<3 | byte(protowire.BytesType)
 
 	tagNodeID    = byte(nodeID)<<3 | byte(protowire.BytesType)
 	tagNodeType  = byte(nodeType)<<3 | byte(protowire.BytesType)
@@ -46,13 +50,19 @@ const (
 	tagEdgeTarget = byte(edgeTarget)<<3 | byte(protowire.BytesType)
 	tagEdgeType   = byte(edgeType)<<3 | byte(protowire.BytesType)
 	tagEdgeProps  = byte(edgeProps)<<3 | byte(protowire.BytesType)
+
+	tagCommittedID       = byte(committedID)<<3 | byte(protowire.BytesType)
+	tagCommittedVersion  = byte(committedVersion)<<3 | byte(protowire.VarintType)
+	tagCommittedSequence = byte(committedSequence)<<3 | byte(protowire.VarintType)
+	tagCommittedEvents   = byte(committedEvents)<<3 | byte(protowire.VarintType)
+	tagCommittedDigest   = byte(committedDigest)<<3 | byte(protowire.BytesType)
 )
 
 // decodeCanonical rebuilds the graph from Encode's bytes; ok is false when
 // b is anything else (see above).
 func decodeCanonical(b []byte) (g *Graph, ok bool) {
 	h, ok := readHeader(b)
-	if !ok || ValidateGraphID(string(h.graphID)) != nil || h.nodes > math.MaxUint32 {
+	if !ok || h.format != StateFormat || ValidateGraphID(string(h.graphID)) != nil || h.nodes > math.MaxUint32 {
 		return nil, false
 	}
 	g = New(string(h.graphID))
@@ -132,7 +142,7 @@ func decodeCanonical(b []byte) (g *Graph, ok bool) {
 		g.edges.putAll(edges[done : done+len(p)])
 		done += len(p)
 	}
-	if len(rest) != 0 {
+	if len(rest) != 0 || !readRecent(g, h.recent, h.committed) {
 		return nil, false
 	}
 	g.nodes.putAll(nodes)
@@ -155,13 +165,17 @@ func decodeCanonical(b []byte) (g *Graph, ok bool) {
 	return g, true
 }
 
-// header is a GraphState's fields before its nodes, and a count of its
-// nodes and edges, so that everything can be sized once.
+// header is a GraphState's fields before its nodes and after its edges,
+// and a count of its nodes, edges and remembered transactions, so that
+// everything can be sized once.
 type header struct {
 	graphID           []byte
 	version, sequence uint64
 	elements          []byte // the node and edge fields
 	nodes, edges      int
+	format            uint64
+	recent            []byte // the remembered transactions' fields
+	committed         int    // how many
 }
 
 func readHeader(b []byte) (h header, ok bool) {
@@ -173,7 +187,7 @@ func readHeader(b []byte) (h header, ok bool) {
 		return h, false
 	}
 	b = f.rest
-	h.elements = b
+	elements := b
 	for len(b) > 0 && b[0] == tagStateNodes {
 		if _, b, ok = element(b, tagStateNodes); !ok {
 			return h, false
@@ -186,7 +200,58 @@ func readHeader(b []byte) (h header, ok bool) {
 		}
 		h.edges++
 	}
+	h.elements = elements[:len(elements)-len(b)]
+	f = fields{rest: b, ok: true}
+	h.format = f.nextVarint(tagStateFormat)
+	if !f.ok {
+		return h, false
+	}
+	b = f.rest
+	h.recent = b
+	for len(b) > 0 && b[0] == tagStateRecent {
+		if _, b, ok = element(b, tagStateRecent); !ok {
+			return h, false
+		}
+		h.committed++
+	}
 	return h, len(b) == 0
+}
+
+// readRecent reads n remembered transactions into g, whose version is set.
+func readRecent(g *Graph, b []byte, n int) bool {
+	if n == 0 {
+		return true
+	}
+	if n > RememberedTransactions {
+		return false // the general way keeps the newest
+	}
+	r := &g.recent
+	r.ring = make([]committed, 0, n)
+	r.byID = make(map[string]int, n)
+	var prev uint64
+	for range n {
+		m, rest, ok := element(b, tagStateRecent)
+		if !ok {
+			return false
+		}
+		b = rest
+		f := fields{rest: m, ok: true}
+		id := f.next(tagCommittedID)
+		c := committed{version: f.nextVarint(tagCommittedVersion), sequence: f.nextVarint(tagCommittedSequence)}
+		events := f.nextVarint(tagCommittedEvents)
+		digest := f.next(tagCommittedDigest)
+		if !f.end() || !validElementID(id) || c.version <= prev || c.version > g.version ||
+			events > math.MaxUint32 || len(digest) != 0 && len(digest) != DigestSize {
+			return false
+		}
+		if _, dup := r.byID[string(id)]; dup {
+			return false
+		}
+		c.id, c.events, c.digest = string(id), uint32(events), string(digest)
+		r.add(c)
+		prev = c.version
+	}
+	return len(b) == 0
 }
 
 // element reads a node or edge field, which Encode writes even when empty.

@@ -110,7 +110,31 @@ func rawState(graphID string, version, sequence uint64, nodes []rawNode, edges [
 		b = protowire.AppendTag(b, stateEdges, protowire.BytesType)
 		b = protowire.AppendBytes(b, m)
 	}
-	return b
+	b = protowire.AppendTag(b, stateFormat, protowire.VarintType)
+	return protowire.AppendVarint(b, StateFormat)
+}
+
+// rawCommitted describes a remembered transaction for withRecent.
+type rawCommitted struct {
+	id                string
+	version, sequence uint64
+	events            uint64
+	digest            []byte
+}
+
+// withRecent appends remembered transactions to rawState's bytes, in
+// Encode's layout whatever they hold.
+func withRecent(b []byte, recent ...rawCommitted) []byte {
+	for _, c := range recent {
+		m := appendString(nil, committedID, c.id)
+		m = appendVarint(m, committedVersion, c.version)
+		m = appendVarint(m, committedSequence, c.sequence)
+		m = appendVarint(m, committedEvents, c.events)
+		m = appendString(m, committedDigest, string(c.digest))
+		b = protowire.AppendTag(b, stateRecent, protowire.BytesType)
+		b = protowire.AppendBytes(b, m)
+	}
+	return slices.Clip(b)
 }
 
 // Hand-made property encodings, canonical or not.
@@ -152,7 +176,11 @@ func TestDecodeRejectsCorrupt(t *testing.T) {
 	edges := func() []rawEdge {
 		return []rawEdge{{id: "e1", src: "a", dst: "b", typ: "knows", props: w}, {id: "e2", src: "b", dst: "c"}, {id: "e3", src: "c", dst: "c"}}
 	}
-	valid := rawState("g", 3, 9, nodes(), edges())
+	digest := bytes.Repeat([]byte{7}, DigestSize)
+	recent := func() []rawCommitted {
+		return []rawCommitted{{id: "t1", version: 1, sequence: 3, events: 2, digest: digest}, {id: "t2", version: 3, sequence: 9, events: 1}}
+	}
+	valid := withRecent(rawState("g", 3, 9, nodes(), edges()), recent()...)
 	g, err := Decode(valid)
 	if err != nil {
 		t.Fatalf("the valid state: %v", err)
@@ -164,13 +192,20 @@ func TestDecodeRejectsCorrupt(t *testing.T) {
 	withNode := func(i int, f func(*rawNode)) []byte {
 		ns := nodes()
 		f(&ns[i])
-		return rawState("g", 3, 9, ns, edges())
+		return withRecent(rawState("g", 3, 9, ns, edges()), recent()...)
 	}
 	withEdge := func(i int, f func(*rawEdge)) []byte {
 		es := edges()
 		f(&es[i])
-		return rawState("g", 3, 9, nodes(), es)
+		return withRecent(rawState("g", 3, 9, nodes(), es), recent()...)
 	}
+	withCommitted := func(i int, f func(*rawCommitted)) []byte {
+		rs := recent()
+		f(&rs[i])
+		return withRecent(rawState("g", 3, 9, nodes(), edges()), rs...)
+	}
+	header := rawState("g", 3, 9, nodes(), edges())
+	header = header[:len(header)-2] // without the format
 	nodeProps := func(p []byte) []byte { return withNode(0, func(n *rawNode) { n.props = p }) }
 	edgeProps := func(p []byte) []byte { return withEdge(0, func(e *rawEdge) { e.props = p }) }
 
@@ -201,16 +236,56 @@ func TestDecodeRejectsCorrupt(t *testing.T) {
 		"property nested too deep":  edgeProps(propStruct(propEntry("d", nestedValue(MaxPropertyDepth)))),
 		"properties not a Struct":   nodeProps([]byte{0xff, 0xff}),
 		"properties truncated":      edgeProps(w[:len(w)-2]),
+		"no transaction ID":         withCommitted(0, func(c *rawCommitted) { c.id = "" }),
+		"transaction ID not UTF-8":  withCommitted(1, func(c *rawCommitted) { c.id = "t\xff" }),
+		"transaction ID too long":   withCommitted(1, func(c *rawCommitted) { c.id = strings.Repeat("t", MaxElementIDLen+1) }),
+		"transaction twice":         withCommitted(1, func(c *rawCommitted) { c.id = "t1" }),
+		"transaction at version 0":  withCommitted(0, func(c *rawCommitted) { c.version = 0 }),
+		"transactions out of order": withCommitted(0, func(c *rawCommitted) { c.version = 3 }),
+		"transaction in the future": withCommitted(1, func(c *rawCommitted) { c.version = 4 }),
+		"digest too short":          withCommitted(0, func(c *rawCommitted) { c.digest = digest[1:] }),
+		"digest too long":           withCommitted(0, func(c *rawCommitted) { c.digest = append(digest, 0) }),
 	}
 	for name, b := range cases {
 		t.Run(name, func(t *testing.T) {
 			if _, ok := decodeCanonical(b); ok {
 				t.Fatal("the fast way accepts it")
 			}
-			if _, err := Decode(b); !errors.Is(err, ErrCorrupt) {
-				t.Fatalf("Decode = %v, want ErrCorrupt", err)
+			if _, err := Decode(b); !errors.Is(err, ErrCorrupt) || errors.Is(err, ErrSnapshotFormat) {
+				t.Fatalf("Decode = %v, want ErrCorrupt, not ErrSnapshotFormat", err)
 			}
 		})
+	}
+	// Other formats, including none (every snapshot before format 2), are
+	// refused as such, from the fast way's layout or not.
+	formats := map[string][]byte{
+		"no format":         header,
+		"no format, empty":  {0x0a, 0x01, 'g'},
+		"format 1":          append(slices.Clip(header), 0x38, 0x01),
+		"format 3":          append(slices.Clip(header), 0x38, 0x03),
+		"format 2, then 1":  append(slices.Clip(valid), 0x38, 0x01),
+		"format first, 258": append([]byte{0x38, 0x82, 0x02}, header...),
+	}
+	for name, b := range formats {
+		t.Run(name, func(t *testing.T) {
+			_, err := Decode(b)
+			if !errors.Is(err, ErrSnapshotFormat) || !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("Decode = %v, want ErrSnapshotFormat and ErrCorrupt", err)
+			}
+			if _, gerr := decodeGeneral(b); !errors.Is(gerr, ErrSnapshotFormat) {
+				t.Fatalf("the general way = %v, want ErrSnapshotFormat", gerr)
+			}
+		})
+	}
+	// A digest may be missing, and the last format field counts, as in
+	// proto.Unmarshal.
+	for name, b := range map[string][]byte{
+		"no digest":        withCommitted(0, func(c *rawCommitted) { c.digest = nil }),
+		"format 1, then 2": append(append(slices.Clip(header), 0x38, 0x01, 0x38, 0x02), valid[len(header)+2:]...),
+	} {
+		if _, err := Decode(b); err != nil {
+			t.Errorf("%s: Decode = %v", name, err)
+		}
 	}
 	// The deepest nesting allowed is fine, and canonical.
 	deep := edgeProps(propStruct(propEntry("d", nestedValue(MaxPropertyDepth-1))))
@@ -261,14 +336,22 @@ func TestDecodeNormalises(t *testing.T) {
 		{"bool as 2", state(propStruct(propEntry("t", []byte{tagValueBool, 2}))), state(canonical(map[string]any{"t": true}))},
 		{"long length", state([]byte{tagStructFields, 0x87, 0x00, tagMapEntryKey, 0x01, 'k', tagMapEntryValue, 0x02, tagValueBool, 0x00}),
 			state(canonical(map[string]any{"k": false}))},
-		{"empty properties", []byte{0x0a, 0x01, 'g', 0x10, 0x01, 0x2a, 0x05, 0x0a, 0x01, 'a', 0x1a, 0x00}, state(nil)},
+		{"empty properties", []byte{0x0a, 0x01, 'g', 0x10, 0x01, 0x2a, 0x05, 0x0a, 0x01, 'a', 0x1a, 0x00, 0x38, 0x02}, state(nil)},
 		{"unknown field in properties", state(append(propStruct(propEntry("a", numberValue(one))), unknown...)),
 			state(canonical(map[string]any{"a": 1.0}))},
 		{"unknown field in the state", append(state(nil), unknown...), state(nil)},
 		{"updated_at", append(state(nil), lenField(4, protowire.AppendVarint([]byte{0x08}, 1_700_000_000))...), state(nil)},
-		{"explicit zero version", append(protowire.AppendVarint([]byte{0x0a, 0x01, 'g', 0x10}, 0), 0x2a, 0x03, 0x0a, 0x01, 'a'),
+		{"explicit zero version", append(protowire.AppendVarint([]byte{0x0a, 0x01, 'g', 0x10}, 0), 0x2a, 0x03, 0x0a, 0x01, 'a', 0x38, 0x02),
 			rawState("g", 0, 0, []rawNode{{id: "a"}}, nil)},
-		{"fields out of order", append(append([]byte{0x2a, 0x03, 0x0a, 0x01, 'a'}, 0x10, 0x01), 0x0a, 0x01, 'g'), state(nil)},
+		{"fields out of order", append(append([]byte{0x38, 0x02, 0x2a, 0x03, 0x0a, 0x01, 'a'}, 0x10, 0x01), 0x0a, 0x01, 'g'), state(nil)},
+		{"format written long", append(state(nil)[:10], 0x38, 0x82, 0x80, 0x80, 0x80, 0x00), state(nil)},
+		{"recent before the format", append(withRecent(state(nil)[:10], rawCommitted{id: "t", version: 1}), 0x38, 0x02),
+			withRecent(state(nil), rawCommitted{id: "t", version: 1})},
+		{"empty digest", withRecent(state(nil), rawCommitted{id: "t", version: 1}), withRecent(state(nil), rawCommitted{id: "t", version: 1})},
+		{"zero digest field", append(state(nil), lenField(stateRecent, []byte{0x0a, 0x01, 't', 0x10, 0x01, 0x20, 0x00, 0x2a, 0x00})...),
+			withRecent(state(nil), rawCommitted{id: "t", version: 1})},
+		{"events past uint32", withRecent(state(nil), rawCommitted{id: "t", version: 1, events: 1<<32 + 5}),
+			withRecent(state(nil), rawCommitted{id: "t", version: 1, events: 5})},
 	}
 	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {

@@ -135,7 +135,7 @@ func TestDiffCases(t *testing.T) {
 		}
 		return s
 	}
-	a, err := FromState(&messages.GraphState{GraphId: "g", Version: 1, Nodes: []*messages.Node{
+	a, err := FromState(&messages.GraphState{GraphId: "g", Version: 1, Format: StateFormat, Nodes: []*messages.Node{
 		{Id: "keep", Type: "t", Properties: props(map[string]any{"x": 1, "gone": true})},
 		{Id: "old", Type: "t"},
 		{Id: "retyped", Type: "a"},
@@ -143,7 +143,7 @@ func TestDiffCases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := FromState(&messages.GraphState{GraphId: "g", Version: 2, Nodes: []*messages.Node{
+	b, err := FromState(&messages.GraphState{GraphId: "g", Version: 2, Format: StateFormat, Nodes: []*messages.Node{
 		{Id: "keep", Type: "t", Properties: props(map[string]any{"x": 2, "new": "y"})},
 		{Id: "new", Type: "t"},
 		{Id: "retyped", Type: "b"},

@@ -16,9 +16,12 @@
 // produce the same state. Every output that lists elements (State, Encode,
 // Neighbors, the algorithms, even which element an error names) is ordered
 // by ID, never by history or map order. Encode gives equal bytes for equal
-// states, whatever history built them. The one random value is the hash
-// seed of the ID tables (as in Go's own maps, against crafted collisions);
-// it decides where an element is stored, never what any method returns.
+// states: for equal nodes and edges whatever history built them, and for
+// the remembered transactions (below), which are history, in the order the
+// log committed them, whatever snapshots and activations the history went
+// through. The one random value is the hash seed of the ID tables (as in
+// Go's own maps, against crafted collisions); it decides where an element
+// is stored, never what any method returns.
 //
 // # Memory
 //
@@ -32,6 +35,10 @@
 // allocation each, and its incidence lists are exactly sized (decode.go).
 // A block lives as long as any element that uses it, so after removing
 // most of a decoded graph some memory stays until the next activation.
+// A remembered transaction takes about 150 bytes (with a 20-byte ID), up
+// to RememberedTransactions of them, and no room is reserved for those
+// not committed yet: most graphs, and every replay of a short history,
+// have few.
 //
 // # Concurrency
 //
@@ -59,16 +66,56 @@
 //     The payload: see the rules below, the same as Check's.
 //  4. If any event fails, the transaction is rejected as a whole but keeps
 //     its version: Version() becomes tx.Version and Sequence() tx.Sequence,
-//     nothing else changes, and Apply returns a *RejectedError whose Err (an
-//     *EventError naming the first failing event, for most failures) wraps
-//     ErrRejected, ErrInvalidTransaction or ErrInvalidID. Versions stay
-//     without gaps and every replay rejects the same transaction the same
-//     way.
+//     the transaction is remembered (step 6), nothing else changes, and
+//     Apply returns a *RejectedError whose Err (an *EventError naming the
+//     first failing event, for most failures) wraps ErrRejected,
+//     ErrInvalidTransaction or ErrInvalidID. Versions stay without gaps
+//     and every replay rejects the same transaction the same way.
 //  5. Otherwise the events are folded in order, which cannot fail, and
 //     Version() and Sequence() advance to tx.Version and tx.Sequence.
+//  6. Either way, a transaction whose ID is valid (as ValidateElementID
+//     has it) and not remembered yet is remembered (below).
 //
 // Check(events) runs step 3 for an uncommitted transaction, ignoring the
-// envelope fields set on commit and accepting an empty graph_id.
+// envelope fields set on commit and accepting an empty graph_id. Commit
+// is Apply for a transaction Prepare validated, without validating it
+// again.
+//
+// # Remembered transactions
+//
+// A transaction ID is applied at most once, across activations (DESIGN
+// invariant 9): a client, the API or the cluster client may send a
+// transaction again after an answer was lost, and the grain that gets it
+// may have been activated since, on another member, from a snapshot. So
+// the memory of IDs is part of the graph's state, not of the grain: the
+// latest RememberedTransactions transactions that took a version with an
+// ID, rejected ones included (the ID was used, and a resend must get the
+// same rejection), each with its version, sequence, event count and the
+// Digest of its events. It is in every snapshot and rebuilt by every fold
+// of the log, so passivation, restarts and failover never forget it, and
+// a graph decoded from a snapshot then folded on remembers what the fold
+// of the whole log remembers. Remembered(id) is what the grain answers a
+// resend with; a remembered ID with another digest is a client reusing
+// it for other events, which the grain refuses. The first transaction of
+// an ID is remembered, never a later one: the log may hold an ID twice
+// (a resend that raced its first copy), and the first answer is the one
+// that counts. Oldest is forgotten first; past that many transactions a
+// resend is applied again.
+//
+// The digest is of what the client sent, not of the envelope the edge
+// stamps anew on each resend (event IDs, times), and it is computed from
+// bytes written here, not by a protobuf library, whose output may change
+// between versions while digests stay in snapshots (recent.go).
+//
+// # Snapshot format
+//
+// Encode writes StateFormat in every state. A state of another format,
+// and every snapshot written before the graph remembered its
+// transactions has none, is refused by Decode and FromState with
+// ErrSnapshotFormat (and ErrCorrupt, so callers fall back as for a corrupt
+// snapshot): a graph built from it would have forgotten its transactions
+// and apply a resent one again. The caller reads an older snapshot or the
+// log instead (docs/ARCHITECTURE.md, Snapshots).
 //
 // # Rules
 //

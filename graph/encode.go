@@ -17,6 +17,8 @@ const (
 	stateSequence protowire.Number = 3
 	stateNodes    protowire.Number = 5
 	stateEdges    protowire.Number = 6
+	stateFormat   protowire.Number = 7
+	stateRecent   protowire.Number = 8
 
 	nodeID    protowire.Number = 1
 	nodeType  protowire.Number = 2
@@ -27,13 +29,30 @@ const (
 	edgeTarget protowire.Number = 3
 	edgeType   protowire.Number = 4
 	edgeProps  protowire.Number = 5
+
+	// messages.CommittedTransaction
+	committedID       protowire.Number = 1
+	committedVersion  protowire.Number = 2
+	committedSequence protowire.Number = 3
+	committedEvents   protowire.Number = 4
+	committedDigest   protowire.Number = 5
 )
+
+// StateFormat is the format of the states Encode writes, in their format
+// field; Decode and FromState read no other. Format 2 added the remembered
+// transactions: a state without them would let a graph activated from it
+// apply a resent transaction again (DESIGN invariant 9), so an older
+// snapshot is refused, and the graph is read from an older snapshot or the
+// log. (Format 1, never written down, is every state before the field.)
+const StateFormat = 2
 
 // Encode returns the canonical encoding of the state: the protobuf wire form
 // of State(), fields in number order, zero values left out, nodes and edges
-// sorted by ID, properties in their canonical form (see props.go). Equal
-// states give equal bytes whatever history built them, so snapshots are
-// content-addressed. The bytes are what protobuf-go's deterministic
+// sorted by ID, properties in their canonical form (see props.go), then the
+// format and the remembered transactions, oldest first. Equal states give
+// equal bytes, so snapshots are content-addressed: whatever history built
+// the nodes and edges, and for the remembered transactions, which are
+// history, whatever snapshots and activations it went through. The bytes are what protobuf-go's deterministic
 // marshal of State() gives (the tests hold both to it), but written here
 // from the stored encodings, both because that library's deterministic
 // output may change between its versions and because a snapshot should not
@@ -53,7 +72,12 @@ func (g *Graph) Encode() ([]byte, error) {
 	if g.sequence != 0 {
 		head += protowire.SizeTag(stateSequence) + protowire.SizeVarint(g.sequence)
 	}
-	b := make([]byte, 0, head+estimateSize(nodes, (*node).size)+estimateSize(edges, (*edge).size))
+	recent := g.recent.all()
+	tail := protowire.SizeTag(stateFormat) + protowire.SizeVarint(StateFormat)
+	for _, c := range recent {
+		tail += protowire.SizeTag(stateRecent) + protowire.SizeBytes(c.size())
+	}
+	b := make([]byte, 0, head+estimateSize(nodes, (*node).size)+estimateSize(edges, (*edge).size)+tail)
 	if g.id != "" {
 		b = protowire.AppendTag(b, stateGraphID, protowire.BytesType)
 		b = protowire.AppendString(b, g.id)
@@ -90,6 +114,21 @@ func (g *Graph) Encode() ([]byte, error) {
 		b = appendString(b, edgeProps, e.props)
 		if len(b)-start != size {
 			return nil, sizeBug("edge", e.id, len(b)-start, size)
+		}
+	}
+	b = appendVarint(b, stateFormat, StateFormat)
+	for _, c := range recent {
+		size := c.size()
+		b = protowire.AppendTag(b, stateRecent, protowire.BytesType)
+		b = protowire.AppendVarint(b, uint64(size))
+		start := len(b)
+		b = appendString(b, committedID, c.id)
+		b = appendVarint(b, committedVersion, c.version)
+		b = appendVarint(b, committedSequence, c.sequence)
+		b = appendVarint(b, committedEvents, uint64(c.events))
+		b = appendString(b, committedDigest, c.digest)
+		if len(b)-start != size {
+			return nil, sizeBug("remembered transaction", c.id, len(b)-start, size)
 		}
 	}
 	return b, nil
@@ -136,8 +175,29 @@ func (e *edge) size() int {
 		sizeString(edgeType, typeName(e.typ)) + sizeString(edgeProps, e.props)
 }
 
-// proto3 leaves out empty strings and empty messages; properties are empty
-// exactly when their canonical encoding is.
+func (c *committed) size() int {
+	return sizeString(committedID, c.id) + sizeVarint(committedVersion, c.version) +
+		sizeVarint(committedSequence, c.sequence) + sizeVarint(committedEvents, uint64(c.events)) +
+		sizeString(committedDigest, c.digest)
+}
+
+// proto3 leaves out empty strings, empty messages and zero numbers;
+// properties are empty exactly when their canonical encoding is.
+
+func sizeVarint(num protowire.Number, v uint64) int {
+	if v == 0 {
+		return 0
+	}
+	return protowire.SizeTag(num) + protowire.SizeVarint(v)
+}
+
+func appendVarint(b []byte, num protowire.Number, v uint64) []byte {
+	if v == 0 {
+		return b
+	}
+	b = protowire.AppendTag(b, num, protowire.VarintType)
+	return protowire.AppendVarint(b, v)
+}
 
 func sizeString(num protowire.Number, s string) int {
 	if s == "" {
@@ -156,17 +216,61 @@ func appendString(b []byte, num protowire.Number, s string) []byte {
 
 // Decode rebuilds a graph from an encoding (Encode's, or any protobuf
 // encoding of a GraphState) and verifies it like FromState. Errors wrap
-// ErrCorrupt.
+// ErrCorrupt; a state of another format than StateFormat also wraps
+// ErrSnapshotFormat.
 //
 // Encode's own bytes take a fast way (decodeCanonical, in decode.go) that
 // builds the graph straight from them; anything else, or anything wrong,
 // goes the general way: proto.Unmarshal, then FromState, which decides
-// and explains what is wrong.
+// and explains what is wrong. A state of another format is refused before
+// that, from its format field alone: unmarshalling a large old snapshot
+// only to refuse it would cost seconds of an activation.
 func Decode(b []byte) (*Graph, error) {
 	if g, ok := decodeCanonical(b); ok {
 		return g, nil
 	}
+	if f, ok := scanFormat(b); ok && f != StateFormat {
+		return nil, formatError(f)
+	}
 	return decodeGeneral(b)
+}
+
+// scanFormat reads the format field of an encoded GraphState without
+// decoding anything else, as proto.Unmarshal would read it: the last
+// occurrence wins, and one of another wire type is an unknown field. ok is
+// false when b is not well-formed protobuf; the general way explains.
+func scanFormat(b []byte) (format uint32, ok bool) {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return 0, false
+		}
+		b = b[n:]
+		if num == stateFormat && typ == protowire.VarintType {
+			v, n := protowire.ConsumeVarint(b)
+			if n < 0 {
+				return 0, false
+			}
+			format, b = uint32(v), b[n:]
+			continue
+		}
+		n = protowire.ConsumeFieldValue(num, typ, b)
+		if n < 0 {
+			return 0, false
+		}
+		b = b[n:]
+	}
+	return format, true
+}
+
+// formatError refuses a state of another format.
+func formatError(f uint32) error {
+	what := fmt.Sprintf("format %d", f)
+	if f == 0 {
+		what = "no format: it was written before format 2"
+	}
+	return fmt.Errorf("%w: %w: the state has %s, this version reads format %d only; use another snapshot or read the graph from the log",
+		ErrCorrupt, ErrSnapshotFormat, what, StateFormat)
 }
 
 func decodeGeneral(b []byte) (*Graph, error) {
@@ -177,15 +281,22 @@ func decodeGeneral(b []byte) (*Graph, error) {
 	return FromState(s)
 }
 
-// FromState rebuilds a graph from a GraphState, verifying it: a valid graph
+// FromState rebuilds a graph from a GraphState, verifying it: format
+// StateFormat (else the error wraps ErrSnapshotFormat too), a valid graph
 // ID, valid node and edge IDs sorted and unique, edge endpoints that exist,
-// valid types and properties. UpdatedAt is ignored (the graph keeps no
-// time). Errors wrap ErrCorrupt: state that fails these checks was not
-// written by this package, and the caller should fall back to an older
-// snapshot or to the log.
+// valid types and properties, remembered transactions with valid and
+// unique IDs, in ascending versions up to the state's, with digests of
+// DigestSize bytes or none. Of more than RememberedTransactions, the
+// newest are kept. UpdatedAt is ignored (the graph keeps no time). Errors
+// wrap ErrCorrupt: state that fails these checks was not written by this
+// package, and the caller should fall back to an older snapshot or to the
+// log.
 func FromState(s *messages.GraphState) (*Graph, error) {
 	if s == nil {
 		return nil, fmt.Errorf("%w: state is nil", ErrCorrupt)
+	}
+	if s.Format != StateFormat {
+		return nil, formatError(s.Format)
 	}
 	if err := ValidateGraphID(s.GraphId); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
@@ -240,5 +351,44 @@ func FromState(s *messages.GraphState) (*Graph, error) {
 		}
 		g.addEdge(e.Id, e.Type, src, dst, props)
 	}
+	if err := g.recentFromState(s); err != nil {
+		return nil, err
+	}
 	return g, nil
+}
+
+func (g *Graph) recentFromState(s *messages.GraphState) error {
+	seen := make(map[string]bool, len(s.Recent))
+	var prev uint64
+	for i, c := range s.Recent {
+		if c == nil {
+			return fmt.Errorf("%w: remembered transaction %d is nil", ErrCorrupt, i)
+		}
+		if !rememberable(c.TransactionId) {
+			return fmt.Errorf("%w: remembered transaction %d: %w", ErrCorrupt, i, ValidateElementID("transaction", c.TransactionId))
+		}
+		switch {
+		case seen[c.TransactionId]:
+			return fmt.Errorf("%w: transaction %q is remembered twice", ErrCorrupt, c.TransactionId)
+		case c.Version == 0:
+			return fmt.Errorf("%w: remembered transaction %q has no version", ErrCorrupt, c.TransactionId)
+		case c.Version <= prev:
+			return fmt.Errorf("%w: remembered transaction %q has version %d, not above the one before it (%d): they must be in ascending versions",
+				ErrCorrupt, c.TransactionId, c.Version, prev)
+		case c.Version > s.Version:
+			return fmt.Errorf("%w: remembered transaction %q has version %d, beyond the state's %d", ErrCorrupt, c.TransactionId, c.Version, s.Version)
+		case len(c.Digest) != 0 && len(c.Digest) != DigestSize:
+			return fmt.Errorf("%w: remembered transaction %q has a digest of %d bytes, not %d", ErrCorrupt, c.TransactionId, len(c.Digest), DigestSize)
+		}
+		seen[c.TransactionId] = true
+		prev = c.Version
+	}
+	keep := s.Recent[max(0, len(s.Recent)-RememberedTransactions):]
+	if len(keep) > 0 {
+		g.recent.ring = make([]committed, 0, len(keep))
+	}
+	for _, c := range keep {
+		g.recent.add(committed{id: c.TransactionId, version: c.Version, sequence: c.Sequence, events: c.Events, digest: string(c.Digest)})
+	}
+	return nil
 }

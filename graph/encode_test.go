@@ -17,9 +17,13 @@ import (
 func TestFromStateRejectsCorrupt(t *testing.T) {
 	valid := func() *messages.GraphState {
 		return &messages.GraphState{
-			GraphId: "g", Version: 3, Sequence: 9,
+			GraphId: "g", Version: 3, Sequence: 9, Format: StateFormat,
 			Nodes: []*messages.Node{{Id: "a"}, {Id: "b", Type: "t"}},
 			Edges: []*messages.Edge{{Id: "e1", Source: "a", Target: "b"}, {Id: "e2", Source: "b", Target: "b"}},
+			Recent: []*messages.CommittedTransaction{
+				{TransactionId: "t1", Version: 1, Sequence: 2, Events: 2, Digest: make([]byte, DigestSize)},
+				{TransactionId: "t3", Version: 3, Sequence: 9, Events: 1},
+			},
 		}
 	}
 	tests := []struct {
@@ -45,6 +49,16 @@ func TestFromStateRejectsCorrupt(t *testing.T) {
 		{"bad edge props", func(s *messages.GraphState) {
 			s.Edges[1].Properties = &structpb.Struct{Fields: map[string]*structpb.Value{"x": {}}}
 		}, "has no value"},
+		{"no format", func(s *messages.GraphState) { s.Format = 0 }, "written before format 2"},
+		{"a later format", func(s *messages.GraphState) { s.Format = 3 }, "format 3"},
+		{"nil remembered transaction", func(s *messages.GraphState) { s.Recent[0] = nil }, "remembered transaction 0 is nil"},
+		{"no transaction ID", func(s *messages.GraphState) { s.Recent[1].TransactionId = "" }, "transaction ID is empty"},
+		{"transaction ID too long", func(s *messages.GraphState) { s.Recent[1].TransactionId = strings.Repeat("t", MaxElementIDLen+1) }, "257 bytes"},
+		{"transaction remembered twice", func(s *messages.GraphState) { s.Recent[1].TransactionId = "t1" }, "remembered twice"},
+		{"no transaction version", func(s *messages.GraphState) { s.Recent[0].Version = 0 }, "has no version"},
+		{"transaction versions not ascending", func(s *messages.GraphState) { s.Recent[1].Version = 1 }, "ascending"},
+		{"transaction beyond the state", func(s *messages.GraphState) { s.Recent[1].Version = 4 }, "beyond the state's 3"},
+		{"short digest", func(s *messages.GraphState) { s.Recent[0].Digest = []byte{1} }, "digest of 1 bytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,10 +68,13 @@ func TestFromStateRejectsCorrupt(t *testing.T) {
 			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tt.mention) {
 				t.Fatalf("FromState = %v, want ErrCorrupt mentioning %q", err, tt.mention)
 			}
+			if wrong := s.Format != StateFormat; errors.Is(err, ErrSnapshotFormat) != wrong {
+				t.Fatalf("FromState = %v; wraps ErrSnapshotFormat: %v, want %v", err, !wrong, wrong)
+			}
 			// The same through Decode, when the bytes can be marshalled.
 			if b, merr := proto.Marshal(s); merr == nil {
-				if _, err := Decode(b); !errors.Is(err, ErrCorrupt) {
-					t.Fatalf("Decode = %v, want ErrCorrupt", err)
+				if _, err := Decode(b); !errors.Is(err, ErrCorrupt) || errors.Is(err, ErrSnapshotFormat) != (s.Format != StateFormat) {
+					t.Fatalf("Decode = %v, want ErrCorrupt, and ErrSnapshotFormat for another format", err)
 				}
 			}
 		})
@@ -77,14 +94,18 @@ func TestFromStateRejectsCorrupt(t *testing.T) {
 	if g.Version() != 3 || g.Sequence() != 9 || g.NodeCount() != 2 || g.EdgeCount() != 2 {
 		t.Errorf("FromState(valid) = version %d sequence %d, %d nodes %d edges", g.Version(), g.Sequence(), g.NodeCount(), g.EdgeCount())
 	}
+	if c, ok := g.Remembered("t3"); !ok || c.Version != 3 || c.Sequence != 9 || c.Events != 1 || len(c.Digest) != 0 {
+		t.Errorf("FromState(valid).Remembered(t3) = %+v %v", c, ok)
+	}
 	checkIncidence(t, "FromState", g)
+	assertRoundTrip(t, "FromState", g)
 }
 
 // FromState normalises what a state can say in several ways: empty
 // properties, a time stamp, unknown fields. The encoding does not see them.
 func TestFromStateNormalises(t *testing.T) {
-	plain := &messages.GraphState{GraphId: "g", Version: 1, Nodes: []*messages.Node{{Id: "a"}}}
-	noisy := &messages.GraphState{GraphId: "g", Version: 1, UpdatedAt: &timestamppb.Timestamp{Seconds: 1_700_000_000},
+	plain := &messages.GraphState{GraphId: "g", Version: 1, Format: StateFormat, Nodes: []*messages.Node{{Id: "a"}}}
+	noisy := &messages.GraphState{GraphId: "g", Version: 1, Format: StateFormat, UpdatedAt: &timestamppb.Timestamp{Seconds: 1_700_000_000},
 		Nodes: []*messages.Node{{Id: "a", Properties: &structpb.Struct{}}}}
 	noisy.Nodes[0].ProtoReflect().SetUnknown([]byte{0x98, 0x06, 0x01})
 	a, err := FromState(plain)
@@ -106,7 +127,7 @@ func TestFromStateNormalises(t *testing.T) {
 func TestEmptyGraphEncodes(t *testing.T) {
 	g := New("g")
 	assertRoundTrip(t, "empty graph", g)
-	if s := g.State(); s.GraphId != "g" || s.Version != 0 || len(s.Nodes)+len(s.Edges) != 0 {
+	if s := g.State(); s.GraphId != "g" || s.Version != 0 || len(s.Nodes)+len(s.Edges)+len(s.Recent) != 0 || s.Format != StateFormat {
 		t.Errorf("State() of a new graph = %v", s)
 	}
 }

@@ -29,6 +29,12 @@ var (
 	ErrInvalidWeight = errors.New("invalid weight")
 	// ErrCorrupt: encoded state could not be decoded or is inconsistent.
 	ErrCorrupt = errors.New("corrupt encoded state")
+	// ErrSnapshotFormat: encoded state is of another format than
+	// StateFormat, such as every snapshot written before the graph
+	// remembered its transactions. Errors that wrap it wrap ErrCorrupt
+	// too, so callers fall back on another snapshot or the log as for
+	// a corrupt one.
+	ErrSnapshotFormat = errors.New("unsupported snapshot format")
 	// ErrInvalidArgument: a query argument is out of range (an unknown
 	// direction or component kind). It says nothing of the graph's state.
 	ErrInvalidArgument = errors.New("invalid argument")

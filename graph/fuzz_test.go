@@ -12,12 +12,17 @@ import (
 )
 
 // fuzzSeed is the small graph FuzzApply starts from, at version 3: nodes
-// a, b, c; edges a→b (twice), b→c and a self-loop on c; some properties.
+// a, b, c; edges a→b (twice), b→c and a self-loop on c; some properties;
+// transactions t1 and t3 remembered.
 func fuzzSeed(t testing.TB) *Graph {
 	t.Helper()
 	w, _ := structpb.NewStruct(map[string]any{"w": 2, "tags": []any{"x"}})
 	g, err := FromState(&messages.GraphState{
-		GraphId: "g", Version: 3, Sequence: 10,
+		GraphId: "g", Version: 3, Sequence: 10, Format: StateFormat,
+		Recent: []*messages.CommittedTransaction{
+			{TransactionId: "t1", Version: 1, Sequence: 4, Events: 4, Digest: bytes.Repeat([]byte{1}, DigestSize)},
+			{TransactionId: "t3", Version: 3, Sequence: 10, Events: 6},
+		},
 		Nodes: []*messages.Node{{Id: "a", Type: "person", Properties: w}, {Id: "b"}, {Id: "c"}},
 		Edges: []*messages.Edge{
 			{Id: "ab1", Source: "a", Target: "b", Properties: w}, {Id: "ab2", Source: "a", Target: "b"},
@@ -34,7 +39,7 @@ func fuzzSeed(t testing.TB) *Graph {
 func refFrom(g *Graph) *ref {
 	r := newRef(g.ID())
 	s := g.State()
-	r.version, r.sequence = s.Version, s.Sequence
+	r.version, r.sequence, r.recent = s.Version, s.Sequence, s.Recent
 	for _, n := range s.Nodes {
 		r.nodes[n.Id] = n
 	}
@@ -51,8 +56,8 @@ func refFrom(g *Graph) *ref {
 // the protobuf decoder. Bit 0 sets the version to the next one and bit 1
 // fills every event's envelope, so that the fuzzer gets past them.
 // Apply must never panic, must agree with the reference fold, and must
-// leave the state unchanged on error (but for version and sequence on a
-// rejection).
+// leave the state unchanged on error (but for version, sequence and the
+// remembered transactions on a rejection).
 func FuzzApply(f *testing.F) {
 	add := func(mode byte, tx *messages.Transaction) {
 		b, err := proto.Marshal(tx)
@@ -88,6 +93,8 @@ func FuzzApply(f *testing.F) {
 	add(0, &messages.Transaction{Version: 4, Events: []*messages.Event{{GraphId: "g", Version: 4, Count: 1, Payload: &messages.Event_NodeAdded{NodeAdded: &messages.NodeAdded{NodeId: "d"}}}}})
 	add(0, &messages.Transaction{Version: 3})
 	add(2, &messages.Transaction{Version: 9})
+	add(1, &messages.Transaction{TransactionId: "t1", Events: []*messages.Event{ev(&messages.NodeAdded{NodeId: "a"})}})
+	add(3, &messages.Transaction{TransactionId: "t9", Events: []*messages.Event{ev(&messages.NodeRemoved{NodeId: "a"})}})
 	f.Add([]byte{7, 0, 3, 0, 0, 3, 0, 3, 3, 2, 2, 0, 0, 0, 2, 0, 0, 3, 1, 3, 2})
 	f.Add([]byte{7, 2, 2, 0, 0, 0, 2, 0, 0, 3, 2, 2, 2, 4, 2, 0, 0, 5, 2, 0, 0})
 
@@ -134,7 +141,10 @@ func FuzzApply(f *testing.F) {
 			if !want.rejected || rej.Version != tx.Version || g.Version() != tx.Version || g.Sequence() != tx.Sequence {
 				t.Fatalf("rejection %v: version %d sequence %d, tx %d %d", err, g.Version(), g.Sequence(), tx.Version, tx.Sequence)
 			}
-			g.version, g.sequence = seed.version, seed.sequence
+			if !bytes.Equal(mustEncode(t, g), mustEncode(t, mustFromState(t, r.state()))) {
+				t.Fatalf("rejected transaction: state differs from the reference:\n got %v\nwant %v", g.State(), r.state())
+			}
+			g.version, g.sequence, g.recent = seed.version, seed.sequence, seed.recent.clone()
 			if !bytes.Equal(mustEncode(t, g), before) {
 				t.Fatalf("rejected transaction changed the state: %v", err)
 			}
@@ -147,11 +157,7 @@ func FuzzApply(f *testing.F) {
 		}
 		// Applied: the same state as the reference, consistent indexes,
 		// and an encoding that round-trips.
-		fromRef, ferr := FromState(r.state())
-		if ferr != nil {
-			t.Fatalf("FromState(reference): %v", ferr)
-		}
-		if !bytes.Equal(mustEncode(t, g), mustEncode(t, fromRef)) {
+		if !bytes.Equal(mustEncode(t, g), mustEncode(t, mustFromState(t, r.state()))) {
 			t.Fatalf("state differs from the reference:\n got %v\nwant %v", g.State(), r.state())
 		}
 		checkIncidence(t, "after apply", g)
@@ -234,9 +240,11 @@ func FuzzDecode(f *testing.F) {
 		}
 		f.Add(b)
 	}
-	unsorted, _ := proto.Marshal(&messages.GraphState{GraphId: "g", Nodes: []*messages.Node{{Id: "b"}, {Id: "a"}}})
+	unsorted, _ := proto.Marshal(&messages.GraphState{GraphId: "g", Format: StateFormat, Nodes: []*messages.Node{{Id: "b"}, {Id: "a"}}})
 	f.Add(unsorted)
-	f.Add([]byte{0x0a, 0x01, 'g', 0x2a, 0x03, 0x0a, 0x01, 'a', 0x32, 0x0b, 0x0a, 0x01, 'e', 0x12, 0x01, 'a', 0x1a, 0x01, 'a', 0x2a, 0x00})
+	f.Add([]byte{0x0a, 0x01, 'g', 0x2a, 0x03, 0x0a, 0x01, 'a', 0x32, 0x0b, 0x0a, 0x01, 'e', 0x12, 0x01, 'a', 0x1a, 0x01, 'a', 0x2a, 0x00, 0x38, 0x02})
+	f.Add([]byte{0x0a, 0x01, 'g', 0x10, 0x02, 0x38, 0x02, 0x42, 0x05, 0x0a, 0x01, 't', 0x10, 0x02, 0x42, 0x05, 0x0a, 0x01, 's', 0x10, 0x01})
+	f.Add([]byte{0x0a, 0x01, 'g', 0x38, 0x01}) // another format
 	f.Fuzz(func(t *testing.T, data []byte) {
 		g, err := Decode(data)
 		ref, refErr := decodeGeneral(data)
@@ -252,6 +260,9 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			if !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("Decode error %v does not wrap ErrCorrupt", err)
+			}
+			if f, ok := scanFormat(data); ok && f != StateFormat && !errors.Is(err, ErrSnapshotFormat) {
+				t.Fatalf("Decode error %v of a state of format %d does not wrap ErrSnapshotFormat", err, f)
 			}
 			return
 		}

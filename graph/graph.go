@@ -17,6 +17,11 @@ type Graph struct {
 	// size of a header. The strings are never written through the
 	// pointers, so clones share them.
 	types map[string]*string
+	// recent remembers the latest transactions (recent.go), so that a
+	// transaction ID is applied at most once (DESIGN invariant 9). It is
+	// part of the state, in every snapshot, because the grain that answers
+	// a resend may be one activated from a snapshot since.
+	recent recent
 }
 
 // node and edge are the compact in-memory form of messages.Node and
@@ -78,7 +83,7 @@ func (g *Graph) EdgeCount() int { return g.edges.len() }
 // Clone returns an independent deep copy, for read-only replays beside the
 // live state. Property encodings are shared because nothing modifies them.
 func (g *Graph) Clone() *Graph {
-	c := &Graph{id: g.id, version: g.version, sequence: g.sequence, types: maps.Clone(g.types)}
+	c := &Graph{id: g.id, version: g.version, sequence: g.sequence, types: maps.Clone(g.types), recent: g.recent.clone()}
 	c.nodes = g.nodes.cloneWith(func(n *node) *node {
 		return &node{
 			id:    n.id,

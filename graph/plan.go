@@ -12,16 +12,32 @@ type Plan struct {
 	base   uint64 // the version the plan was validated at
 	events []*messages.Event
 	prep   []prepared
+	sim    *simulation // the state after the plan, for PrepareAfter
 }
 
 // Prepare is Check that keeps its work: on success the plan commits the
 // same events at the next version without validating their contents again.
 func (g *Graph) Prepare(events []*messages.Event) (*Plan, error) {
-	prep, err := g.validate(events, nil)
+	return g.PrepareAfter(nil, events)
+}
+
+// PrepareAfter is Prepare against the state that prev and the plans it was
+// prepared after leave, as if they were committed (nil prev: the current
+// state). So a writer can validate several transactions and append them in
+// one round trip (group commit), each judged as it would be alone after
+// the others; it commits the plans in order. A plan prepared after one
+// that is never committed is stale: Commit then validates again (Apply).
+func (g *Graph) PrepareAfter(prev *Plan, events []*messages.Event) (*Plan, error) {
+	base := g.version
+	var parent *simulation
+	if prev != nil {
+		base, parent = prev.base+1, prev.sim
+	}
+	prep, sim, err := g.validateOn(parent, events, nil)
 	if err != nil {
 		return nil, err
 	}
-	return &Plan{base: g.version, events: events, prep: prep}, nil
+	return &Plan{base: base, events: events, prep: prep, sim: sim}, nil
 }
 
 // Commit applies tx, the committed form of a prepared transaction (its
@@ -41,6 +57,7 @@ func (g *Graph) Commit(p *Plan, tx *messages.Transaction) error {
 		}
 	}
 	g.version, g.sequence = tx.Version, tx.Sequence
+	g.remember(tx, p.prep)
 	for i, ev := range tx.Events {
 		g.fold(ev, p.prep[i])
 	}

@@ -82,7 +82,8 @@ func (g *Graph) Neighbors(nodeID string, dir messages.Direction) ([]*messages.Ne
 }
 
 // State returns the whole graph: nodes and edges sorted by ID, GraphId,
-// Version and Sequence set, UpdatedAt nil (the graph keeps no time; the
+// Version and Sequence set, Format StateFormat, the remembered transactions
+// in Recent, oldest first, and UpdatedAt nil (the graph keeps no time; the
 // caller stamps it).
 func (g *Graph) State() *messages.GraphState {
 	nodes, edges := g.sortedNodes(), g.sortedEdges()
@@ -92,12 +93,19 @@ func (g *Graph) State() *messages.GraphState {
 		Sequence: g.sequence,
 		Nodes:    make([]*messages.Node, len(nodes)),
 		Edges:    make([]*messages.Edge, len(edges)),
+		Format:   StateFormat,
 	}
 	for i, n := range nodes {
 		s.Nodes[i] = n.message()
 	}
 	for i, e := range edges {
 		s.Edges[i] = e.message()
+	}
+	if g.recent.len() > 0 {
+		s.Recent = make([]*messages.CommittedTransaction, 0, g.recent.len())
+		for _, c := range g.recent.all() {
+			s.Recent = append(s.Recent, c.message())
+		}
 	}
 	return s
 }
@@ -120,4 +128,17 @@ func (e *edge) message() *messages.Edge {
 		Type:       typeName(e.typ),
 		Properties: decodeProps(e.props),
 	}
+}
+
+func (c *committed) message() *messages.CommittedTransaction {
+	m := &messages.CommittedTransaction{
+		TransactionId: c.id,
+		Version:       c.version,
+		Sequence:      c.sequence,
+		Events:        c.events,
+	}
+	if c.digest != "" {
+		m.Digest = []byte(c.digest)
+	}
+	return m
 }

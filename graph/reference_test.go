@@ -26,6 +26,9 @@ type ref struct {
 	sequence uint64
 	nodes    map[string]*messages.Node
 	edges    map[string]*messages.Edge
+	// recent lists the remembered transactions, oldest first, each found
+	// by a scan.
+	recent []*messages.CommittedTransaction
 }
 
 func newRef(id string) *ref {
@@ -35,6 +38,7 @@ func newRef(id string) *ref {
 func (r *ref) copy() *ref {
 	c := newRef(r.id)
 	c.version, c.sequence = r.version, r.sequence
+	c.recent = slices.Clone(r.recent)
 	for k, n := range r.nodes {
 		c.nodes[k] = proto.Clone(n).(*messages.Node)
 	}
@@ -63,11 +67,36 @@ func (r *ref) apply(tx *messages.Transaction) refOutcome {
 	next := r.copy()
 	sentinel, index := next.run(tx.Events, tx)
 	r.version, r.sequence = tx.Version, tx.Sequence
+	r.remember(tx)
 	if sentinel != nil {
 		return refOutcome{sentinel: sentinel, rejected: true, index: index}
 	}
 	r.nodes, r.edges = next.nodes, next.edges
 	return refOutcome{index: -1}
+}
+
+// remember is the reference's memory of transactions: the first one with
+// each valid ID, the latest RememberedTransactions of them.
+func (r *ref) remember(tx *messages.Transaction) {
+	if !refID(tx.TransactionId) || r.remembered(tx.TransactionId) != nil {
+		return
+	}
+	r.recent = append(r.recent, &messages.CommittedTransaction{
+		TransactionId: tx.TransactionId, Version: tx.Version, Sequence: tx.Sequence,
+		Events: uint32(len(tx.Events)), Digest: Digest(tx.Events),
+	})
+	if len(r.recent) > RememberedTransactions {
+		r.recent = r.recent[1:]
+	}
+}
+
+func (r *ref) remembered(id string) *messages.CommittedTransaction {
+	for _, c := range r.recent {
+		if c.TransactionId == id {
+			return c
+		}
+	}
+	return nil
 }
 
 // check is Check's reference: run on a copy, thrown away.
@@ -240,7 +269,7 @@ func (r *ref) event(ev *messages.Event) error {
 }
 
 func (r *ref) state() *messages.GraphState {
-	s := &messages.GraphState{GraphId: r.id, Version: r.version, Sequence: r.sequence}
+	s := &messages.GraphState{GraphId: r.id, Version: r.version, Sequence: r.sequence, Format: StateFormat, Recent: r.recent}
 	for _, n := range r.nodes {
 		s.Nodes = append(s.Nodes, n)
 	}
@@ -264,6 +293,7 @@ type gen struct {
 	edges   int
 	bad     float64 // chance of a malformed part
 	scratch *ref    // the state as of the event being generated
+	txs     int     // transactions made, for their IDs
 }
 
 func (g *gen) chance(p float64) bool { return g.r.Float64() < p }
@@ -438,6 +468,19 @@ func (g *gen) tx(accepted *ref) *messages.Transaction {
 		}
 		tx.Events = append(tx.Events, ev)
 	}
+	// Mostly a new transaction ID, sometimes none, sometimes one used
+	// before (a resend, or a client reusing it for other events), and
+	// with bad > 0 sometimes one that cannot be remembered.
+	g.txs++
+	switch n := g.r.Intn(20); {
+	case n == 0:
+	case n == 1:
+		tx.TransactionId = fmt.Sprint("t", g.r.Intn(g.txs))
+	case n == 2 && g.chance(g.bad*4):
+		tx.TransactionId = []string{"\xff", strings.Repeat("t", MaxElementIDLen+1)}[g.r.Intn(2)]
+	default:
+		tx.TransactionId = fmt.Sprint("t", g.txs)
+	}
 	return tx
 }
 
@@ -490,6 +533,10 @@ func TestAgainstReference(t *testing.T) {
 				}
 				if !proto.Equal(g.State(), r.state()) {
 					t.Fatalf("%s: state differs from the reference\n got %v\nwant %v", what, g.State(), r.state())
+				}
+				if c, ok := g.Remembered(tx.TransactionId); ok != (r.remembered(tx.TransactionId) != nil) ||
+					ok && !proto.Equal(committedMsg(c), r.remembered(tx.TransactionId)) {
+					t.Fatalf("%s: Remembered(%q) = %+v %v, reference %v", what, tx.TransactionId, c, ok, r.remembered(tx.TransactionId))
 				}
 				// Equal states give equal bytes, whatever history built them:
 				// the reference state loaded directly has no history at all.

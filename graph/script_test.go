@@ -33,13 +33,15 @@ var update = flag.Bool("update", false, "rewrite the expected outputs of testdat
 // with an empty graph "g". Commands:
 //
 //	new ID                          start over with an empty graph ID
-//	apply [version=N] [seq=N]       input: a JSON array of events; the
+//	apply [version=N] [seq=N] [id=T] input: a JSON array of events; the
 //	                                envelope (graph_id, version, index,
 //	                                count) is filled in, version defaults
 //	                                to the next one, seq to the last plus
-//	                                the number of events
+//	                                the number of events; id is the
+//	                                transaction ID
 //	apply raw                       input: a whole Transaction, as is
 //	check                           input: a JSON array of events, as is
+//	remembered id=T                 what the graph remembers of transaction T
 //	state                           the whole state as canonical JSON
 //	node id=X | edge id=X           one element
 //	neighbors id=X dir=out|in|both
@@ -49,7 +51,8 @@ var update = flag.Bool("update", false, "rewrite the expected outputs of testdat
 //
 // Beside the expected output the driver checks invariants after every
 // command: a check or a failed apply changes nothing (a rejection only the
-// version and sequence), and Decode(Encode()) gives the same bytes back.
+// version, the sequence and the remembered transactions), and
+// Decode(Encode()) gives the same bytes back.
 func TestScripts(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "scripts", "*.txt"))
 	if err != nil {
@@ -192,6 +195,7 @@ func runCommand(t *testing.T, file string, b *block, gp **Graph) string {
 				return fail("%v", err)
 			}
 			tx.GraphId = g.ID()
+			tx.TransactionId = args["id"]
 			tx.Version = g.Version() + 1
 			if v, ok := args["version"]; ok {
 				tx.Version = mustUint(t, v)
@@ -218,6 +222,7 @@ func runCommand(t *testing.T, file string, b *block, gp **Graph) string {
 			}
 		case errors.As(err, &rej):
 			before.version, before.sequence = tx.Version, tx.Sequence
+			before.remember(tx, nil)
 			if rej.Version != tx.Version {
 				t.Errorf("%s:%d: RejectedError.Version = %d, want %d", file, b.line, rej.Version, tx.Version)
 			}
@@ -250,6 +255,13 @@ func runCommand(t *testing.T, file string, b *block, gp **Graph) string {
 
 	case "state":
 		return canonicalJSON(t, g.State())
+
+	case "remembered":
+		c, ok := g.Remembered(args["id"])
+		if !ok {
+			return "not remembered"
+		}
+		return fmt.Sprintf("version=%d sequence=%d events=%d digest=%x", c.Version, c.Sequence, c.Events, c.Digest)
 
 	case "node":
 		n, ok := g.Node(args["id"])
@@ -355,6 +367,7 @@ var allSentinels = []struct {
 	{"ErrCycle", ErrCycle},
 	{"ErrInvalidWeight", ErrInvalidWeight},
 	{"ErrCorrupt", ErrCorrupt},
+	{"ErrSnapshotFormat", ErrSnapshotFormat},
 	{"ErrInvalidArgument", ErrInvalidArgument},
 }
 

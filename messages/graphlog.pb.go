@@ -48,6 +48,8 @@ const (
 	// The graph has a cycle, so it has no topological order.
 	ErrorCode_ERROR_CODE_CYCLE    ErrorCode = 7
 	ErrorCode_ERROR_CODE_INTERNAL ErrorCode = 8
+	// The transaction ID was used before, for other events.
+	ErrorCode_ERROR_CODE_DUPLICATE_TRANSACTION_ID ErrorCode = 9
 )
 
 // Enum value maps for ErrorCode.
@@ -62,17 +64,19 @@ var (
 		6: "ERROR_CODE_UNAVAILABLE",
 		7: "ERROR_CODE_CYCLE",
 		8: "ERROR_CODE_INTERNAL",
+		9: "ERROR_CODE_DUPLICATE_TRANSACTION_ID",
 	}
 	ErrorCode_value = map[string]int32{
-		"ERROR_CODE_UNSPECIFIED":      0,
-		"ERROR_CODE_INVALID_ARGUMENT": 1,
-		"ERROR_CODE_CONFLICT":         2,
-		"ERROR_CODE_REJECTED":         3,
-		"ERROR_CODE_NOT_FOUND":        4,
-		"ERROR_CODE_TOO_LARGE":        5,
-		"ERROR_CODE_UNAVAILABLE":      6,
-		"ERROR_CODE_CYCLE":            7,
-		"ERROR_CODE_INTERNAL":         8,
+		"ERROR_CODE_UNSPECIFIED":              0,
+		"ERROR_CODE_INVALID_ARGUMENT":         1,
+		"ERROR_CODE_CONFLICT":                 2,
+		"ERROR_CODE_REJECTED":                 3,
+		"ERROR_CODE_NOT_FOUND":                4,
+		"ERROR_CODE_TOO_LARGE":                5,
+		"ERROR_CODE_UNAVAILABLE":              6,
+		"ERROR_CODE_CYCLE":                    7,
+		"ERROR_CODE_INTERNAL":                 8,
+		"ERROR_CODE_DUPLICATE_TRANSACTION_ID": 9,
 	}
 )
 
@@ -606,8 +610,11 @@ func (x *EdgeRemoved) GetEdgeId() string {
 	return ""
 }
 
-// Event is the envelope stored as one JetStream message on
-// event.store.<graph_id>.<EventType>.
+// Event is one change of a graph. In the log (format v2) events travel
+// inside their transaction's message (LogEntry) with only event_id,
+// occurred_at, metadata and the payload stored: readers fill in the
+// envelope (graph_id, version, index, count, transaction_id, recorded_at,
+// sequence) from the transaction and the stream message.
 type Event struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	EventId string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
@@ -620,14 +627,14 @@ type Event struct {
 	Index         uint32 `protobuf:"varint,4,opt,name=index,proto3" json:"index,omitempty"`
 	Count         uint32 `protobuf:"varint,5,opt,name=count,proto3" json:"count,omitempty"`
 	TransactionId string `protobuf:"bytes,6,opt,name=transaction_id,json=transactionId,proto3" json:"transaction_id,omitempty"`
-	// recorded_at is the time JetStream stored the event. It is not part of
-	// the stored bytes: readers fill it from the stream message.
+	// recorded_at is the time JetStream stored the event's transaction. It
+	// is not part of the stored bytes: readers fill it in.
 	RecordedAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=recorded_at,json=recordedAt,proto3" json:"recorded_at,omitempty"`
 	// occurred_at is an optional time supplied by the client.
 	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
 	Metadata   *Metadata              `protobuf:"bytes,9,opt,name=metadata,proto3" json:"metadata,omitempty"`
-	// sequence is the stream sequence of the event. Like recorded_at it is
-	// filled by readers, not stored.
+	// sequence is the stream sequence of the event's transaction's message.
+	// Like recorded_at it is filled by readers, not stored.
 	Sequence uint64 `protobuf:"varint,10,opt,name=sequence,proto3" json:"sequence,omitempty"`
 	// Types that are valid to be assigned to Payload:
 	//
@@ -846,7 +853,7 @@ func (*Event_EdgeRemoved) isEvent_Payload() {}
 // Transaction is a batch of events for one graph that lands and applies
 // atomically. Before it is committed only graph_id, transaction_id, events
 // and the optional expected_version mean anything; a committed transaction
-// read back from the log also has version, sequence (of its last event) and
+// read back from the log also has version, sequence (of its message) and
 // recorded_at.
 type Transaction struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -855,12 +862,16 @@ type Transaction struct {
 	Events        []*Event               `protobuf:"bytes,3,rep,name=events,proto3" json:"events,omitempty"`
 	// expected_version, when set, is the version the writer believes the
 	// graph has; any other version makes the write a conflict.
-	ExpectedVersion *uint64                `protobuf:"varint,4,opt,name=expected_version,json=expectedVersion,proto3,oneof" json:"expected_version,omitempty"`
-	Version         uint64                 `protobuf:"varint,5,opt,name=version,proto3" json:"version,omitempty"`
-	Sequence        uint64                 `protobuf:"varint,6,opt,name=sequence,proto3" json:"sequence,omitempty"`
-	RecordedAt      *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=recorded_at,json=recordedAt,proto3" json:"recorded_at,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	ExpectedVersion *uint64 `protobuf:"varint,4,opt,name=expected_version,json=expectedVersion,proto3,oneof" json:"expected_version,omitempty"`
+	Version         uint64  `protobuf:"varint,5,opt,name=version,proto3" json:"version,omitempty"`
+	Sequence        uint64  `protobuf:"varint,6,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// recorded_at is when the log stored the transaction: the stream
+	// message's timestamp. It is stored in the body only for transactions
+	// whose original recorded time differs from their message's (a log
+	// converted from an older format); readers prefer it when set.
+	RecordedAt    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=recorded_at,json=recordedAt,proto3" json:"recorded_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Transaction) Reset() {
@@ -942,6 +953,135 @@ func (x *Transaction) GetRecordedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// LogEntry is the body of one message of the log (format v2): one
+// transaction, or several consecutive transactions of one graph committed
+// in one round trip (group commit), which land together or not at all.
+// Each keeps its own version and ID. Events carry no envelope here; see
+// Event.
+type LogEntry struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Transactions  []*Transaction         `protobuf:"bytes,1,rep,name=transactions,proto3" json:"transactions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogEntry) Reset() {
+	*x = LogEntry{}
+	mi := &file_graphlog_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogEntry) ProtoMessage() {}
+
+func (x *LogEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_graphlog_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogEntry.ProtoReflect.Descriptor instead.
+func (*LogEntry) Descriptor() ([]byte, []int) {
+	return file_graphlog_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *LogEntry) GetTransactions() []*Transaction {
+	if x != nil {
+		return x.Transactions
+	}
+	return nil
+}
+
+// CommittedTransaction is what a graph remembers of one of its recent
+// transactions (DESIGN invariant 9): enough to answer a resend of it with
+// its first answer, and to refuse the ID's reuse for other events.
+type CommittedTransaction struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TransactionId string                 `protobuf:"bytes,1,opt,name=transaction_id,json=transactionId,proto3" json:"transaction_id,omitempty"`
+	Version       uint64                 `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	Sequence      uint64                 `protobuf:"varint,3,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	Events        uint32                 `protobuf:"varint,4,opt,name=events,proto3" json:"events,omitempty"`
+	// digest identifies the transaction's events (graph.Digest).
+	Digest        []byte `protobuf:"bytes,5,opt,name=digest,proto3" json:"digest,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommittedTransaction) Reset() {
+	*x = CommittedTransaction{}
+	mi := &file_graphlog_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommittedTransaction) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommittedTransaction) ProtoMessage() {}
+
+func (x *CommittedTransaction) ProtoReflect() protoreflect.Message {
+	mi := &file_graphlog_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommittedTransaction.ProtoReflect.Descriptor instead.
+func (*CommittedTransaction) Descriptor() ([]byte, []int) {
+	return file_graphlog_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *CommittedTransaction) GetTransactionId() string {
+	if x != nil {
+		return x.TransactionId
+	}
+	return ""
+}
+
+func (x *CommittedTransaction) GetVersion() uint64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *CommittedTransaction) GetSequence() uint64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *CommittedTransaction) GetEvents() uint32 {
+	if x != nil {
+		return x.Events
+	}
+	return 0
+}
+
+func (x *CommittedTransaction) GetDigest() []byte {
+	if x != nil {
+		return x.Digest
+	}
+	return nil
+}
+
 type Node struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -953,7 +1093,7 @@ type Node struct {
 
 func (x *Node) Reset() {
 	*x = Node{}
-	mi := &file_graphlog_proto_msgTypes[9]
+	mi := &file_graphlog_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -965,7 +1105,7 @@ func (x *Node) String() string {
 func (*Node) ProtoMessage() {}
 
 func (x *Node) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[9]
+	mi := &file_graphlog_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -978,7 +1118,7 @@ func (x *Node) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Node.ProtoReflect.Descriptor instead.
 func (*Node) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{9}
+	return file_graphlog_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Node) GetId() string {
@@ -1015,7 +1155,7 @@ type Edge struct {
 
 func (x *Edge) Reset() {
 	*x = Edge{}
-	mi := &file_graphlog_proto_msgTypes[10]
+	mi := &file_graphlog_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1027,7 +1167,7 @@ func (x *Edge) String() string {
 func (*Edge) ProtoMessage() {}
 
 func (x *Edge) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[10]
+	mi := &file_graphlog_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1040,7 +1180,7 @@ func (x *Edge) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Edge.ProtoReflect.Descriptor instead.
 func (*Edge) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{10}
+	return file_graphlog_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Edge) GetId() string {
@@ -1088,16 +1228,21 @@ type GraphState struct {
 	// sequence is the stream sequence of the last event applied.
 	Sequence uint64 `protobuf:"varint,3,opt,name=sequence,proto3" json:"sequence,omitempty"`
 	// updated_at is the recorded time of the last transaction applied.
-	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
-	Nodes         []*Node                `protobuf:"bytes,5,rep,name=nodes,proto3" json:"nodes,omitempty"`
-	Edges         []*Edge                `protobuf:"bytes,6,rep,name=edges,proto3" json:"edges,omitempty"`
+	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	Nodes     []*Node                `protobuf:"bytes,5,rep,name=nodes,proto3" json:"nodes,omitempty"`
+	Edges     []*Edge                `protobuf:"bytes,6,rep,name=edges,proto3" json:"edges,omitempty"`
+	// format is the snapshot format (graph.StateFormat); a snapshot of
+	// another format is ignored, and the graph is read from the log.
+	Format uint32 `protobuf:"varint,7,opt,name=format,proto3" json:"format,omitempty"`
+	// recent are the graph's latest transactions, oldest first.
+	Recent        []*CommittedTransaction `protobuf:"bytes,8,rep,name=recent,proto3" json:"recent,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GraphState) Reset() {
 	*x = GraphState{}
-	mi := &file_graphlog_proto_msgTypes[11]
+	mi := &file_graphlog_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1109,7 +1254,7 @@ func (x *GraphState) String() string {
 func (*GraphState) ProtoMessage() {}
 
 func (x *GraphState) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[11]
+	mi := &file_graphlog_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1122,7 +1267,7 @@ func (x *GraphState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GraphState.ProtoReflect.Descriptor instead.
 func (*GraphState) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{11}
+	return file_graphlog_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GraphState) GetGraphId() string {
@@ -1167,6 +1312,20 @@ func (x *GraphState) GetEdges() []*Edge {
 	return nil
 }
 
+func (x *GraphState) GetFormat() uint32 {
+	if x != nil {
+		return x.Format
+	}
+	return 0
+}
+
+func (x *GraphState) GetRecent() []*CommittedTransaction {
+	if x != nil {
+		return x.Recent
+	}
+	return nil
+}
+
 type Error struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Code          ErrorCode              `protobuf:"varint,1,opt,name=code,proto3,enum=graphlog.v1.ErrorCode" json:"code,omitempty"`
@@ -1177,7 +1336,7 @@ type Error struct {
 
 func (x *Error) Reset() {
 	*x = Error{}
-	mi := &file_graphlog_proto_msgTypes[12]
+	mi := &file_graphlog_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1189,7 +1348,7 @@ func (x *Error) String() string {
 func (*Error) ProtoMessage() {}
 
 func (x *Error) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[12]
+	mi := &file_graphlog_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1202,7 +1361,7 @@ func (x *Error) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Error.ProtoReflect.Descriptor instead.
 func (*Error) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{12}
+	return file_graphlog_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Error) GetCode() ErrorCode {
@@ -1229,7 +1388,7 @@ type Submit struct {
 
 func (x *Submit) Reset() {
 	*x = Submit{}
-	mi := &file_graphlog_proto_msgTypes[13]
+	mi := &file_graphlog_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1241,7 +1400,7 @@ func (x *Submit) String() string {
 func (*Submit) ProtoMessage() {}
 
 func (x *Submit) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[13]
+	mi := &file_graphlog_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1254,7 +1413,7 @@ func (x *Submit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Submit.ProtoReflect.Descriptor instead.
 func (*Submit) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{13}
+	return file_graphlog_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Submit) GetTransaction() *Transaction {
@@ -1276,7 +1435,7 @@ type SubmitReply struct {
 
 func (x *SubmitReply) Reset() {
 	*x = SubmitReply{}
-	mi := &file_graphlog_proto_msgTypes[14]
+	mi := &file_graphlog_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1288,7 +1447,7 @@ func (x *SubmitReply) String() string {
 func (*SubmitReply) ProtoMessage() {}
 
 func (x *SubmitReply) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[14]
+	mi := &file_graphlog_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1301,7 +1460,7 @@ func (x *SubmitReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitReply.ProtoReflect.Descriptor instead.
 func (*SubmitReply) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{14}
+	return file_graphlog_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *SubmitReply) GetError() *Error {
@@ -1344,7 +1503,7 @@ type Deliver struct {
 
 func (x *Deliver) Reset() {
 	*x = Deliver{}
-	mi := &file_graphlog_proto_msgTypes[15]
+	mi := &file_graphlog_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1356,7 +1515,7 @@ func (x *Deliver) String() string {
 func (*Deliver) ProtoMessage() {}
 
 func (x *Deliver) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[15]
+	mi := &file_graphlog_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1369,7 +1528,7 @@ func (x *Deliver) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Deliver.ProtoReflect.Descriptor instead.
 func (*Deliver) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{15}
+	return file_graphlog_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Deliver) GetTransaction() *Transaction {
@@ -1395,7 +1554,7 @@ type DeliverReply struct {
 
 func (x *DeliverReply) Reset() {
 	*x = DeliverReply{}
-	mi := &file_graphlog_proto_msgTypes[16]
+	mi := &file_graphlog_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1407,7 +1566,7 @@ func (x *DeliverReply) String() string {
 func (*DeliverReply) ProtoMessage() {}
 
 func (x *DeliverReply) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[16]
+	mi := &file_graphlog_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1420,7 +1579,7 @@ func (x *DeliverReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverReply.ProtoReflect.Descriptor instead.
 func (*DeliverReply) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{16}
+	return file_graphlog_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *DeliverReply) GetError() *Error {
@@ -1459,7 +1618,7 @@ type GetGraph struct {
 
 func (x *GetGraph) Reset() {
 	*x = GetGraph{}
-	mi := &file_graphlog_proto_msgTypes[17]
+	mi := &file_graphlog_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1471,7 +1630,7 @@ func (x *GetGraph) String() string {
 func (*GetGraph) ProtoMessage() {}
 
 func (x *GetGraph) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[17]
+	mi := &file_graphlog_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1484,7 +1643,7 @@ func (x *GetGraph) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGraph.ProtoReflect.Descriptor instead.
 func (*GetGraph) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{17}
+	return file_graphlog_proto_rawDescGZIP(), []int{19}
 }
 
 type GetNode struct {
@@ -1496,7 +1655,7 @@ type GetNode struct {
 
 func (x *GetNode) Reset() {
 	*x = GetNode{}
-	mi := &file_graphlog_proto_msgTypes[18]
+	mi := &file_graphlog_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1508,7 +1667,7 @@ func (x *GetNode) String() string {
 func (*GetNode) ProtoMessage() {}
 
 func (x *GetNode) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[18]
+	mi := &file_graphlog_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1521,7 +1680,7 @@ func (x *GetNode) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNode.ProtoReflect.Descriptor instead.
 func (*GetNode) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{18}
+	return file_graphlog_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetNode) GetNodeId() string {
@@ -1540,7 +1699,7 @@ type GetEdge struct {
 
 func (x *GetEdge) Reset() {
 	*x = GetEdge{}
-	mi := &file_graphlog_proto_msgTypes[19]
+	mi := &file_graphlog_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1552,7 +1711,7 @@ func (x *GetEdge) String() string {
 func (*GetEdge) ProtoMessage() {}
 
 func (x *GetEdge) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[19]
+	mi := &file_graphlog_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1565,7 +1724,7 @@ func (x *GetEdge) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEdge.ProtoReflect.Descriptor instead.
 func (*GetEdge) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{19}
+	return file_graphlog_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetEdge) GetEdgeId() string {
@@ -1585,7 +1744,7 @@ type GetNeighbors struct {
 
 func (x *GetNeighbors) Reset() {
 	*x = GetNeighbors{}
-	mi := &file_graphlog_proto_msgTypes[20]
+	mi := &file_graphlog_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1597,7 +1756,7 @@ func (x *GetNeighbors) String() string {
 func (*GetNeighbors) ProtoMessage() {}
 
 func (x *GetNeighbors) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[20]
+	mi := &file_graphlog_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1610,7 +1769,7 @@ func (x *GetNeighbors) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNeighbors.ProtoReflect.Descriptor instead.
 func (*GetNeighbors) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{20}
+	return file_graphlog_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GetNeighbors) GetNodeId() string {
@@ -1639,7 +1798,7 @@ type GetShortestPath struct {
 
 func (x *GetShortestPath) Reset() {
 	*x = GetShortestPath{}
-	mi := &file_graphlog_proto_msgTypes[21]
+	mi := &file_graphlog_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1651,7 +1810,7 @@ func (x *GetShortestPath) String() string {
 func (*GetShortestPath) ProtoMessage() {}
 
 func (x *GetShortestPath) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[21]
+	mi := &file_graphlog_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1664,7 +1823,7 @@ func (x *GetShortestPath) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetShortestPath.ProtoReflect.Descriptor instead.
 func (*GetShortestPath) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{21}
+	return file_graphlog_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GetShortestPath) GetFrom() string {
@@ -1697,7 +1856,7 @@ type GetComponents struct {
 
 func (x *GetComponents) Reset() {
 	*x = GetComponents{}
-	mi := &file_graphlog_proto_msgTypes[22]
+	mi := &file_graphlog_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1709,7 +1868,7 @@ func (x *GetComponents) String() string {
 func (*GetComponents) ProtoMessage() {}
 
 func (x *GetComponents) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[22]
+	mi := &file_graphlog_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1722,7 +1881,7 @@ func (x *GetComponents) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetComponents.ProtoReflect.Descriptor instead.
 func (*GetComponents) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{22}
+	return file_graphlog_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *GetComponents) GetKind() ComponentKind {
@@ -1740,7 +1899,7 @@ type GetTopologicalOrder struct {
 
 func (x *GetTopologicalOrder) Reset() {
 	*x = GetTopologicalOrder{}
-	mi := &file_graphlog_proto_msgTypes[23]
+	mi := &file_graphlog_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1752,7 +1911,7 @@ func (x *GetTopologicalOrder) String() string {
 func (*GetTopologicalOrder) ProtoMessage() {}
 
 func (x *GetTopologicalOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[23]
+	mi := &file_graphlog_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1765,7 +1924,7 @@ func (x *GetTopologicalOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTopologicalOrder.ProtoReflect.Descriptor instead.
 func (*GetTopologicalOrder) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{23}
+	return file_graphlog_proto_rawDescGZIP(), []int{25}
 }
 
 // Query is one read of a graph's current state.
@@ -1787,7 +1946,7 @@ type Query struct {
 
 func (x *Query) Reset() {
 	*x = Query{}
-	mi := &file_graphlog_proto_msgTypes[24]
+	mi := &file_graphlog_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1799,7 +1958,7 @@ func (x *Query) String() string {
 func (*Query) ProtoMessage() {}
 
 func (x *Query) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[24]
+	mi := &file_graphlog_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1812,7 +1971,7 @@ func (x *Query) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Query.ProtoReflect.Descriptor instead.
 func (*Query) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{24}
+	return file_graphlog_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *Query) GetQuery() isQuery_Query {
@@ -1944,7 +2103,7 @@ type Neighbor struct {
 
 func (x *Neighbor) Reset() {
 	*x = Neighbor{}
-	mi := &file_graphlog_proto_msgTypes[25]
+	mi := &file_graphlog_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1956,7 +2115,7 @@ func (x *Neighbor) String() string {
 func (*Neighbor) ProtoMessage() {}
 
 func (x *Neighbor) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[25]
+	mi := &file_graphlog_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1969,7 +2128,7 @@ func (x *Neighbor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Neighbor.ProtoReflect.Descriptor instead.
 func (*Neighbor) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{25}
+	return file_graphlog_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *Neighbor) GetNode() *Node {
@@ -2002,7 +2161,7 @@ type Neighbors struct {
 
 func (x *Neighbors) Reset() {
 	*x = Neighbors{}
-	mi := &file_graphlog_proto_msgTypes[26]
+	mi := &file_graphlog_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2014,7 +2173,7 @@ func (x *Neighbors) String() string {
 func (*Neighbors) ProtoMessage() {}
 
 func (x *Neighbors) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[26]
+	mi := &file_graphlog_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2027,7 +2186,7 @@ func (x *Neighbors) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Neighbors.ProtoReflect.Descriptor instead.
 func (*Neighbors) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{26}
+	return file_graphlog_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *Neighbors) GetNeighbors() []*Neighbor {
@@ -2048,7 +2207,7 @@ type Path struct {
 
 func (x *Path) Reset() {
 	*x = Path{}
-	mi := &file_graphlog_proto_msgTypes[27]
+	mi := &file_graphlog_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2060,7 +2219,7 @@ func (x *Path) String() string {
 func (*Path) ProtoMessage() {}
 
 func (x *Path) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[27]
+	mi := &file_graphlog_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2073,7 +2232,7 @@ func (x *Path) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Path.ProtoReflect.Descriptor instead.
 func (*Path) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{27}
+	return file_graphlog_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *Path) GetNodes() []string {
@@ -2106,7 +2265,7 @@ type Component struct {
 
 func (x *Component) Reset() {
 	*x = Component{}
-	mi := &file_graphlog_proto_msgTypes[28]
+	mi := &file_graphlog_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2118,7 +2277,7 @@ func (x *Component) String() string {
 func (*Component) ProtoMessage() {}
 
 func (x *Component) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[28]
+	mi := &file_graphlog_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2131,7 +2290,7 @@ func (x *Component) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Component.ProtoReflect.Descriptor instead.
 func (*Component) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{28}
+	return file_graphlog_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *Component) GetNodes() []string {
@@ -2150,7 +2309,7 @@ type Components struct {
 
 func (x *Components) Reset() {
 	*x = Components{}
-	mi := &file_graphlog_proto_msgTypes[29]
+	mi := &file_graphlog_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2162,7 +2321,7 @@ func (x *Components) String() string {
 func (*Components) ProtoMessage() {}
 
 func (x *Components) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[29]
+	mi := &file_graphlog_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2175,7 +2334,7 @@ func (x *Components) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Components.ProtoReflect.Descriptor instead.
 func (*Components) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{29}
+	return file_graphlog_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *Components) GetComponents() []*Component {
@@ -2194,7 +2353,7 @@ type Order struct {
 
 func (x *Order) Reset() {
 	*x = Order{}
-	mi := &file_graphlog_proto_msgTypes[30]
+	mi := &file_graphlog_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2206,7 +2365,7 @@ func (x *Order) String() string {
 func (*Order) ProtoMessage() {}
 
 func (x *Order) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[30]
+	mi := &file_graphlog_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2219,7 +2378,7 @@ func (x *Order) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Order.ProtoReflect.Descriptor instead.
 func (*Order) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{30}
+	return file_graphlog_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *Order) GetNodes() []string {
@@ -2250,7 +2409,7 @@ type QueryReply struct {
 
 func (x *QueryReply) Reset() {
 	*x = QueryReply{}
-	mi := &file_graphlog_proto_msgTypes[31]
+	mi := &file_graphlog_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2262,7 +2421,7 @@ func (x *QueryReply) String() string {
 func (*QueryReply) ProtoMessage() {}
 
 func (x *QueryReply) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[31]
+	mi := &file_graphlog_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2275,7 +2434,7 @@ func (x *QueryReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryReply.ProtoReflect.Descriptor instead.
 func (*QueryReply) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{31}
+	return file_graphlog_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *QueryReply) GetError() *Error {
@@ -2425,7 +2584,7 @@ type Passivate struct {
 
 func (x *Passivate) Reset() {
 	*x = Passivate{}
-	mi := &file_graphlog_proto_msgTypes[32]
+	mi := &file_graphlog_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2437,7 +2596,7 @@ func (x *Passivate) String() string {
 func (*Passivate) ProtoMessage() {}
 
 func (x *Passivate) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[32]
+	mi := &file_graphlog_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2450,7 +2609,7 @@ func (x *Passivate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Passivate.ProtoReflect.Descriptor instead.
 func (*Passivate) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{32}
+	return file_graphlog_proto_rawDescGZIP(), []int{34}
 }
 
 type PassivateReply struct {
@@ -2461,7 +2620,7 @@ type PassivateReply struct {
 
 func (x *PassivateReply) Reset() {
 	*x = PassivateReply{}
-	mi := &file_graphlog_proto_msgTypes[33]
+	mi := &file_graphlog_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2473,7 +2632,7 @@ func (x *PassivateReply) String() string {
 func (*PassivateReply) ProtoMessage() {}
 
 func (x *PassivateReply) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[33]
+	mi := &file_graphlog_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2486,7 +2645,7 @@ func (x *PassivateReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PassivateReply.ProtoReflect.Descriptor instead.
 func (*PassivateReply) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{33}
+	return file_graphlog_proto_rawDescGZIP(), []int{35}
 }
 
 // PropertyChange is one property key whose value differs: before is unset
@@ -2502,7 +2661,7 @@ type PropertyChange struct {
 
 func (x *PropertyChange) Reset() {
 	*x = PropertyChange{}
-	mi := &file_graphlog_proto_msgTypes[34]
+	mi := &file_graphlog_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2514,7 +2673,7 @@ func (x *PropertyChange) String() string {
 func (*PropertyChange) ProtoMessage() {}
 
 func (x *PropertyChange) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[34]
+	mi := &file_graphlog_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2527,7 +2686,7 @@ func (x *PropertyChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PropertyChange.ProtoReflect.Descriptor instead.
 func (*PropertyChange) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{34}
+	return file_graphlog_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *PropertyChange) GetKey() string {
@@ -2562,7 +2721,7 @@ type NodeChange struct {
 
 func (x *NodeChange) Reset() {
 	*x = NodeChange{}
-	mi := &file_graphlog_proto_msgTypes[35]
+	mi := &file_graphlog_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2574,7 +2733,7 @@ func (x *NodeChange) String() string {
 func (*NodeChange) ProtoMessage() {}
 
 func (x *NodeChange) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[35]
+	mi := &file_graphlog_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2587,7 +2746,7 @@ func (x *NodeChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeChange.ProtoReflect.Descriptor instead.
 func (*NodeChange) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{35}
+	return file_graphlog_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *NodeChange) GetId() string {
@@ -2615,7 +2774,7 @@ type EdgeChange struct {
 
 func (x *EdgeChange) Reset() {
 	*x = EdgeChange{}
-	mi := &file_graphlog_proto_msgTypes[36]
+	mi := &file_graphlog_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2627,7 +2786,7 @@ func (x *EdgeChange) String() string {
 func (*EdgeChange) ProtoMessage() {}
 
 func (x *EdgeChange) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[36]
+	mi := &file_graphlog_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2640,7 +2799,7 @@ func (x *EdgeChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EdgeChange.ProtoReflect.Descriptor instead.
 func (*EdgeChange) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{36}
+	return file_graphlog_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *EdgeChange) GetId() string {
@@ -2675,7 +2834,7 @@ type GraphDiff struct {
 
 func (x *GraphDiff) Reset() {
 	*x = GraphDiff{}
-	mi := &file_graphlog_proto_msgTypes[37]
+	mi := &file_graphlog_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2687,7 +2846,7 @@ func (x *GraphDiff) String() string {
 func (*GraphDiff) ProtoMessage() {}
 
 func (x *GraphDiff) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[37]
+	mi := &file_graphlog_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2700,7 +2859,7 @@ func (x *GraphDiff) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GraphDiff.ProtoReflect.Descriptor instead.
 func (*GraphDiff) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{37}
+	return file_graphlog_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *GraphDiff) GetNodesAdded() []*Node {
@@ -2766,7 +2925,7 @@ type Frame struct {
 
 func (x *Frame) Reset() {
 	*x = Frame{}
-	mi := &file_graphlog_proto_msgTypes[38]
+	mi := &file_graphlog_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2778,7 +2937,7 @@ func (x *Frame) String() string {
 func (*Frame) ProtoMessage() {}
 
 func (x *Frame) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[38]
+	mi := &file_graphlog_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2791,7 +2950,7 @@ func (x *Frame) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Frame.ProtoReflect.Descriptor instead.
 func (*Frame) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{38}
+	return file_graphlog_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *Frame) GetState() *GraphState {
@@ -2844,7 +3003,7 @@ type SnapshotRef struct {
 
 func (x *SnapshotRef) Reset() {
 	*x = SnapshotRef{}
-	mi := &file_graphlog_proto_msgTypes[39]
+	mi := &file_graphlog_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2856,7 +3015,7 @@ func (x *SnapshotRef) String() string {
 func (*SnapshotRef) ProtoMessage() {}
 
 func (x *SnapshotRef) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[39]
+	mi := &file_graphlog_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2869,7 +3028,7 @@ func (x *SnapshotRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SnapshotRef.ProtoReflect.Descriptor instead.
 func (*SnapshotRef) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{39}
+	return file_graphlog_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *SnapshotRef) GetCid() string {
@@ -2916,7 +3075,7 @@ type TakeSnapshot struct {
 
 func (x *TakeSnapshot) Reset() {
 	*x = TakeSnapshot{}
-	mi := &file_graphlog_proto_msgTypes[40]
+	mi := &file_graphlog_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2928,7 +3087,7 @@ func (x *TakeSnapshot) String() string {
 func (*TakeSnapshot) ProtoMessage() {}
 
 func (x *TakeSnapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[40]
+	mi := &file_graphlog_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2941,7 +3100,7 @@ func (x *TakeSnapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TakeSnapshot.ProtoReflect.Descriptor instead.
 func (*TakeSnapshot) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{40}
+	return file_graphlog_proto_rawDescGZIP(), []int{42}
 }
 
 type TakeSnapshotReply struct {
@@ -2954,7 +3113,7 @@ type TakeSnapshotReply struct {
 
 func (x *TakeSnapshotReply) Reset() {
 	*x = TakeSnapshotReply{}
-	mi := &file_graphlog_proto_msgTypes[41]
+	mi := &file_graphlog_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2966,7 +3125,7 @@ func (x *TakeSnapshotReply) String() string {
 func (*TakeSnapshotReply) ProtoMessage() {}
 
 func (x *TakeSnapshotReply) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[41]
+	mi := &file_graphlog_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2979,7 +3138,7 @@ func (x *TakeSnapshotReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TakeSnapshotReply.ProtoReflect.Descriptor instead.
 func (*TakeSnapshotReply) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{41}
+	return file_graphlog_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *TakeSnapshotReply) GetError() *Error {
@@ -3063,7 +3222,15 @@ const file_graphlog_proto_rawDesc = "" +
 	"\bsequence\x18\x06 \x01(\x04R\bsequence\x12;\n" +
 	"\vrecorded_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"recordedAtB\x13\n" +
-	"\x11_expected_version\"c\n" +
+	"\x11_expected_version\"H\n" +
+	"\bLogEntry\x12<\n" +
+	"\ftransactions\x18\x01 \x03(\v2\x18.graphlog.v1.TransactionR\ftransactions\"\xa3\x01\n" +
+	"\x14CommittedTransaction\x12%\n" +
+	"\x0etransaction_id\x18\x01 \x01(\tR\rtransactionId\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\x04R\aversion\x12\x1a\n" +
+	"\bsequence\x18\x03 \x01(\x04R\bsequence\x12\x16\n" +
+	"\x06events\x18\x04 \x01(\rR\x06events\x12\x16\n" +
+	"\x06digest\x18\x05 \x01(\fR\x06digest\"c\n" +
 	"\x04Node\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x127\n" +
@@ -3077,7 +3244,7 @@ const file_graphlog_proto_rawDesc = "" +
 	"\x04type\x18\x04 \x01(\tR\x04type\x127\n" +
 	"\n" +
 	"properties\x18\x05 \x01(\v2\x17.google.protobuf.StructR\n" +
-	"properties\"\xea\x01\n" +
+	"properties\"\xbd\x02\n" +
 	"\n" +
 	"GraphState\x12\x19\n" +
 	"\bgraph_id\x18\x01 \x01(\tR\agraphId\x12\x18\n" +
@@ -3086,7 +3253,9 @@ const file_graphlog_proto_rawDesc = "" +
 	"\n" +
 	"updated_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12'\n" +
 	"\x05nodes\x18\x05 \x03(\v2\x11.graphlog.v1.NodeR\x05nodes\x12'\n" +
-	"\x05edges\x18\x06 \x03(\v2\x11.graphlog.v1.EdgeR\x05edges\"M\n" +
+	"\x05edges\x18\x06 \x03(\v2\x11.graphlog.v1.EdgeR\x05edges\x12\x16\n" +
+	"\x06format\x18\a \x01(\rR\x06format\x129\n" +
+	"\x06recent\x18\b \x03(\v2!.graphlog.v1.CommittedTransactionR\x06recent\"M\n" +
 	"\x05Error\x12*\n" +
 	"\x04code\x18\x01 \x01(\x0e2\x16.graphlog.v1.ErrorCodeR\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\"D\n" +
@@ -3209,7 +3378,7 @@ const file_graphlog_proto_rawDesc = "" +
 	"\fTakeSnapshot\"s\n" +
 	"\x11TakeSnapshotReply\x12(\n" +
 	"\x05error\x18\x01 \x01(\v2\x12.graphlog.v1.ErrorR\x05error\x124\n" +
-	"\bsnapshot\x18\x02 \x01(\v2\x18.graphlog.v1.SnapshotRefR\bsnapshot*\xf9\x01\n" +
+	"\bsnapshot\x18\x02 \x01(\v2\x18.graphlog.v1.SnapshotRefR\bsnapshot*\xa2\x02\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bERROR_CODE_INVALID_ARGUMENT\x10\x01\x12\x17\n" +
@@ -3219,7 +3388,8 @@ const file_graphlog_proto_rawDesc = "" +
 	"\x14ERROR_CODE_TOO_LARGE\x10\x05\x12\x1a\n" +
 	"\x16ERROR_CODE_UNAVAILABLE\x10\x06\x12\x14\n" +
 	"\x10ERROR_CODE_CYCLE\x10\a\x12\x17\n" +
-	"\x13ERROR_CODE_INTERNAL\x10\b*D\n" +
+	"\x13ERROR_CODE_INTERNAL\x10\b\x12'\n" +
+	"#ERROR_CODE_DUPLICATE_TRANSACTION_ID\x10\t*D\n" +
 	"\tDirection\x12\x11\n" +
 	"\rDIRECTION_OUT\x10\x00\x12\x10\n" +
 	"\fDIRECTION_IN\x10\x01\x12\x12\n" +
@@ -3241,7 +3411,7 @@ func file_graphlog_proto_rawDescGZIP() []byte {
 }
 
 var file_graphlog_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_graphlog_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
+var file_graphlog_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
 var file_graphlog_proto_goTypes = []any{
 	(ErrorCode)(0),                // 0: graphlog.v1.ErrorCode
 	(Direction)(0),                // 1: graphlog.v1.Direction
@@ -3255,50 +3425,52 @@ var file_graphlog_proto_goTypes = []any{
 	(*EdgeRemoved)(nil),           // 9: graphlog.v1.EdgeRemoved
 	(*Event)(nil),                 // 10: graphlog.v1.Event
 	(*Transaction)(nil),           // 11: graphlog.v1.Transaction
-	(*Node)(nil),                  // 12: graphlog.v1.Node
-	(*Edge)(nil),                  // 13: graphlog.v1.Edge
-	(*GraphState)(nil),            // 14: graphlog.v1.GraphState
-	(*Error)(nil),                 // 15: graphlog.v1.Error
-	(*Submit)(nil),                // 16: graphlog.v1.Submit
-	(*SubmitReply)(nil),           // 17: graphlog.v1.SubmitReply
-	(*Deliver)(nil),               // 18: graphlog.v1.Deliver
-	(*DeliverReply)(nil),          // 19: graphlog.v1.DeliverReply
-	(*GetGraph)(nil),              // 20: graphlog.v1.GetGraph
-	(*GetNode)(nil),               // 21: graphlog.v1.GetNode
-	(*GetEdge)(nil),               // 22: graphlog.v1.GetEdge
-	(*GetNeighbors)(nil),          // 23: graphlog.v1.GetNeighbors
-	(*GetShortestPath)(nil),       // 24: graphlog.v1.GetShortestPath
-	(*GetComponents)(nil),         // 25: graphlog.v1.GetComponents
-	(*GetTopologicalOrder)(nil),   // 26: graphlog.v1.GetTopologicalOrder
-	(*Query)(nil),                 // 27: graphlog.v1.Query
-	(*Neighbor)(nil),              // 28: graphlog.v1.Neighbor
-	(*Neighbors)(nil),             // 29: graphlog.v1.Neighbors
-	(*Path)(nil),                  // 30: graphlog.v1.Path
-	(*Component)(nil),             // 31: graphlog.v1.Component
-	(*Components)(nil),            // 32: graphlog.v1.Components
-	(*Order)(nil),                 // 33: graphlog.v1.Order
-	(*QueryReply)(nil),            // 34: graphlog.v1.QueryReply
-	(*Passivate)(nil),             // 35: graphlog.v1.Passivate
-	(*PassivateReply)(nil),        // 36: graphlog.v1.PassivateReply
-	(*PropertyChange)(nil),        // 37: graphlog.v1.PropertyChange
-	(*NodeChange)(nil),            // 38: graphlog.v1.NodeChange
-	(*EdgeChange)(nil),            // 39: graphlog.v1.EdgeChange
-	(*GraphDiff)(nil),             // 40: graphlog.v1.GraphDiff
-	(*Frame)(nil),                 // 41: graphlog.v1.Frame
-	(*SnapshotRef)(nil),           // 42: graphlog.v1.SnapshotRef
-	(*TakeSnapshot)(nil),          // 43: graphlog.v1.TakeSnapshot
-	(*TakeSnapshotReply)(nil),     // 44: graphlog.v1.TakeSnapshotReply
-	(*structpb.Struct)(nil),       // 45: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil), // 46: google.protobuf.Timestamp
-	(*structpb.Value)(nil),        // 47: google.protobuf.Value
+	(*LogEntry)(nil),              // 12: graphlog.v1.LogEntry
+	(*CommittedTransaction)(nil),  // 13: graphlog.v1.CommittedTransaction
+	(*Node)(nil),                  // 14: graphlog.v1.Node
+	(*Edge)(nil),                  // 15: graphlog.v1.Edge
+	(*GraphState)(nil),            // 16: graphlog.v1.GraphState
+	(*Error)(nil),                 // 17: graphlog.v1.Error
+	(*Submit)(nil),                // 18: graphlog.v1.Submit
+	(*SubmitReply)(nil),           // 19: graphlog.v1.SubmitReply
+	(*Deliver)(nil),               // 20: graphlog.v1.Deliver
+	(*DeliverReply)(nil),          // 21: graphlog.v1.DeliverReply
+	(*GetGraph)(nil),              // 22: graphlog.v1.GetGraph
+	(*GetNode)(nil),               // 23: graphlog.v1.GetNode
+	(*GetEdge)(nil),               // 24: graphlog.v1.GetEdge
+	(*GetNeighbors)(nil),          // 25: graphlog.v1.GetNeighbors
+	(*GetShortestPath)(nil),       // 26: graphlog.v1.GetShortestPath
+	(*GetComponents)(nil),         // 27: graphlog.v1.GetComponents
+	(*GetTopologicalOrder)(nil),   // 28: graphlog.v1.GetTopologicalOrder
+	(*Query)(nil),                 // 29: graphlog.v1.Query
+	(*Neighbor)(nil),              // 30: graphlog.v1.Neighbor
+	(*Neighbors)(nil),             // 31: graphlog.v1.Neighbors
+	(*Path)(nil),                  // 32: graphlog.v1.Path
+	(*Component)(nil),             // 33: graphlog.v1.Component
+	(*Components)(nil),            // 34: graphlog.v1.Components
+	(*Order)(nil),                 // 35: graphlog.v1.Order
+	(*QueryReply)(nil),            // 36: graphlog.v1.QueryReply
+	(*Passivate)(nil),             // 37: graphlog.v1.Passivate
+	(*PassivateReply)(nil),        // 38: graphlog.v1.PassivateReply
+	(*PropertyChange)(nil),        // 39: graphlog.v1.PropertyChange
+	(*NodeChange)(nil),            // 40: graphlog.v1.NodeChange
+	(*EdgeChange)(nil),            // 41: graphlog.v1.EdgeChange
+	(*GraphDiff)(nil),             // 42: graphlog.v1.GraphDiff
+	(*Frame)(nil),                 // 43: graphlog.v1.Frame
+	(*SnapshotRef)(nil),           // 44: graphlog.v1.SnapshotRef
+	(*TakeSnapshot)(nil),          // 45: graphlog.v1.TakeSnapshot
+	(*TakeSnapshotReply)(nil),     // 46: graphlog.v1.TakeSnapshotReply
+	(*structpb.Struct)(nil),       // 47: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil), // 48: google.protobuf.Timestamp
+	(*structpb.Value)(nil),        // 49: google.protobuf.Value
 }
 var file_graphlog_proto_depIdxs = []int32{
-	45, // 0: graphlog.v1.NodeAdded.properties:type_name -> google.protobuf.Struct
-	45, // 1: graphlog.v1.NodeUpdated.set:type_name -> google.protobuf.Struct
-	45, // 2: graphlog.v1.EdgeAdded.properties:type_name -> google.protobuf.Struct
-	45, // 3: graphlog.v1.EdgeUpdated.set:type_name -> google.protobuf.Struct
-	46, // 4: graphlog.v1.Event.recorded_at:type_name -> google.protobuf.Timestamp
-	46, // 5: graphlog.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	47, // 0: graphlog.v1.NodeAdded.properties:type_name -> google.protobuf.Struct
+	47, // 1: graphlog.v1.NodeUpdated.set:type_name -> google.protobuf.Struct
+	47, // 2: graphlog.v1.EdgeAdded.properties:type_name -> google.protobuf.Struct
+	47, // 3: graphlog.v1.EdgeUpdated.set:type_name -> google.protobuf.Struct
+	48, // 4: graphlog.v1.Event.recorded_at:type_name -> google.protobuf.Timestamp
+	48, // 5: graphlog.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
 	3,  // 6: graphlog.v1.Event.metadata:type_name -> graphlog.v1.Metadata
 	4,  // 7: graphlog.v1.Event.node_added:type_name -> graphlog.v1.NodeAdded
 	5,  // 8: graphlog.v1.Event.node_updated:type_name -> graphlog.v1.NodeUpdated
@@ -3307,61 +3479,63 @@ var file_graphlog_proto_depIdxs = []int32{
 	8,  // 11: graphlog.v1.Event.edge_updated:type_name -> graphlog.v1.EdgeUpdated
 	9,  // 12: graphlog.v1.Event.edge_removed:type_name -> graphlog.v1.EdgeRemoved
 	10, // 13: graphlog.v1.Transaction.events:type_name -> graphlog.v1.Event
-	46, // 14: graphlog.v1.Transaction.recorded_at:type_name -> google.protobuf.Timestamp
-	45, // 15: graphlog.v1.Node.properties:type_name -> google.protobuf.Struct
-	45, // 16: graphlog.v1.Edge.properties:type_name -> google.protobuf.Struct
-	46, // 17: graphlog.v1.GraphState.updated_at:type_name -> google.protobuf.Timestamp
-	12, // 18: graphlog.v1.GraphState.nodes:type_name -> graphlog.v1.Node
-	13, // 19: graphlog.v1.GraphState.edges:type_name -> graphlog.v1.Edge
-	0,  // 20: graphlog.v1.Error.code:type_name -> graphlog.v1.ErrorCode
-	11, // 21: graphlog.v1.Submit.transaction:type_name -> graphlog.v1.Transaction
-	15, // 22: graphlog.v1.SubmitReply.error:type_name -> graphlog.v1.Error
-	11, // 23: graphlog.v1.Deliver.transaction:type_name -> graphlog.v1.Transaction
-	15, // 24: graphlog.v1.DeliverReply.error:type_name -> graphlog.v1.Error
-	1,  // 25: graphlog.v1.GetNeighbors.direction:type_name -> graphlog.v1.Direction
-	2,  // 26: graphlog.v1.GetComponents.kind:type_name -> graphlog.v1.ComponentKind
-	20, // 27: graphlog.v1.Query.graph:type_name -> graphlog.v1.GetGraph
-	21, // 28: graphlog.v1.Query.node:type_name -> graphlog.v1.GetNode
-	22, // 29: graphlog.v1.Query.edge:type_name -> graphlog.v1.GetEdge
-	23, // 30: graphlog.v1.Query.neighbors:type_name -> graphlog.v1.GetNeighbors
-	24, // 31: graphlog.v1.Query.shortest_path:type_name -> graphlog.v1.GetShortestPath
-	25, // 32: graphlog.v1.Query.components:type_name -> graphlog.v1.GetComponents
-	26, // 33: graphlog.v1.Query.topological_order:type_name -> graphlog.v1.GetTopologicalOrder
-	12, // 34: graphlog.v1.Neighbor.node:type_name -> graphlog.v1.Node
-	13, // 35: graphlog.v1.Neighbor.edge:type_name -> graphlog.v1.Edge
-	1,  // 36: graphlog.v1.Neighbor.direction:type_name -> graphlog.v1.Direction
-	28, // 37: graphlog.v1.Neighbors.neighbors:type_name -> graphlog.v1.Neighbor
-	31, // 38: graphlog.v1.Components.components:type_name -> graphlog.v1.Component
-	15, // 39: graphlog.v1.QueryReply.error:type_name -> graphlog.v1.Error
-	14, // 40: graphlog.v1.QueryReply.graph:type_name -> graphlog.v1.GraphState
-	12, // 41: graphlog.v1.QueryReply.node:type_name -> graphlog.v1.Node
-	13, // 42: graphlog.v1.QueryReply.edge:type_name -> graphlog.v1.Edge
-	29, // 43: graphlog.v1.QueryReply.neighbors:type_name -> graphlog.v1.Neighbors
-	30, // 44: graphlog.v1.QueryReply.path:type_name -> graphlog.v1.Path
-	32, // 45: graphlog.v1.QueryReply.components:type_name -> graphlog.v1.Components
-	33, // 46: graphlog.v1.QueryReply.order:type_name -> graphlog.v1.Order
-	47, // 47: graphlog.v1.PropertyChange.before:type_name -> google.protobuf.Value
-	47, // 48: graphlog.v1.PropertyChange.after:type_name -> google.protobuf.Value
-	37, // 49: graphlog.v1.NodeChange.properties:type_name -> graphlog.v1.PropertyChange
-	37, // 50: graphlog.v1.EdgeChange.properties:type_name -> graphlog.v1.PropertyChange
-	12, // 51: graphlog.v1.GraphDiff.nodes_added:type_name -> graphlog.v1.Node
-	12, // 52: graphlog.v1.GraphDiff.nodes_removed:type_name -> graphlog.v1.Node
-	38, // 53: graphlog.v1.GraphDiff.nodes_changed:type_name -> graphlog.v1.NodeChange
-	13, // 54: graphlog.v1.GraphDiff.edges_added:type_name -> graphlog.v1.Edge
-	13, // 55: graphlog.v1.GraphDiff.edges_removed:type_name -> graphlog.v1.Edge
-	39, // 56: graphlog.v1.GraphDiff.edges_changed:type_name -> graphlog.v1.EdgeChange
-	14, // 57: graphlog.v1.Frame.state:type_name -> graphlog.v1.GraphState
-	46, // 58: graphlog.v1.Frame.at:type_name -> google.protobuf.Timestamp
-	10, // 59: graphlog.v1.Frame.events:type_name -> graphlog.v1.Event
-	40, // 60: graphlog.v1.Frame.changes:type_name -> graphlog.v1.GraphDiff
-	46, // 61: graphlog.v1.SnapshotRef.recorded_at:type_name -> google.protobuf.Timestamp
-	15, // 62: graphlog.v1.TakeSnapshotReply.error:type_name -> graphlog.v1.Error
-	42, // 63: graphlog.v1.TakeSnapshotReply.snapshot:type_name -> graphlog.v1.SnapshotRef
-	64, // [64:64] is the sub-list for method output_type
-	64, // [64:64] is the sub-list for method input_type
-	64, // [64:64] is the sub-list for extension type_name
-	64, // [64:64] is the sub-list for extension extendee
-	0,  // [0:64] is the sub-list for field type_name
+	48, // 14: graphlog.v1.Transaction.recorded_at:type_name -> google.protobuf.Timestamp
+	11, // 15: graphlog.v1.LogEntry.transactions:type_name -> graphlog.v1.Transaction
+	47, // 16: graphlog.v1.Node.properties:type_name -> google.protobuf.Struct
+	47, // 17: graphlog.v1.Edge.properties:type_name -> google.protobuf.Struct
+	48, // 18: graphlog.v1.GraphState.updated_at:type_name -> google.protobuf.Timestamp
+	14, // 19: graphlog.v1.GraphState.nodes:type_name -> graphlog.v1.Node
+	15, // 20: graphlog.v1.GraphState.edges:type_name -> graphlog.v1.Edge
+	13, // 21: graphlog.v1.GraphState.recent:type_name -> graphlog.v1.CommittedTransaction
+	0,  // 22: graphlog.v1.Error.code:type_name -> graphlog.v1.ErrorCode
+	11, // 23: graphlog.v1.Submit.transaction:type_name -> graphlog.v1.Transaction
+	17, // 24: graphlog.v1.SubmitReply.error:type_name -> graphlog.v1.Error
+	11, // 25: graphlog.v1.Deliver.transaction:type_name -> graphlog.v1.Transaction
+	17, // 26: graphlog.v1.DeliverReply.error:type_name -> graphlog.v1.Error
+	1,  // 27: graphlog.v1.GetNeighbors.direction:type_name -> graphlog.v1.Direction
+	2,  // 28: graphlog.v1.GetComponents.kind:type_name -> graphlog.v1.ComponentKind
+	22, // 29: graphlog.v1.Query.graph:type_name -> graphlog.v1.GetGraph
+	23, // 30: graphlog.v1.Query.node:type_name -> graphlog.v1.GetNode
+	24, // 31: graphlog.v1.Query.edge:type_name -> graphlog.v1.GetEdge
+	25, // 32: graphlog.v1.Query.neighbors:type_name -> graphlog.v1.GetNeighbors
+	26, // 33: graphlog.v1.Query.shortest_path:type_name -> graphlog.v1.GetShortestPath
+	27, // 34: graphlog.v1.Query.components:type_name -> graphlog.v1.GetComponents
+	28, // 35: graphlog.v1.Query.topological_order:type_name -> graphlog.v1.GetTopologicalOrder
+	14, // 36: graphlog.v1.Neighbor.node:type_name -> graphlog.v1.Node
+	15, // 37: graphlog.v1.Neighbor.edge:type_name -> graphlog.v1.Edge
+	1,  // 38: graphlog.v1.Neighbor.direction:type_name -> graphlog.v1.Direction
+	30, // 39: graphlog.v1.Neighbors.neighbors:type_name -> graphlog.v1.Neighbor
+	33, // 40: graphlog.v1.Components.components:type_name -> graphlog.v1.Component
+	17, // 41: graphlog.v1.QueryReply.error:type_name -> graphlog.v1.Error
+	16, // 42: graphlog.v1.QueryReply.graph:type_name -> graphlog.v1.GraphState
+	14, // 43: graphlog.v1.QueryReply.node:type_name -> graphlog.v1.Node
+	15, // 44: graphlog.v1.QueryReply.edge:type_name -> graphlog.v1.Edge
+	31, // 45: graphlog.v1.QueryReply.neighbors:type_name -> graphlog.v1.Neighbors
+	32, // 46: graphlog.v1.QueryReply.path:type_name -> graphlog.v1.Path
+	34, // 47: graphlog.v1.QueryReply.components:type_name -> graphlog.v1.Components
+	35, // 48: graphlog.v1.QueryReply.order:type_name -> graphlog.v1.Order
+	49, // 49: graphlog.v1.PropertyChange.before:type_name -> google.protobuf.Value
+	49, // 50: graphlog.v1.PropertyChange.after:type_name -> google.protobuf.Value
+	39, // 51: graphlog.v1.NodeChange.properties:type_name -> graphlog.v1.PropertyChange
+	39, // 52: graphlog.v1.EdgeChange.properties:type_name -> graphlog.v1.PropertyChange
+	14, // 53: graphlog.v1.GraphDiff.nodes_added:type_name -> graphlog.v1.Node
+	14, // 54: graphlog.v1.GraphDiff.nodes_removed:type_name -> graphlog.v1.Node
+	40, // 55: graphlog.v1.GraphDiff.nodes_changed:type_name -> graphlog.v1.NodeChange
+	15, // 56: graphlog.v1.GraphDiff.edges_added:type_name -> graphlog.v1.Edge
+	15, // 57: graphlog.v1.GraphDiff.edges_removed:type_name -> graphlog.v1.Edge
+	41, // 58: graphlog.v1.GraphDiff.edges_changed:type_name -> graphlog.v1.EdgeChange
+	16, // 59: graphlog.v1.Frame.state:type_name -> graphlog.v1.GraphState
+	48, // 60: graphlog.v1.Frame.at:type_name -> google.protobuf.Timestamp
+	10, // 61: graphlog.v1.Frame.events:type_name -> graphlog.v1.Event
+	42, // 62: graphlog.v1.Frame.changes:type_name -> graphlog.v1.GraphDiff
+	48, // 63: graphlog.v1.SnapshotRef.recorded_at:type_name -> google.protobuf.Timestamp
+	17, // 64: graphlog.v1.TakeSnapshotReply.error:type_name -> graphlog.v1.Error
+	44, // 65: graphlog.v1.TakeSnapshotReply.snapshot:type_name -> graphlog.v1.SnapshotRef
+	66, // [66:66] is the sub-list for method output_type
+	66, // [66:66] is the sub-list for method input_type
+	66, // [66:66] is the sub-list for extension type_name
+	66, // [66:66] is the sub-list for extension extendee
+	0,  // [0:66] is the sub-list for field type_name
 }
 
 func init() { file_graphlog_proto_init() }
@@ -3378,7 +3552,7 @@ func file_graphlog_proto_init() {
 		(*Event_EdgeRemoved)(nil),
 	}
 	file_graphlog_proto_msgTypes[8].OneofWrappers = []any{}
-	file_graphlog_proto_msgTypes[24].OneofWrappers = []any{
+	file_graphlog_proto_msgTypes[26].OneofWrappers = []any{
 		(*Query_Graph)(nil),
 		(*Query_Node)(nil),
 		(*Query_Edge)(nil),
@@ -3387,7 +3561,7 @@ func file_graphlog_proto_init() {
 		(*Query_Components)(nil),
 		(*Query_TopologicalOrder)(nil),
 	}
-	file_graphlog_proto_msgTypes[31].OneofWrappers = []any{
+	file_graphlog_proto_msgTypes[33].OneofWrappers = []any{
 		(*QueryReply_Graph)(nil),
 		(*QueryReply_Node)(nil),
 		(*QueryReply_Edge)(nil),
@@ -3402,7 +3576,7 @@ func file_graphlog_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_graphlog_proto_rawDesc), len(file_graphlog_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   42,
+			NumMessages:   44,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -3,21 +3,22 @@ package store
 import (
 	"context"
 	"time"
-
-	"github.com/graphlog/graphlog/messages"
 )
 
-// Message is one message of the log delivered by a durable consumer. Until
-// it is acknowledged it will be delivered again (at-least-once); receivers
-// make that harmless by skipping versions they have applied.
+// Message is one message of the log delivered by a durable consumer: a
+// notice that graph GraphID has a transaction at stream sequence Sequence.
+// Its body is not delivered (the consumer is headers-only): a grain that
+// has read the graph past Sequence skips it, and one that has not reads the
+// graph's log from where it stands, so the ingress costs little for the
+// transactions the grains wrote themselves. Until it is acknowledged it
+// will be delivered again (at-least-once).
 type Message interface {
-	// Event decodes the message. The error wraps ErrCorrupt when the bytes
-	// are not an event, the subject does not name a valid graph, or the
-	// event names another graph than its subject: such a message can
-	// never be applied and belongs in the dead-letter stream.
-	Event() (*messages.Event, error)
+	// GraphID is the graph the message's subject names. The error wraps
+	// ErrCorrupt when the subject names no valid graph, or a graph of
+	// another partition: such a message can never be read by its graph
+	// and belongs in the dead-letter stream.
+	GraphID() (string, error)
 	Subject() string
-	Data() []byte
 	// Sequence is the message's stream sequence.
 	Sequence() uint64
 	// Ack tells the log the message is done with. It need not wait for
@@ -42,9 +43,10 @@ type Subscription interface {
 
 // Subscriber opens durable consumers on the log.
 type Subscriber interface {
-	// Subscribe opens (creating it if needed) the durable consumer named
-	// durable over every graph's events. Consumers with the same name share
-	// the work.
+	// Subscribe opens (creating them if needed) the durable consumers
+	// named durable over every graph's transactions, one per partition of
+	// the log, and delivers their messages together; each graph's in its
+	// log order. Consumers with the same name share the work.
 	Subscribe(ctx context.Context, durable string) (Subscription, error)
 }
 

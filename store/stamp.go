@@ -7,10 +7,6 @@ import (
 	"github.com/graphlog/graphlog/messages"
 )
 
-// MaxEventsPerTransaction is the most events one transaction may hold: the
-// server's default limit on one atomic batch.
-const MaxEventsPerTransaction = 1000
-
 // Stamp checks tx for an append after expected and stamps it in place, so
 // that every implementation of Appender accepts, refuses and stamps
 // transactions alike. Every event gets tx's graph ID and transaction ID, the
@@ -20,9 +16,10 @@ const MaxEventsPerTransaction = 1000
 //
 // It refuses, storing nothing: an invalid graph ID (graph.ErrInvalidID); no
 // events, a missing event or payload, or an event naming another graph
-// (graph.ErrInvalidTransaction); more than maxEvents events (ErrTooLarge);
-// an expected_version other than expected.Version (ErrConflict).
-func Stamp(tx *messages.Transaction, expected Head, maxEvents int) error {
+// (graph.ErrInvalidTransaction); an expected_version other than
+// expected.Version (ErrConflict). Size is the log's to judge, on the
+// encoded bytes (ErrTooLarge).
+func Stamp(tx *messages.Transaction, expected Head) error {
 	if tx == nil {
 		return fmt.Errorf("%w: transaction is nil", graph.ErrInvalidTransaction)
 	}
@@ -32,9 +29,6 @@ func Stamp(tx *messages.Transaction, expected Head, maxEvents int) error {
 	n := len(tx.GetEvents())
 	if n == 0 {
 		return fmt.Errorf("%w: transaction %q for graph %s has no events; send at least one", graph.ErrInvalidTransaction, tx.GetTransactionId(), tx.GetGraphId())
-	}
-	if n > maxEvents {
-		return fmt.Errorf("%w: transaction %q for graph %s has %d events, the limit is %d; split it into smaller transactions", ErrTooLarge, tx.GetTransactionId(), tx.GetGraphId(), n, maxEvents)
 	}
 	if tx.ExpectedVersion != nil && tx.GetExpectedVersion() != expected.Version {
 		return fmt.Errorf("%w: transaction %q expects graph %s at version %d, but it is at version %d", ErrConflict, tx.GetTransactionId(), tx.GetGraphId(), tx.GetExpectedVersion(), expected.Version)
@@ -66,13 +60,38 @@ func Stamp(tx *messages.Transaction, expected Head, maxEvents int) error {
 	return nil
 }
 
-// Committed completes a stamped tx after the log stored it with its last
-// event at stream sequence last: events of one transaction occupy
-// consecutive sequences, so each event gets its own.
-func Committed(tx *messages.Transaction, last uint64) {
-	n := uint64(len(tx.Events))
-	for i, ev := range tx.Events {
-		ev.Sequence = last - n + 1 + uint64(i)
+// Committed completes a stamped tx after the log stored it in the message
+// at stream sequence seq: the transaction and each of its events get it.
+func Committed(tx *messages.Transaction, seq uint64) {
+	for _, ev := range tx.Events {
+		ev.Sequence = seq
 	}
-	tx.Sequence = last
+	tx.Sequence = seq
+}
+
+// StampGroup stamps txs, transactions of one graph, as consecutive
+// versions after expected (see Stamp), refusing an empty group and
+// transactions of different graphs (graph.ErrInvalidTransaction) or with
+// a repeated transaction ID (ErrDuplicate: a group is stored under its
+// first ID, and one ID is one transaction).
+func StampGroup(txs []*messages.Transaction, expected Head) error {
+	if len(txs) == 0 {
+		return fmt.Errorf("%w: a group of no transactions", graph.ErrInvalidTransaction)
+	}
+	seen := make(map[string]bool, len(txs))
+	for i, tx := range txs {
+		if i > 0 && tx.GetGraphId() != txs[0].GetGraphId() {
+			return fmt.Errorf("%w: transaction %d of a group is for graph %q, the first for %q", graph.ErrInvalidTransaction, i, tx.GetGraphId(), txs[0].GetGraphId())
+		}
+		if id := tx.GetTransactionId(); id != "" {
+			if seen[id] {
+				return fmt.Errorf("%w: transaction ID %q twice in one group", ErrDuplicate, id)
+			}
+			seen[id] = true
+		}
+		if err := Stamp(tx, Head{Version: expected.Version + uint64(i), Sequence: expected.Sequence}); err != nil {
+			return fmt.Errorf("transaction %d of the group: %w", i, err)
+		}
+	}
+	return nil
 }

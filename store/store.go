@@ -9,7 +9,7 @@ import (
 )
 
 // Head is where a graph's history ends: the version of its last committed
-// transaction and the stream sequence of that transaction's last event.
+// transaction and the stream sequence of the message that holds it.
 // The zero Head is a graph with no events.
 type Head struct {
 	Version  uint64
@@ -21,40 +21,49 @@ type Appender interface {
 	// Append stores tx atomically as the graph's next transaction, after
 	// expected. It stamps every event with the graph ID, the new version
 	// (expected.Version+1), its index and the transaction's size, and
-	// publishes them as one atomic batch that states expected.Sequence as
-	// the last sequence of the graph's subjects. It returns the new head.
+	// stores the transaction as one message (EncodeEntry) on the graph's
+	// subject, stating expected.Sequence as the last sequence of that
+	// subject. It returns the new head.
 	//
 	// Stamping is done in place (see Stamp), because the caller applies
 	// the stamped events next: on success tx and its events also carry
-	// the new version and their stream sequences (not the recorded time,
-	// which the ack does not report). On failure the stamps mean nothing;
-	// the next Append stamps again. So tx must not be shared with a
-	// concurrent call.
+	// the new version and the message's stream sequence (not the recorded
+	// time, which the ack does not report). On failure the stamps mean
+	// nothing; the next Append stamps again. So tx must not be shared with
+	// a concurrent call.
 	//
 	// If another writer appended first, nothing is stored and the error
-	// wraps ErrConflict: reload the head and decide again. If the error
-	// wraps ErrUnavailable the outcome is unknown (the append may have
-	// landed); retrying with the same expected head is safe, since it
-	// either lands once or reports ErrConflict.
+	// wraps ErrConflict: reload the head and decide again. If the log
+	// already holds a message with tx's graph and transaction ID (a resend
+	// within the log's duplicate window), nothing is stored and the error
+	// wraps ErrDuplicate: read the log to learn what it got. A transaction
+	// whose encoding is over the log's size limit wraps ErrTooLarge, and
+	// nothing is sent. If the error wraps ErrUnavailable the outcome is
+	// unknown (the append may have landed); retrying with the same
+	// expected head is safe, since it either lands once or reports
+	// ErrConflict or ErrDuplicate.
 	Append(ctx context.Context, tx *messages.Transaction, expected Head) (Head, error)
+	// AppendGroup is Append of several transactions of one graph in one
+	// message (group commit): they take consecutive versions after
+	// expected, in order, and land together or not at all; the message
+	// ID is the first transaction's. Each is stamped as Append stamps it,
+	// and each transaction's expected_version, if set, must be the
+	// version it comes after.
+	AppendGroup(ctx context.Context, txs []*messages.Transaction, expected Head) (Head, error)
 }
 
 // Reader reads one graph's history.
 type Reader interface {
 	// Head returns the graph's head; the zero Head if it has no events.
 	Head(ctx context.Context, graphID string) (Head, error)
-	// Read yields the graph's committed transactions whose events come
-	// after stream sequence afterSequence (0: from the start), in order,
-	// each whole, with version, sequence and recorded time filled in. It
+	// Read yields the graph's committed transactions stored after stream
+	// sequence afterSequence (0: from the start), in order, each whole,
+	// with version, sequence and recorded time filled in (DecodeEntry). It
 	// reads only that graph's messages (batched direct get; a long run
 	// that is dense in the stream may be read with a filtered consumer),
-	// never a scan of the whole stream. An event that cannot be decoded yields an error that
-	// wraps ErrCorrupt, and reading goes on after it; any other error ends
-	// the sequence. afterSequence should end a transaction (a Head's or a
-	// Transaction's Sequence); otherwise the first transaction yielded is
-	// the rest of a cut one. Stored events that do not form a whole
-	// transaction (written past Append) are yielded as written, grouped
-	// by Assembler, for graph.Apply to reject.
+	// never a scan of the whole stream. A message that cannot be decoded
+	// yields an error that wraps ErrCorrupt (a *CorruptError), and reading
+	// goes on after it; any other error ends the sequence.
 	Read(ctx context.Context, graphID string, afterSequence uint64) iter.Seq2[*messages.Transaction, error]
 }
 
@@ -91,8 +100,16 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrCorrupt: stored bytes could not be decoded.
 	ErrCorrupt = errors.New("corrupt stored data")
-	// ErrTooLarge: the transaction exceeds what one atomic batch may hold.
+	// ErrTooLarge: the transaction's encoding exceeds what one message of
+	// the log may hold.
 	ErrTooLarge = errors.New("transaction too large")
+	// ErrDuplicate: the log holds a message with this graph and
+	// transaction ID already (a resend within its duplicate window).
+	ErrDuplicate = errors.New("the log holds this transaction ID already")
+	// ErrDuplicateTransactionID: the transaction ID was committed before
+	// with other events; a resend must carry the same events, a new
+	// transaction a new ID.
+	ErrDuplicateTransactionID = errors.New("transaction ID used before for other events")
 	// ErrUnavailable: the log could not be reached or did not answer in
 	// time. The operation may be retried.
 	ErrUnavailable = errors.New("event log unavailable")

@@ -31,7 +31,7 @@ func TestCommands(t *testing.T) {
 	}
 	const g = "cmds-social"
 	r := ctl(t, base, "", "submit", g, txFile).want(t, exitOK)
-	if !strings.Contains(r.stdout, g+"  1        3         3") {
+	if !strings.Contains(r.stdout, g+"  1        1         3") {
 		t.Fatalf("submit printed:\n%s", r.stdout)
 	}
 	// NDJSON on stdin: two transactions, one per line.

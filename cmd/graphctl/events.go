@@ -54,9 +54,15 @@ func setupEvents(fs *flag.FlagSet) runFunc {
 
 // listEvents prints every event after after, page by page, and returns the
 // version of the last transaction printed (after if none).
+// Each page after the first reads the log from where the last one ended
+// (after_sequence), so a listing costs what it prints.
 func listEvents(ctx context.Context, s *session, graphID string, after uint64, p *eventPrinter) (uint64, error) {
+	var seq uint64
 	for {
 		q := url.Values{"after_version": {strconv.FormatUint(after, 10)}, "limit": {strconv.Itoa(eventsPage)}}
+		if seq > 0 {
+			q.Set("after_sequence", strconv.FormatUint(seq, 10))
+		}
 		var page api.Events
 		if _, err := s.client.getJSON(ctx, graphPath(graphID, "events"), q, &page); err != nil {
 			return after, err
@@ -69,7 +75,7 @@ func listEvents(ctx context.Context, s *session, graphID string, after uint64, p
 				return after, err
 			}
 		}
-		after = page.NextAfterVersion
+		after, seq = page.NextAfterVersion, page.NextAfterSequence
 	}
 }
 

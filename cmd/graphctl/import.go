@@ -24,14 +24,17 @@ const maxWarnings = 10
 // How long an import retries a transaction by default, and the bounds of
 // the wait between tries.
 const (
-	defaultRetryFor = time.Minute
-	retryBackoffMin = 250 * time.Millisecond
-	retryBackoffMax = 4 * time.Second
+	// defaultImportBatch is how many events a transaction of the import
+	// holds at most.
+	defaultImportBatch = 1000
+	defaultRetryFor    = time.Minute
+	retryBackoffMin    = 250 * time.Millisecond
+	retryBackoffMax    = 4 * time.Second
 )
 
 func setupImport(fs *flag.FlagSet) runFunc {
 	format := fs.String("format", "", "input `format`: csv, json or graphml (default: from the file name's extension)")
-	batch := fs.Int("batch", api.DefaultMaxEvents, "most `events` per transaction, 1 to 1000")
+	batch := fs.Int("batch", defaultImportBatch, "most `events` per transaction, 1 to 1000")
 	every := fs.Duration("progress-interval", defaultProgressEvery, "when stderr is not a terminal, a progress line this often (0: none)")
 	retryFor := fs.Duration("retry-for", defaultRetryFor, "retry a transaction the cluster could not take (a node down, a graph moving) for this `long`; 0: do not retry")
 	return func(ctx context.Context, s *session, args []string) error {
@@ -49,8 +52,8 @@ func setupImport(fs *flag.FlagSet) runFunc {
 			return usagef("cannot tell the format of %q from its name; give --format csv, json or graphml", args[1])
 		case f != "csv" && f != "json" && f != "graphml":
 			return usagef("--format is %q; use csv, json or graphml", f)
-		case *batch < 1 || *batch > api.DefaultMaxEvents:
-			return usagef("--batch is %d; use 1 to %d events", *batch, api.DefaultMaxEvents)
+		case *batch < 1 || *batch > defaultImportBatch:
+			return usagef("--batch is %d; use 1 to %d events", *batch, defaultImportBatch)
 		case *every < 0:
 			return usagef("--progress-interval is %s; use a positive duration, or 0 for none", *every)
 		case *retryFor < 0:

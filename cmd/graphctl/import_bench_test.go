@@ -39,7 +39,7 @@ func BenchmarkImportCSV(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	events, err := js.Stream(ctx, "EVENTS")
+	events, err := js.Stream(ctx, "EVENTS-0")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -12,8 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -30,27 +28,41 @@ import (
 
 // benchOptions are the knobs of `node bench`.
 type benchOptions struct {
-	events  int   // events submitted end to end, and published raw, per round
-	txSizes []int // events per transaction, one throughput comparison each
-	txSize  int   // the size being measured, and of the rebuild graph's transactions
-	graphs  int   // graphs written concurrently
-	rebuild int   // events of the graph rebuilt from the log
-	rounds  int   // rounds of every comparison; medians are reported
+	events   int   // events per round of the cluster bench's raw publish
+	txSizes  []int // events per transaction, one write comparison each
+	txSize   int   // the size being built, and of the rebuild graph's transactions
+	graphs   int   // graphs written concurrently
+	writers  int   // concurrent writers
+	duration time.Duration
+	http     bool // also submit through the HTTP API
+	hot      bool // also one hot graph
+	rebuild  int  // events of the graph rebuilt from the log
+	rounds   int  // rounds of every comparison; medians are reported
 }
 
-// runBench measures graphlog against raw JetStream on this machine, in one
-// run, and prints absolute figures and ratios:
+// runBench measures graphlog's writes and reads against raw JetStream on
+// this machine, in one run, on the node's own NATS server, and prints
+// absolute figures and ratios:
 //
-//   - submit-and-apply throughput (grain validates, appends atomically,
-//     applies) vs raw JetStream async publish of the same events' bytes;
-//   - rebuilding one graph from the log (graph.Apply over store reads) vs
-//     a raw ordered consumer reading the same messages.
+//   - for each transaction size, writers submitting to random graphs (the
+//     grain validates, appends one message and applies) through the
+//     cluster client and through HTTP, against as many raw publishers
+//     each waiting for its ack, of messages of the transaction's encoded
+//     size; for the largest size, events per second against raw async
+//     publish of single events too;
+//   - the same writers on one hot graph, 1-event transactions;
+//   - rebuilding one graph from the log (graph.Apply over store reads)
+//     against a raw ordered consumer reading and decoding the same
+//     messages.
 func runBench(args []string, out, progress io.Writer) error {
 	fs := flag.NewFlagSet("node bench", flag.ContinueOnError)
 	var o benchOptions
-	fs.IntVar(&o.events, "events", 200_000, "events to submit end to end (and to publish raw)")
-	sizes := fs.String("tx-sizes", "100,1000", "comma-separated `sizes` of transactions (events, at most 1000) to compare throughput at")
-	fs.IntVar(&o.graphs, "graphs", 16, "graphs written concurrently")
+	sizes := fs.String("tx-sizes", "1,10,100", "comma-separated `sizes` of transactions (events) to compare write throughput at")
+	fs.IntVar(&o.graphs, "graphs", 200, "graphs written to (at random)")
+	fs.IntVar(&o.writers, "writers", 16, "concurrent writers, and raw publishers")
+	fs.DurationVar(&o.duration, "duration", 5*time.Second, "how long each writer and raw publisher run of a round lasts")
+	fs.BoolVar(&o.http, "http", true, "also submit through the HTTP API")
+	fs.BoolVar(&o.hot, "hot", true, "also write to one hot graph (1-event transactions)")
 	fs.IntVar(&o.rebuild, "rebuild-events", 100_000, "events of the graph rebuilt from the log")
 	fs.IntVar(&o.rounds, "rounds", 3, "rounds of each comparison, raw and graphlog interleaved (medians reported)")
 	ingress := fs.Bool("ingress", true, "run the ingress during the benchmark, as every node does")
@@ -60,13 +72,13 @@ func runBench(args []string, out, progress io.Writer) error {
 	}
 	for _, f := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 || n > 1000 {
-			return fmt.Errorf("bench: --tx-sizes %q: each size must be a number from 1 to 1000", *sizes)
+		if err != nil || n < 1 || n > 5000 {
+			return fmt.Errorf("bench: --tx-sizes %q: each size must be a number from 1 to 5000", *sizes)
 		}
 		o.txSizes = append(o.txSizes, n)
 	}
-	if o.events <= 0 || o.graphs <= 0 || o.rebuild <= 0 || o.rounds <= 0 {
-		return errors.New("bench: --events, --graphs, --rebuild-events and --rounds must be positive")
+	if o.graphs <= 0 || o.writers <= 0 || o.duration <= 0 || o.rebuild <= 0 || o.rounds <= 0 {
+		return errors.New("bench: --graphs, --writers, --duration, --rebuild-events and --rounds must be positive")
 	}
 	o.txSize = o.txSizes[len(o.txSizes)-1]
 
@@ -96,29 +108,61 @@ func runBench(args []string, out, progress io.Writer) error {
 		return err
 	}
 
-	fmt.Fprintf(out, "graphlog bench: %d events per round over %d graphs, %d rounds, medians; rebuild of a %d-event graph\n",
-		o.events, o.graphs, o.rounds, o.rebuild)
-	fmt.Fprintf(out, "\nthroughput: submit-and-apply through the grains vs raw JetStream async publish of the same events (~%d bytes each)\n",
-		eventSize(benchEvent("n00000000")))
-	fmt.Fprintf(out, "  %8s  %14s  %14s  %6s\n", "tx size", "raw events/s", "graph events/s", "ratio")
-	for _, size := range o.txSizes {
-		var raws, e2es, ratios []float64
-		for r := range o.rounds {
-			o.txSize = size
-			txs := benchTransactions(o, fmt.Sprintf("t%d-r%d", size, r))
-			raw, err := benchRawPublish(ctx, js, txs, progress)
-			if err != nil {
-				return fmt.Errorf("raw publish: %w", err)
-			}
-			e2e, err := benchSubmit(ctx, n, txs, progress)
-			if err != nil {
-				return fmt.Errorf("submit: %w", err)
-			}
-			fmt.Fprintf(progress, "tx size %d round %d: raw %.0f, graphlog %.0f events/s\n", size, r+1, raw, e2e)
-			raws, e2es, ratios = append(raws, raw), append(e2es, e2e), append(ratios, e2e/raw)
-		}
-		fmt.Fprintf(out, "  %8d  %14.0f  %14.0f  %6.2f\n", size, medianOf(raws), medianOf(e2es), medianOf(ratios))
+	fmt.Fprintf(out, "graphlog bench: %d writers, %s per run, %d rounds, medians; the node's own NATS server (file storage, R1)\n",
+		o.writers, o.duration, o.rounds)
+	fmt.Fprintf(out, "\nwrites: transactions/s through the cluster client (Go API) and HTTP vs raw JetStream sync publish,\n"+
+		"%d publishers each waiting for its ack, of messages of the transaction's encoded size\n", o.writers)
+	header := fmt.Sprintf("  %-34s %10s  %10s %5s", "", "raw msg/s", "client tx/s", "ratio")
+	if o.http {
+		header += fmt.Sprintf("  %10s %5s", "HTTP tx/s", "ratio")
 	}
+	fmt.Fprintln(out, header)
+	type comparison struct {
+		label string
+		b     writeBench
+	}
+	var cases []comparison
+	for _, size := range o.txSizes {
+		cases = append(cases, comparison{fmt.Sprintf("%d-event tx, %d graphs (%d B)", size, o.graphs, encodedTxSize(size)),
+			writeBench{txSize: size, graphs: o.graphs, writers: o.writers, duration: o.duration}})
+	}
+	if o.hot {
+		cases = append(cases, comparison{fmt.Sprintf("1-event tx, one hot graph (%d B)", encodedTxSize(1)),
+			writeBench{txSize: 1, graphs: 1, writers: o.writers, duration: o.duration}})
+	}
+	var largest []float64 // client tx/s of the largest size, per round
+	for ci, c := range cases {
+		var raws, clients, https []float64
+		for r := range o.rounds {
+			fmt.Fprintf(progress, "%s, round %d/%d\n", c.label, r+1, o.rounds)
+			rates, err := benchWriteRound(ctx, n, js, c.b, fmt.Sprintf("c%dr%d", ci, r), o.http, progress)
+			if err != nil {
+				return err
+			}
+			raws, clients, https = append(raws, rates.raw), append(clients, rates.client), append(https, rates.http)
+		}
+		writeReport(out, c.label, raws, clients, https, o.http)
+		if c.b.txSize == o.txSize && c.b.graphs == o.graphs {
+			largest = clients
+		}
+	}
+
+	// Events per second of the largest transactions, against raw async
+	// publish of as many single events.
+	var evRaws, evRatios []float64
+	for r := range o.rounds {
+		count := int(medianOf(largest) * float64(o.txSize) * o.duration.Seconds())
+		count = max(count, 10_000)
+		raw, err := rawAsyncPublishEvents(ctx, js, writeBench{graphs: o.graphs}, count, fmt.Sprintf("ev%d", r))
+		if err != nil {
+			return fmt.Errorf("raw async publish: %w", err)
+		}
+		fmt.Fprintf(progress, "raw async publish of %d single events: %.0f events/s\n", count, raw)
+		evRaws = append(evRaws, raw)
+		evRatios = append(evRatios, largest[r]*float64(o.txSize)/raw)
+	}
+	fmt.Fprintf(out, "\nevents/s of %d-event transactions through the cluster client: %.0f; raw async publish of single events: %.0f; ratio %.2f\n",
+		o.txSize, medianOf(largest)*float64(o.txSize), medianOf(evRaws), medianOf(evRatios))
 
 	rebuildID, err := benchFillGraph(ctx, n, o, progress)
 	if err != nil {
@@ -128,7 +172,7 @@ func runBench(args []string, out, progress io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("rebuild: %w", err)
 	}
-	fmt.Fprintf(out, "\nrebuild of one graph with %d events from the log vs raw JetStream ordered read of its messages\n", o.rebuild)
+	fmt.Fprintf(out, "\nrebuild of one graph with %d events (%d-event transactions) from the log vs raw JetStream ordered read and decode of its messages\n", o.rebuild, o.txSize)
 	fmt.Fprintf(out, "  raw JetStream ordered read    %10s  %10.0f events/s\n", ordered.Round(time.Microsecond), float64(o.rebuild)/ordered.Seconds())
 	fmt.Fprintf(out, "  rebuild from the log (fold)   %10s  %10.0f events/s\n", fold.Round(time.Microsecond), float64(o.rebuild)/fold.Seconds())
 	fmt.Fprintf(out, "  ratio (raw time / fold time)  %10.2f\n", ordered.Seconds()/fold.Seconds())
@@ -258,58 +302,6 @@ func benchRawPublish(ctx context.Context, js jetstream.JetStream, txs [][]*messa
 	return float64(len(msgs)) / time.Since(start).Seconds(), nil
 }
 
-// benchSubmit submits every graph's transactions through the grains, one
-// writer per graph, and returns events per second.
-func benchSubmit(ctx context.Context, n *node, txs [][]*messages.Transaction, progress io.Writer) (float64, error) {
-	client := n.member.Client()
-	var total, done atomic.Int64
-	for _, g := range txs {
-		for _, tx := range g {
-			total.Add(int64(len(tx.GetEvents())))
-		}
-	}
-	fmt.Fprintf(progress, "submit of %d events through %d graphs...\n", total.Load(), len(txs))
-	var (
-		wg      sync.WaitGroup
-		errOnce sync.Once
-		first   error
-	)
-	stop := make(chan struct{})
-	go func() {
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				fmt.Fprintf(progress, "  submitted %3d%%\n", 100*done.Load()/total.Load())
-			}
-		}
-	}()
-	start := time.Now()
-	for _, graphTxs := range txs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for _, tx := range graphTxs {
-				if _, err := client.Submit(ctx, tx); err != nil {
-					errOnce.Do(func() { first = err })
-					return
-				}
-				done.Add(int64(len(tx.GetEvents())))
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	close(stop)
-	if first != nil {
-		return 0, first
-	}
-	return float64(done.Load()) / elapsed.Seconds(), nil
-}
-
 // benchFillGraph writes o.rebuild events to one graph.
 func benchFillGraph(ctx context.Context, n *node, o benchOptions, progress io.Writer) (string, error) {
 	const id = "bench-rebuild"
@@ -346,7 +338,7 @@ func benchRebuild(ctx context.Context, log *natsjs.Log, js jetstream.JetStream, 
 		}
 
 		start = time.Now()
-		n, err := orderedRead(ctx, js, natsjs.GraphFilter(id), o.rebuild)
+		n, err := orderedRead(ctx, js, log.Config(), id, o.rebuild)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -358,10 +350,13 @@ func benchRebuild(ctx context.Context, log *natsjs.Log, js jetstream.JetStream, 
 	return median(folds), median(reads), nil
 }
 
-// orderedRead reads want messages on filter with an ordered consumer, the
-// fastest plain way to stream a subject's messages.
-func orderedRead(ctx context.Context, js jetstream.JetStream, filter string, want int) (int, error) {
-	cons, err := js.OrderedConsumer(ctx, natsjs.DefaultStream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}})
+// orderedRead reads graph graphID's messages with an ordered consumer, the
+// fastest plain way to stream a subject's messages, and decodes them
+// until it has seen want events.
+func orderedRead(ctx context.Context, js jetstream.JetStream, cfg natsjs.Config, graphID string, want int) (int, error) {
+	p := natsjs.Partition(graphID, cfg.Partitions)
+	cons, err := js.OrderedConsumer(ctx, natsjs.StreamName(cfg.Stream, p),
+		jetstream.OrderedConsumerConfig{FilterSubjects: []string{natsjs.Subject(graphID, cfg.Partitions)}})
 	if err != nil {
 		return 0, err
 	}
@@ -376,11 +371,13 @@ func orderedRead(ctx context.Context, js jetstream.JetStream, filter string, wan
 		if err != nil {
 			return n, err
 		}
-		ev := &messages.Event{}
-		if err := proto.Unmarshal(m.Data(), ev); err != nil {
+		entry := &messages.LogEntry{}
+		if err := proto.Unmarshal(m.Data(), entry); err != nil {
 			return n, err
 		}
-		n++
+		for _, tx := range entry.Transactions {
+			n += len(tx.Events)
+		}
 	}
 	return n, nil
 }

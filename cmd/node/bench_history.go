@@ -19,7 +19,6 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nuid"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/graphlog/graphlog/actors"
@@ -281,7 +280,7 @@ func (b *historyBench) activation(ctx context.Context) (activationResult, error)
 	}
 	naive := func(id string) (time.Duration, error) {
 		start := time.Now()
-		got, err := orderedRead(ctx, b.js, natsjs.GraphFilter(id), o.eventsPerGraph)
+		got, err := orderedRead(ctx, b.js, b.log.Config(), id, o.eventsPerGraph)
 		d := time.Since(start)
 		if err != nil {
 			return 0, err
@@ -610,7 +609,7 @@ func (b *historyBench) rebuild(ctx context.Context, id string) (rebuildResult, e
 			},
 			func() error {
 				start := time.Now()
-				got, err := orderedRead(ctx, b.js, natsjs.GraphFilter(id), o.travelEvents)
+				got, err := orderedRead(ctx, b.js, b.log.Config(), id, o.travelEvents)
 				dRaw = time.Since(start)
 				if err != nil {
 					return err
@@ -836,7 +835,8 @@ func printSummary(out io.Writer, o historyOptions, a activationResult, t travelR
 // stream's last sequence before the first publish plus i+1. A wrong guess
 // fails the publish, and the count check below.
 func (b *historyBench) publish(ctx context.Context, label string, count int, event func(i int) *messages.Event, prev func(i int) int) (time.Duration, error) {
-	stream, err := b.js.Stream(ctx, b.log.Config().Stream)
+	// The bench's log has one partition.
+	stream, err := b.js.Stream(ctx, natsjs.StreamName(b.log.Config().Stream, 0))
 	if err != nil {
 		return 0, err
 	}
@@ -849,11 +849,9 @@ func (b *historyBench) publish(ctx context.Context, label string, count int, eve
 	start := time.Now()
 	for i := range count {
 		ev := event(i)
-		subject, err := natsjs.Subject(ev.GetGraphId(), ev)
-		if err != nil {
-			return 0, err
-		}
-		data, err := proto.Marshal(ev)
+		subject := natsjs.Subject(ev.GetGraphId(), b.log.Config().Partitions)
+		data, err := store.EncodeEntry(&messages.Transaction{GraphId: ev.GetGraphId(), TransactionId: ev.GetTransactionId(),
+			Version: ev.GetVersion(), Events: []*messages.Event{ev}})
 		if err != nil {
 			return 0, err
 		}
@@ -864,7 +862,6 @@ func (b *historyBench) publish(ctx context.Context, label string, count int, eve
 				expected = before.State.LastSeq + uint64(p) + 1
 			}
 			m.Header = nats.Header{}
-			m.Header.Set(jetstream.ExpectedLastSubjSeqSubjHeader, natsjs.GraphFilter(ev.GetGraphId()))
 			m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(expected, 10))
 		}
 		if _, err := b.js.PublishMsgAsync(m); err != nil {

@@ -39,3 +39,25 @@ func (w *testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
+
+// TestBenchSmoke runs `node bench` at tiny sizes: every comparison must
+// complete and report a figure and a ratio.
+func TestBenchSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a node and writes for a few seconds")
+	}
+	var out bytes.Buffer
+	var progress io.Writer = io.Discard
+	if testing.Verbose() {
+		progress = &testWriter{t}
+	}
+	args := []string{"--tx-sizes", "1,10", "--graphs", "4", "--writers", "2", "--duration", "200ms", "--rounds", "1", "--rebuild-events", "500"}
+	if err := runBench(args, &out, progress); err != nil {
+		t.Fatalf("bench: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"1-event tx, 4 graphs", "10-event tx, 4 graphs", "one hot graph", "events/s of 10-event transactions", "ratio (raw time / fold time)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output has no %q:\n%s", want, out.String())
+		}
+	}
+}

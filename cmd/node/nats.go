@@ -22,6 +22,7 @@ import (
 	"github.com/graphlog/graphlog/config"
 	"github.com/graphlog/graphlog/natsnode"
 	"github.com/graphlog/graphlog/store"
+	"github.com/graphlog/graphlog/store/natsjs"
 )
 
 // How waitJetStream polls. While no meta leader is elected a request may
@@ -167,10 +168,13 @@ func embeddedOptions(cfg config.Config, logger *slog.Logger) (natsnode.Options, 
 		ServerName:   cfg.NodeName,
 		SyncAlways:   n.SyncAlways,
 		SyncInterval: n.SyncInterval,
-		User:         n.User,
-		Password:     n.Password,
-		TLS:          natsnode.TLS{Cert: n.TLS.Cert, Key: n.TLS.Key, CA: n.TLS.CA},
-		Logger:       logger.With(slog.String("component", "nats")),
+		// A transaction is one message: the server must carry the largest
+		// with its headers.
+		MaxPayload: int32(max(cfg.Graphs.MaxTransactionBytes+natsjs.HeaderRoom, 1<<20)),
+		User:       n.User,
+		Password:   n.Password,
+		TLS:        natsnode.TLS{Cert: n.TLS.Cert, Key: n.TLS.Key, CA: n.TLS.CA},
+		Logger:     logger.With(slog.String("component", "nats")),
 	}
 	if n.NkeySeedFile != "" {
 		if opts.Nkey, err = nkeyPublicKey(n.NkeySeedFile); err != nil {

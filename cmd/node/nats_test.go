@@ -116,6 +116,7 @@ func TestEmbeddedOptionsMapsConfig(t *testing.T) {
 		ServerName:   "n1",
 		SyncAlways:   true,
 		SyncInterval: 3 * time.Second,
+		MaxPayload:   1 << 20,
 		Nkey:         pub,
 		TLS:          natsnode.TLS{Cert: "c.pem", Key: "k.pem", CA: "ca.pem"},
 		Cluster: natsnode.Cluster{

@@ -90,11 +90,7 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 		return n, err
 	}
 	log, err := untilAvailable(ctx, logger, "the event stream", func(ctx context.Context) (*natsjs.Log, error) {
-		return natsjs.Open(ctx, js, natsjs.Config{
-			Stream:                  cfg.NATS.Stream,
-			Replicas:                cfg.NATS.Replicas,
-			MaxEventsPerTransaction: cfg.Graphs.MaxEventsPerTransaction,
-		})
+		return natsjs.Open(ctx, js, logConfig(cfg))
 	})
 	if err != nil {
 		return n, fmt.Errorf("opening the event stream: %w", err)
@@ -145,13 +141,12 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 		ServerTLS: serverTLS,
 		ClientTLS: clientTLS,
 		Grain: actors.GrainConfig{
-			Log:                     log,
-			Logger:                  logger,
-			Metrics:                 m,
-			IdleTimeout:             cfg.Graphs.IdleTimeout,
-			IOTimeout:               cfg.HTTP.RequestTimeout,
-			MaxEventsPerTransaction: cfg.Graphs.MaxEventsPerTransaction,
-			Snapshots:               snaps,
+			Log:         log,
+			Logger:      logger,
+			Metrics:     m,
+			IdleTimeout: cfg.Graphs.IdleTimeout,
+			IOTimeout:   cfg.HTTP.RequestTimeout,
+			Snapshots:   snaps,
 			Snapshot: actors.SnapshotPolicy{
 				Every:           cfg.Snapshots.Every,
 				EveryPerElement: cfg.Snapshots.EveryPerElement,
@@ -190,22 +185,21 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 	go n.watch(n.watchCtx, log.Feed(), m)
 
 	handler := api.New(api.Options{
-		Graphs:                  n.member.Client(),
-		Log:                     log,
-		Lister:                  log,
-		Logger:                  logger,
-		Metrics:                 m,
-		Gatherer:                reg,
-		Ready:                   n.ready,
-		MaxBodyBytes:            cfg.HTTP.MaxBodyBytes,
-		MaxEventsPerTransaction: cfg.Graphs.MaxEventsPerTransaction,
-		RequestTimeout:          cfg.HTTP.RequestTimeout,
-		History:                 history{&actors.History{Log: log, Snapshots: snaps, Logger: logger, Metrics: m}},
-		Snapshots:               snaps,
-		Cluster:                 clusterView{n.member},
-		Follower:                log,
-		UI:                      web.Handler(),
-		Token:                   cfg.HTTP.Token,
+		Graphs:         n.member.Client(),
+		Log:            log,
+		Lister:         log,
+		Logger:         logger,
+		Metrics:        m,
+		Gatherer:       reg,
+		Ready:          n.ready,
+		MaxBodyBytes:   cfg.HTTP.MaxBodyBytes,
+		RequestTimeout: cfg.HTTP.RequestTimeout,
+		History:        history{&actors.History{Log: log, Snapshots: snaps, Logger: logger, Metrics: m}},
+		Snapshots:      snaps,
+		Cluster:        clusterView{n.member},
+		Follower:       log,
+		UI:             web.Handler(),
+		Token:          cfg.HTTP.Token,
 	})
 	n.httpLn, err = net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
@@ -219,6 +213,17 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 	}()
 	logger.Info("node ready", slog.String("http", n.httpLn.Addr().String()), slog.String("member", n.member.ID()))
 	return n, nil
+}
+
+// logConfig is the event log's configuration.
+func logConfig(cfg config.Config) natsjs.Config {
+	return natsjs.Config{
+		Stream:              cfg.NATS.Stream,
+		Partitions:          cfg.NATS.Partitions,
+		Replicas:            cfg.NATS.Replicas,
+		DuplicateWindow:     cfg.NATS.DuplicateWindow,
+		MaxTransactionBytes: cfg.Graphs.MaxTransactionBytes,
+	}
 }
 
 // ready reports whether the node can serve: connected to NATS, and a

@@ -65,16 +65,16 @@ func TestSubmitQueryAndRestart(t *testing.T) {
 
 func TestBadInputChangesNothing(t *testing.T) {
 	cfg := testConfig(t.TempDir())
-	cfg.Graphs.MaxEventsPerTransaction = 5
+	cfg.Graphs.MaxTransactionBytes = 2048
 	cfg.HTTP.MaxBodyBytes = 64 << 10
 	_, base := startNode(t, cfg)
 	c := newClient(t, base)
 	c.mustSubmit("g", events(addNode("a"), addNode("b"), addEdge("e1", "a", "b")))
 	_, before := c.graph("g")
 
-	many := make([]map[string]any, 6)
+	many := make([]map[string]any, 100)
 	for i := range many {
-		many[i] = addNode(fmt.Sprintf("n%d", i))
+		many[i] = addNode(fmt.Sprintf("node-with-a-long-id-%04d", i))
 	}
 	huge := `{"events":[{"type":"NodeAdded","node_id":"x","properties":{"blob":"` + strings.Repeat("x", 70<<10) + `"}}]}`
 	cases := []struct {
@@ -102,7 +102,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"update of a missing node", "g", events(map[string]any{"type": "NodeUpdated", "node_id": "ghost", "set": map[string]any{"k": 1}}), 422, "rejected", "ghost"},
 		{"removal of a missing edge", "g", events(map[string]any{"type": "EdgeRemoved", "edge_id": "ghost"}), 422, "rejected", "ghost"},
 		{"edge to a node removed earlier", "g", events(map[string]any{"type": "NodeRemoved", "node_id": "b"}, addEdge("e7", "a", "b")), 422, "rejected", `"b"`},
-		{"too many events", "g", map[string]any{"events": many}, 413, "too_large", "5"},
+		{"transaction over the byte limit", "g", map[string]any{"events": many}, 413, "too_large", "2048"},
 		{"body too large", "g", huge, 413, "too_large", ""},
 	}
 	for _, tc := range cases {
@@ -279,8 +279,9 @@ func TestLogPathReachesGrains(t *testing.T) {
 	})
 }
 
-// A message that can never apply goes to the dead-letter stream and does
-// not block the graphs behind it.
+// A message that names no graph goes to the dead-letter stream; bytes that
+// are no transaction on a graph's subject are skipped by its reads. Neither
+// blocks the graphs behind it.
 func TestUndecodableMessagesAreDeadLettered(t *testing.T) {
 	n, base := startNode(t, testConfig(t.TempDir()))
 	c := newClient(t, base)
@@ -288,7 +289,7 @@ func TestUndecodableMessagesAreDeadLettered(t *testing.T) {
 	ctx := context.Background()
 
 	c.mustSubmit("g", events(addNode("a")))
-	for _, subj := range []string{"event.store.g.NodeAdded", "event.store.bad!id.NodeAdded"} {
+	for _, subj := range []string{natsjs.Subject("g", 1), natsjs.PartitionPrefix(0) + "bad!id", natsjs.PartitionPrefix(0) + "bad~id"} {
 		if _, err := js.Publish(ctx, subj, []byte("\xff not protobuf")); err != nil {
 			t.Fatal(err)
 		}

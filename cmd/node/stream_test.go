@@ -78,8 +78,8 @@ func nextTransaction(t *testing.T, msgs <-chan sseMessage) api.StreamedTransacti
 		if err := json.Unmarshal([]byte(m.data), &tx); err != nil {
 			t.Fatalf("data %q: %v", m.data, err)
 		}
-		if m.id != fmt.Sprint(tx.Version) {
-			t.Fatalf("message id %q for version %d", m.id, tx.Version)
+		if m.id != fmt.Sprintf("%d:%d", tx.Version, tx.Sequence) {
+			t.Fatalf("message id %q for version %d at sequence %d", m.id, tx.Version, tx.Sequence)
 		}
 		return tx
 	case <-time.After(15 * time.Second):
@@ -120,8 +120,10 @@ func TestEventStream(t *testing.T) {
 	now := readSSE(t, ctx, base+"/v1/graphs/live/events/stream", auth)
 	// From the start, with the token as EventSource sends it.
 	all := readSSE(t, ctx, base+"/v1/graphs/live/events/stream?after_version=0&access_token=s3cret", nil)
-	// A reconnect after version 1.
-	resumed := readSSE(t, ctx, base+"/v1/graphs/live/events/stream", http.Header{"Authorization": {"Bearer s3cret"}, "Last-Event-Id": {"1"}})
+	// A reconnect after version 1, with the id of its message and with a
+	// bare version.
+	resumed := readSSE(t, ctx, base+"/v1/graphs/live/events/stream", http.Header{"Authorization": {"Bearer s3cret"}, "Last-Event-Id": {"1:1"}})
+	resumedBare := readSSE(t, ctx, base+"/v1/graphs/live/events/stream", http.Header{"Authorization": {"Bearer s3cret"}, "Last-Event-Id": {"1"}})
 
 	for want := uint64(1); want <= 2; want++ {
 		if tx := nextTransaction(t, all); tx.Version != want {
@@ -131,9 +133,12 @@ func TestEventStream(t *testing.T) {
 	if tx := nextTransaction(t, resumed); tx.Version != 2 {
 		t.Fatalf("stream resumed after version 1 sent version %d first", tx.Version)
 	}
+	if tx := nextTransaction(t, resumedBare); tx.Version != 2 {
+		t.Fatalf("stream resumed after bare version 1 sent version %d first", tx.Version)
+	}
 	time.Sleep(cfg.HTTP.RequestTimeout + 500*time.Millisecond) // streams outlive the request timeout
 	submit(addNode("c"), addEdge("e", "a", "c"))
-	for name, s := range map[string]<-chan sseMessage{"now": now, "all": all, "resumed": resumed} {
+	for name, s := range map[string]<-chan sseMessage{"now": now, "all": all, "resumed": resumed, "resumed bare": resumedBare} {
 		tx := nextTransaction(t, s)
 		if tx.Version != 3 || tx.Graph != "live" || len(tx.Events) != 2 || tx.Events[1].Type != "EdgeAdded" ||
 			tx.Events[1].SourceID != "a" || tx.Events[1].TargetID != "c" || tx.RecordedAt == "" || tx.TransactionID == "" {

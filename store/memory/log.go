@@ -8,9 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/timestamppb"
-
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/messages"
 	"github.com/graphlog/graphlog/store"
@@ -23,12 +20,13 @@ type Log struct {
 	mu          sync.RWMutex
 	seq         uint64               // last sequence assigned, over all graphs
 	graphs      map[string][]*stored // per graph, in sequence order
+	ids         map[string]uint64    // message IDs (graph/transaction) stored, and where
 	deadLetters []DeadLetter
+	maxBytes    int
 }
 
-// stored is one event as the log keeps it: the encoded event (without
-// sequence and recorded time, like a stream message) and where and when it
-// landed.
+// stored is one message as the log keeps it: the encoded entry
+// (store.EncodeEntry, like a stream message) and where and when it landed.
 type stored struct {
 	seq  uint64
 	at   time.Time
@@ -48,59 +46,90 @@ var (
 	_ store.GraphLister = (*Log)(nil)
 )
 
+// DefaultMaxTransactionBytes bounds a transaction's encoding, as the
+// JetStream log's default does.
+const DefaultMaxTransactionBytes = 1_000_000
+
+// SetMaxTransactionBytes changes the size limit of a transaction's
+// encoding; call it before the log is used.
+func (l *Log) SetMaxTransactionBytes(n int) { l.maxBytes = n }
+
 // New returns an empty log whose recorded times come from now (time.Now if
 // nil).
 func New(now func() time.Time) *Log {
 	if now == nil {
 		now = time.Now
 	}
-	return &Log{now: now, graphs: make(map[string][]*stored)}
+	return &Log{now: now, graphs: make(map[string][]*stored), ids: make(map[string]uint64), maxBytes: DefaultMaxTransactionBytes}
 }
 
 // Append stores tx as its graph's next transaction after expected; see
 // store.Appender. The check is the stream's: expected.Sequence must be the
-// sequence of the graph's newest event (0: none).
+// sequence of the graph's newest message (0: none). Like the stream, it
+// remembers transaction IDs and answers a resend with store.ErrDuplicate;
+// its window never closes.
 func (l *Log) Append(ctx context.Context, tx *messages.Transaction, expected store.Head) (store.Head, error) {
 	if err := ctx.Err(); err != nil {
 		return store.Head{}, fmt.Errorf("memory: append: %w", err)
 	}
-	if err := store.Stamp(tx, expected, store.MaxEventsPerTransaction); err != nil {
+	if err := store.Stamp(tx, expected); err != nil {
 		return store.Head{}, fmt.Errorf("memory: append: %w", err)
 	}
-	encoded := make([][]byte, len(tx.Events))
-	for i, ev := range tx.Events {
-		data, err := proto.Marshal(ev)
-		if err != nil {
-			return store.Head{}, fmt.Errorf("memory: append graph %s: encode event %d: %w", tx.GraphId, i, err)
-		}
-		encoded[i] = data
+	return l.store(expected, tx)
+}
+
+// AppendGroup stores txs in one message; see store.Appender.
+func (l *Log) AppendGroup(ctx context.Context, txs []*messages.Transaction, expected store.Head) (store.Head, error) {
+	if err := ctx.Err(); err != nil {
+		return store.Head{}, fmt.Errorf("memory: append: %w", err)
+	}
+	if err := store.StampGroup(txs, expected); err != nil {
+		return store.Head{}, fmt.Errorf("memory: append: %w", err)
+	}
+	return l.store(expected, txs...)
+}
+
+// store keeps stamped txs as one message after expected.
+func (l *Log) store(expected store.Head, txs ...*messages.Transaction) (store.Head, error) {
+	graphID, first := txs[0].GraphId, txs[0].TransactionId
+	data, err := store.EncodeEntry(txs...)
+	if err != nil {
+		return store.Head{}, fmt.Errorf("memory: append graph %s: encode: %w", graphID, err)
+	}
+	if len(data) > l.maxBytes {
+		return store.Head{}, fmt.Errorf("memory: append graph %s: %w: %d bytes, the limit is %d", graphID, store.ErrTooLarge, len(data), l.maxBytes)
 	}
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	events := l.graphs[tx.GraphId]
+	msgID := graphID + "/" + first
+	if seq, ok := l.ids[msgID]; ok && first != "" {
+		return store.Head{}, fmt.Errorf("memory: append graph %s: %w: transaction %q is at sequence %d", graphID, store.ErrDuplicate, first, seq)
+	}
+	msgs := l.graphs[graphID]
 	var last uint64
-	if len(events) > 0 {
-		last = events[len(events)-1].seq
+	if len(msgs) > 0 {
+		last = msgs[len(msgs)-1].seq
 	}
 	if last != expected.Sequence {
 		return store.Head{}, fmt.Errorf("memory: append graph %s: %w (last sequence is %d, expected %d); reload the graph's head and decide again",
-			tx.GraphId, store.ErrConflict, last, expected.Sequence)
+			graphID, store.ErrConflict, last, expected.Sequence)
 	}
-	at := l.now()
-	for _, data := range encoded {
-		l.seq++
-		events = append(events, &stored{seq: l.seq, at: at, data: data})
+	l.seq++
+	l.graphs[graphID] = append(msgs, &stored{seq: l.seq, at: l.now(), data: data})
+	if first != "" {
+		l.ids[msgID] = l.seq
 	}
-	l.graphs[tx.GraphId] = events
-	store.Committed(tx, l.seq)
-	return store.Head{Version: tx.Version, Sequence: l.seq}, nil
+	for _, tx := range txs {
+		store.Committed(tx, l.seq)
+	}
+	return store.Head{Version: txs[len(txs)-1].Version, Sequence: l.seq}, nil
 }
 
 // WriteRaw stores each of data as one message of graph graphID, as
 // written, with no checks and no stamping, and returns the last sequence.
 // It stands for writes past Append (a raw publish on the stream), so tests
-// can store malformed transactions and undecodable bytes.
+// can store malformed entries and undecodable bytes.
 func (l *Log) WriteRaw(graphID string, data ...[]byte) uint64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -122,19 +151,19 @@ func (l *Log) Head(ctx context.Context, graphID string) (store.Head, error) {
 	}
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	events := l.graphs[graphID]
-	if len(events) == 0 {
+	msgs := l.graphs[graphID]
+	if len(msgs) == 0 {
 		return store.Head{}, nil
 	}
-	ev, err := l.decode(graphID, events[len(events)-1])
+	txs, err := l.decode(graphID, msgs[len(msgs)-1])
 	if err != nil {
 		return store.Head{}, fmt.Errorf("memory: head graph %s: %w", graphID, err)
 	}
-	return store.Head{Version: ev.Version, Sequence: ev.Sequence}, nil
+	return store.Head{Version: txs[len(txs)-1].Version, Sequence: msgs[len(msgs)-1].seq}, nil
 }
 
 // Read yields the graph's transactions after afterSequence; see
-// store.Reader. It reads the events stored when it starts.
+// store.Reader. It reads the messages stored when it starts.
 func (l *Log) Read(ctx context.Context, graphID string, afterSequence uint64) iter.Seq2[*messages.Transaction, error] {
 	return func(yield func(*messages.Transaction, error) bool) {
 		if err := graph.ValidateGraphID(graphID); err != nil {
@@ -142,35 +171,29 @@ func (l *Log) Read(ctx context.Context, graphID string, afterSequence uint64) it
 			return
 		}
 		l.mu.RLock()
-		events := l.graphs[graphID]
+		msgs := l.graphs[graphID]
 		l.mu.RUnlock()
-		// events is append-only: the slice taken is stable without the lock.
-		start, _ := slices.BinarySearchFunc(events, afterSequence+1, func(s *stored, seq uint64) int {
+		// msgs is append-only: the slice taken is stable without the lock.
+		start, _ := slices.BinarySearchFunc(msgs, afterSequence+1, func(s *stored, seq uint64) int {
 			return cmpUint(s.seq, seq)
 		})
-		asm := store.NewAssembler(graphID)
-		for _, s := range events[start:] {
+		for _, s := range msgs[start:] {
 			if err := ctx.Err(); err != nil {
 				yield(nil, fmt.Errorf("memory: read graph %s: %w", graphID, err))
 				return
 			}
-			ev, err := l.decode(graphID, s)
+			txs, err := l.decode(graphID, s)
 			if err != nil {
 				if !yield(nil, err) {
 					return
 				}
 				continue
 			}
-			ended, completed := asm.Add(ev)
-			if ended != nil && !yield(ended, nil) {
-				return
+			for _, tx := range txs {
+				if !yield(tx, nil) {
+					return
+				}
 			}
-			if completed != nil && !yield(completed, nil) {
-				return
-			}
-		}
-		if tx := asm.Flush(); tx != nil {
-			yield(tx, nil)
 		}
 	}
 }
@@ -215,15 +238,10 @@ func (l *Log) DeadLetters() []DeadLetter {
 	return slices.Clone(l.deadLetters)
 }
 
-// decode rebuilds a stored event with its sequence and recorded time.
-func (l *Log) decode(graphID string, s *stored) (*messages.Event, error) {
-	ev := &messages.Event{}
-	if err := proto.Unmarshal(s.data, ev); err != nil {
-		return nil, &store.CorruptError{GraphID: graphID, Subject: "memory." + graphID, Sequence: s.seq, Err: err}
-	}
-	ev.Sequence = s.seq
-	ev.RecordedAt = timestamppb.New(s.at)
-	return ev, nil
+// decode rebuilds a stored message's transactions with their sequence
+// and recorded time.
+func (l *Log) decode(graphID string, s *stored) ([]*messages.Transaction, error) {
+	return store.DecodeEntry(graphID, "memory."+graphID, s.seq, s.at, s.data)
 }
 
 func cmpUint(a, b uint64) int {

@@ -26,12 +26,14 @@ func tickingClock() func() time.Time {
 	}
 }
 
-func rawEvent(t *testing.T, version uint64, index, count uint32) []byte {
+// rawEntry is a log message holding one transaction of graph g at
+// version with one event, written past Append.
+func rawEntry(t *testing.T, version uint64) []byte {
 	t.Helper()
-	data, err := proto.Marshal(&messages.Event{
-		GraphId: "g", TransactionId: "raw", Version: version, Index: index, Count: count,
-		Payload: &messages.Event_NodeRemoved{NodeRemoved: &messages.NodeRemoved{NodeId: "n"}},
-	})
+	data, err := proto.Marshal(&messages.LogEntry{Transactions: []*messages.Transaction{{
+		GraphId: "g", TransactionId: "raw", Version: version,
+		Events: []*messages.Event{{Payload: &messages.Event_NodeRemoved{NodeRemoved: &messages.NodeRemoved{NodeId: "n"}}}},
+	}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,16 +57,16 @@ func TestRecordedTimeComesFromClock(t *testing.T) {
 	}
 }
 
-// Raw writes stand for events written past Append: partial transactions
-// are yielded as written, undecodable bytes as ErrCorrupt, and reading
-// goes on.
+// Raw writes stand for messages written past Append: transactions are
+// yielded as written (even out of order), undecodable bytes as
+// ErrCorrupt, and reading goes on.
 func TestRawWritesYieldedAsWritten(t *testing.T) {
 	log := memory.New(tickingClock())
 	log.WriteRaw("g",
-		rawEvent(t, 1, 0, 2), // version 1 is missing its second event
-		rawEvent(t, 2, 0, 1),
+		rawEntry(t, 1),
+		rawEntry(t, 2),
 		[]byte{0xff, 0xff}, // undecodable
-		rawEvent(t, 3, 0, 1),
+		rawEntry(t, 3),
 	)
 	var versions []uint64
 	var sizes []int
@@ -82,7 +84,7 @@ func TestRawWritesYieldedAsWritten(t *testing.T) {
 		sizes = append(sizes, len(tx.Events))
 	}
 	if len(versions) != 3 || versions[0] != 1 || sizes[0] != 1 || versions[1] != 2 || versions[2] != 3 {
-		t.Errorf("read versions %v sizes %v, want [1 2 3] with version 1 partial (1 event)", versions, sizes)
+		t.Errorf("read versions %v sizes %v, want [1 2 3] of one event each", versions, sizes)
 	}
 	if len(corrupt) != 1 || corrupt[0] != 3 {
 		t.Errorf("corrupt sequences %v, want [3]", corrupt)
@@ -91,11 +93,11 @@ func TestRawWritesYieldedAsWritten(t *testing.T) {
 
 func TestDeadLetter(t *testing.T) {
 	log := memory.New(nil)
-	if err := log.DeadLetter(context.Background(), "event.store.g.NodeAdded", []byte("x"), "bad", 7); err != nil {
+	if err := log.DeadLetter(context.Background(), "event.store.0.g", []byte("x"), "bad", 7); err != nil {
 		t.Fatal(err)
 	}
 	got := log.DeadLetters()
-	if len(got) != 1 || got[0].Subject != "event.store.g.NodeAdded" || got[0].Reason != "bad" || got[0].Sequence != 7 {
+	if len(got) != 1 || got[0].Subject != "event.store.0.g" || got[0].Reason != "bad" || got[0].Sequence != 7 {
 		t.Errorf("DeadLetters() = %+v", got)
 	}
 }

@@ -15,10 +15,11 @@ import (
 )
 
 // The conformance suites hold on a three-server cluster with every stream
-// and bucket replicated three times, as a production cluster runs them.
+// and bucket replicated three times, as a production cluster runs them,
+// the event log spread over two partition streams.
 // One cluster serves every case: each case gets streams and buckets of its
-// own, deleted when it ends (the event streams of two logs would claim the
-// same subjects).
+// own, deleted when it ends (the partition streams of two logs would claim
+// the same subjects).
 func TestClusterConformance(t *testing.T) {
 	_, _, js := natstest.StartCluster(t, 3)
 	n := 0
@@ -29,14 +30,18 @@ func TestClusterConformance(t *testing.T) {
 		log, err := natsjs.Open(testContext(t), js, natsjs.Config{
 			Stream:           unique("EVENTS"),
 			DeadLetterStream: unique("DLQ"),
+			Partitions:       2,
 			Replicas:         3,
 		})
 		if err != nil {
 			t.Fatalf("Open R3: %v", err)
 		}
 		cfg := log.Config()
-		t.Cleanup(func() { deleteStreams(t, js, cfg.Stream, cfg.DeadLetterStream) })
-		assertReplicas(t, js, cfg.Stream, 3)
+		streams := partitionStreams(cfg)
+		t.Cleanup(func() { deleteStreams(t, js, append(streams, cfg.DeadLetterStream)...) })
+		for _, name := range streams {
+			assertReplicas(t, js, name, 3)
+		}
 		return log
 	}
 	t.Run("EventLog", func(t *testing.T) {

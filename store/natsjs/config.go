@@ -4,10 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/graphlog/graphlog/store"
 )
 
 // Defaults of Config.
@@ -15,22 +14,44 @@ const (
 	DefaultStream           = "EVENTS"
 	DefaultDeadLetterStream = "EVENTS_DLQ"
 	DefaultReadBatch        = 1000
+	DefaultPartitions       = 1
+	// DefaultDuplicateWindow is how long the streams remember message IDs.
+	// The server keeps every ID of the window in memory, so it is short;
+	// the grains remember transaction IDs for longer (DESIGN invariant 9).
+	DefaultDuplicateWindow = time.Minute
+	// DefaultMaxTransactionBytes bounds one transaction's encoding: with
+	// the headers it fits NATS's default max payload (1 MiB).
+	DefaultMaxTransactionBytes = 1_000_000
+	// MaxPartitions bounds the partition count.
+	MaxPartitions = 1024
+	// HeaderRoom is what a log message's headers may take beside its body;
+	// a server's max payload must be at least MaxTransactionBytes plus it.
+	HeaderRoom = 4096
 )
 
 // Config sets up the log's streams. Zero fields take their defaults.
 type Config struct {
-	// Stream names the events stream; default DefaultStream.
+	// Stream is the base name of the partition streams, <Stream>-<p>;
+	// default DefaultStream.
 	Stream string
-	// Replicas of both streams; default 1. Use 3 in a cluster.
+	// Partitions is how many streams the graphs are spread over; default
+	// 1. It is fixed when the log is created: Open refuses another.
+	Partitions int
+	// Replicas of the streams; default 1. Use 3 in a cluster.
 	Replicas int
-	// Storage of both streams; the zero value is file storage.
+	// Storage of the streams; the zero value is file storage.
 	Storage jetstream.StorageType
 	// DeadLetterStream names the stream of messages the ingress could not
 	// process; default DefaultDeadLetterStream.
 	DeadLetterStream string
-	// MaxEventsPerTransaction bounds a transaction; default and maximum
-	// store.MaxEventsPerTransaction, the server's atomic batch limit.
-	MaxEventsPerTransaction int
+	// DuplicateWindow is how long a stream answers a resent transaction
+	// (same graph and transaction ID) with its first ack; default
+	// DefaultDuplicateWindow.
+	DuplicateWindow time.Duration
+	// MaxTransactionBytes bounds the encoding of one transaction; default
+	// DefaultMaxTransactionBytes. The server's max payload must fit it
+	// plus HeaderRoom.
+	MaxTransactionBytes int
 	// ReadBatch is how many messages one direct-get request of Read asks
 	// for; default DefaultReadBatch.
 	ReadBatch int
@@ -44,11 +65,17 @@ func (c Config) withDefaults() Config {
 	if c.DeadLetterStream == "" {
 		c.DeadLetterStream = DefaultDeadLetterStream
 	}
+	if c.Partitions == 0 {
+		c.Partitions = DefaultPartitions
+	}
 	if c.Replicas == 0 {
 		c.Replicas = 1
 	}
-	if c.MaxEventsPerTransaction == 0 {
-		c.MaxEventsPerTransaction = store.MaxEventsPerTransaction
+	if c.DuplicateWindow == 0 {
+		c.DuplicateWindow = DefaultDuplicateWindow
+	}
+	if c.MaxTransactionBytes == 0 {
+		c.MaxTransactionBytes = DefaultMaxTransactionBytes
 	}
 	if c.ReadBatch == 0 {
 		c.ReadBatch = DefaultReadBatch
@@ -68,14 +95,20 @@ func (c Config) Validate() error {
 	if c.Stream == c.DeadLetterStream {
 		errs = append(errs, fmt.Errorf("natsjs: Stream and DeadLetterStream are both %q; give them different names", c.Stream))
 	}
+	if c.Partitions < 1 || c.Partitions > MaxPartitions {
+		errs = append(errs, fmt.Errorf("natsjs: Partitions is %d; use 1 to %d", c.Partitions, MaxPartitions))
+	}
 	if c.Replicas < 1 || c.Replicas > 5 {
 		errs = append(errs, fmt.Errorf("natsjs: Replicas is %d; use 1 to 5 (3 in a cluster)", c.Replicas))
 	}
 	if c.Storage != jetstream.FileStorage && c.Storage != jetstream.MemoryStorage {
 		errs = append(errs, fmt.Errorf("natsjs: Storage %d is neither file nor memory storage", c.Storage))
 	}
-	if c.MaxEventsPerTransaction < 1 || c.MaxEventsPerTransaction > store.MaxEventsPerTransaction {
-		errs = append(errs, fmt.Errorf("natsjs: MaxEventsPerTransaction is %d; use 1 to %d, the server's atomic batch limit", c.MaxEventsPerTransaction, store.MaxEventsPerTransaction))
+	if c.DuplicateWindow < 100*time.Millisecond {
+		errs = append(errs, fmt.Errorf("natsjs: DuplicateWindow is %v; use at least 100ms (the server's minimum), such as 1m", c.DuplicateWindow))
+	}
+	if c.MaxTransactionBytes < 1024 {
+		errs = append(errs, fmt.Errorf("natsjs: MaxTransactionBytes is %d; use at least 1024", c.MaxTransactionBytes))
 	}
 	if c.ReadBatch < 1 {
 		errs = append(errs, fmt.Errorf("natsjs: ReadBatch is %d; use a positive number of messages", c.ReadBatch))

@@ -18,3 +18,10 @@ func TestConformance(t *testing.T) {
 func TestConformanceSmallPages(t *testing.T) {
 	storetest.TestEventLog(t, func(t *testing.T) store.EventLog { return openLog(t, natsjs.Config{ReadBatch: 2}) })
 }
+
+// The suite holds for a log spread over several partition streams, where
+// the graphs of a case land in different streams.
+func TestConformancePartitions(t *testing.T) {
+	storetest.TestEventLog(t, func(t *testing.T) store.EventLog { return openLog(t, natsjs.Config{Partitions: 3}) })
+	storetest.TestGraphLister(t, func(t *testing.T) storetest.ListingLog { return openLog(t, natsjs.Config{Partitions: 3}) })
+}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/synadia-io/orbit.go/jetstreamext"
 
 	"github.com/graphlog/graphlog/store"
 )
@@ -46,9 +45,26 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// ErrAtomicPublishUnsupported: the server did not keep AllowAtomicPublish
-// on the events stream; it is older than 2.12.
-var ErrAtomicPublishUnsupported = errors.New("the NATS server does not support atomic batch publish; use nats-server 2.12 or later")
+// ErrLegacyLog: the server holds a log of an earlier format, which this
+// version neither reads nor writes; `node migrate` converts it.
+var ErrLegacyLog = errors.New("the log is of an earlier format")
+
+// ErrPartitionMismatch: the log was created with another partition count.
+var ErrPartitionMismatch = errors.New("the log has another partition count")
+
+// PartitionMismatchError says which partition count the log has. It wraps
+// ErrPartitionMismatch.
+type PartitionMismatchError struct {
+	Stream     string
+	Log, Asked int
+}
+
+func (e *PartitionMismatchError) Error() string {
+	return fmt.Sprintf("the log in streams %s-* was created with %d partitions, this node was started with %d; start it with --partitions %d (the count is fixed when the log is created)",
+		e.Stream, e.Log, e.Asked, e.Log)
+}
+
+func (e *PartitionMismatchError) Unwrap() error { return ErrPartitionMismatch }
 
 // translate classifies a NATS error into store's sentinels, keeping the
 // original in the chain. It matches error codes and error values only.
@@ -61,16 +77,11 @@ func translate(err error) error {
 		switch apiErr.ErrorCode {
 		case jetstream.JSErrCodeStreamWrongLastSequence, jetstream.JSErrCodeStreamWrongLastSequenceConstant:
 			return fmt.Errorf("%w (%w); reload the graph's head and decide again", store.ErrConflict, err)
-		case jetstreamext.JSErrCodeBatchPublishExceedsLimit, jetstream.JSErrCodeStreamMessageExceedsMaximum:
+		case jetstream.JSErrCodeStreamMessageExceedsMaximum:
 			return fmt.Errorf("%w (%w); split the transaction or shrink its events", store.ErrTooLarge, err)
-		case jetstreamext.JSErrCodeBatchPublishIncomplete,
-			jetstreamext.JSErrCodeAtomicPublishTooManyInflight,
-			jetstreamext.JSErrCodeBatchPublishTooManyInflight,
-			jetstream.JSErrCodeJetStreamNotEnabled,
+		case jetstream.JSErrCodeJetStreamNotEnabled,
 			jetstream.JSErrCodeJetStreamNotEnabledForAccount:
 			return unavailable(err)
-		case jetstreamext.JSErrCodeBatchPublishNotEnabled:
-			return fmt.Errorf("%w (%w)", ErrAtomicPublishUnsupported, err)
 		}
 		// 503: JetStream is there but cannot serve now (no leader, no
 		// quorum, stream recovering).
@@ -81,7 +92,7 @@ func translate(err error) error {
 	}
 	switch {
 	case errors.Is(err, nats.ErrMaxPayload):
-		return fmt.Errorf("%w (%w); an event is larger than the server's max payload", store.ErrTooLarge, err)
+		return fmt.Errorf("%w (%w); the transaction is larger than the server's max payload", store.ErrTooLarge, err)
 	case errors.Is(err, context.DeadlineExceeded),
 		errors.Is(err, nats.ErrTimeout),
 		errors.Is(err, nats.ErrNoResponders),

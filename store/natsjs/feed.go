@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/graphlog/graphlog/messages"
 	"github.com/graphlog/graphlog/store"
 )
 
@@ -17,15 +17,16 @@ const (
 	// feedAckWait is how long a delivered message may stay unacknowledged
 	// before JetStream delivers it again.
 	feedAckWait = 30 * time.Second
-	// feedMaxAckPending bounds the messages in flight to the ingress, and
-	// with it the ingress's memory.
+	// feedMaxAckPending bounds the messages in flight to the ingress, per
+	// partition, and with it the ingress's memory.
 	feedMaxAckPending = 20000
 	// feedPull is how many messages one pull asks for.
 	feedPull = 1000
 )
 
 // Feed is the log as the ingress sees it: durable consumers over every
-// graph's events, and the dead-letter stream for what can never apply.
+// graph's transactions, one per partition stream, and the dead-letter
+// stream for what can never apply.
 type Feed struct {
 	log *Log
 }
@@ -38,111 +39,194 @@ var (
 // Feed returns the ingress's view of the log.
 func (l *Log) Feed() *Feed { return &Feed{log: l} }
 
-// Subscribe creates or updates the durable pull consumer named durable on
-// every event subject and starts pulling from it. Subscribers that use the
-// same name share the messages.
-func (f *Feed) Subscribe(ctx context.Context, durable string) (store.Subscription, error) {
-	cons, err := f.log.js.CreateOrUpdateConsumer(ctx, f.log.cfg.Stream, jetstream.ConsumerConfig{
+// consumerConfig is the durable consumer of one partition stream. It is
+// headers-only: the ingress learns graph and sequence from subject and
+// metadata, and a grain reads a transaction's body from the log only when
+// it has not read it yet, so the transactions the grains wrote themselves
+// cost the ingress a few hundred bytes each.
+func (f *Feed) consumerConfig(durable string, p int) jetstream.ConsumerConfig {
+	return jetstream.ConsumerConfig{
 		Durable:       durable,
-		Description:   "graphlog ingress: hands transactions to their graph grains",
-		FilterSubject: EventSubjects,
+		Description:   "graphlog ingress: tells graph grains of transactions written to the log",
+		FilterSubject: PartitionPrefix(p) + "*",
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       feedAckWait,
 		MaxAckPending: feedMaxAckPending,
 		MaxDeliver:    -1,
+		HeadersOnly:   true,
 		Replicas:      f.log.cfg.Replicas,
-	})
-	if err != nil {
-		return nil, &Error{Op: opSubscribe, Err: fmt.Errorf("consumer %s: %w", durable, translate(err))}
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(feedPull))
-	if err != nil {
-		return nil, &Error{Op: opSubscribe, Err: fmt.Errorf("consumer %s: %w", durable, translate(err))}
-	}
-	return &subscription{cons: cons, it: it}, nil
 }
 
-// Lag reports how many messages the durable consumer has not delivered
-// yet (pending) and how many it delivered that wait for an ack.
+// Subscribe creates or updates the durable pull consumer named durable on
+// every partition stream and starts pulling from each. Subscribers that
+// use the same name share the messages.
+func (f *Feed) Subscribe(ctx context.Context, durable string) (store.Subscription, error) {
+	s := &subscription{log: f.log, msgs: make(chan *message, feedPull), done: make(chan struct{})}
+	for p, stream := range f.log.streams {
+		cons, err := f.log.js.CreateOrUpdateConsumer(ctx, stream.CachedInfo().Config.Name, f.consumerConfig(durable, p))
+		if err != nil {
+			s.Stop()
+			return nil, &Error{Op: opSubscribe, Err: fmt.Errorf("consumer %s on stream %s: %w", durable, StreamName(f.log.cfg.Stream, p), translate(err))}
+		}
+		it, err := cons.Messages(jetstream.PullMaxMessages(feedPull))
+		if err != nil {
+			s.Stop()
+			return nil, &Error{Op: opSubscribe, Err: fmt.Errorf("consumer %s on stream %s: %w", durable, StreamName(f.log.cfg.Stream, p), translate(err))}
+		}
+		s.cons = append(s.cons, cons)
+		s.its = append(s.its, it)
+		s.running.Add(1)
+		go s.pull(it)
+	}
+	return s, nil
+}
+
+// Lag reports how many messages the durable consumers have not delivered
+// yet (pending) and how many they delivered that wait for an ack, summed
+// over the partitions.
 func (f *Feed) Lag(ctx context.Context, durable string) (pending, ackPending uint64, err error) {
-	cons, err := f.log.js.Consumer(ctx, f.log.cfg.Stream, durable)
-	if err != nil {
-		return 0, 0, &Error{Op: opSubscribe, Err: fmt.Errorf("consumer %s: %w", durable, translate(err))}
+	for _, stream := range f.log.streams {
+		name := stream.CachedInfo().Config.Name
+		cons, err := f.log.js.Consumer(ctx, name, durable)
+		if err != nil {
+			return 0, 0, &Error{Op: opSubscribe, Err: fmt.Errorf("consumer %s on stream %s: %w", durable, name, translate(err))}
+		}
+		info, err := cons.Info(ctx)
+		if err != nil {
+			return 0, 0, &Error{Op: opSubscribe, Err: fmt.Errorf("consumer %s on stream %s: %w", durable, name, translate(err))}
+		}
+		pending += info.NumPending
+		ackPending += uint64(info.NumAckPending)
 	}
-	info, err := cons.Info(ctx)
-	if err != nil {
-		return 0, 0, &Error{Op: opSubscribe, Err: fmt.Errorf("consumer %s: %w", durable, translate(err))}
-	}
-	return info.NumPending, uint64(info.NumAckPending), nil
+	return pending, ackPending, nil
 }
 
-// DeadLetter keeps m in the dead-letter stream with the reason.
+// DeadLetter keeps m, with its body read from its stream, in the
+// dead-letter stream with the reason.
 func (f *Feed) DeadLetter(ctx context.Context, m store.Message, reason string) error {
-	return f.log.DeadLetter(ctx, m.Subject(), m.Data(), reason, m.Sequence())
+	var data []byte
+	if dm, ok := m.(*message); ok {
+		msg, err := f.log.getMsg(ctx, dm.meta.Stream, dm.Sequence())
+		if err != nil {
+			return &Error{Op: opDeadLetter, Err: err}
+		}
+		data = msg
+	}
+	return f.log.DeadLetter(ctx, m.Subject(), data, reason, m.Sequence())
 }
 
+// getMsg reads the body of the message at seq of stream.
+func (l *Log) getMsg(ctx context.Context, stream string, seq uint64) ([]byte, error) {
+	s, err := l.js.Stream(ctx, stream)
+	if err != nil {
+		return nil, translate(err)
+	}
+	m, err := s.GetMsg(ctx, seq)
+	if err != nil {
+		return nil, translate(err)
+	}
+	return m.Data, nil
+}
+
+// subscription merges the partitions' consumers: one goroutine pulls each,
+// so every graph's messages (all in one partition) keep their order.
 type subscription struct {
-	cons jetstream.Consumer
-	it   jetstream.MessagesContext
+	log     *Log
+	cons    []jetstream.Consumer
+	its     []jetstream.MessagesContext
+	msgs    chan *message
+	done    chan struct{}
+	stop    sync.Once
+	running sync.WaitGroup
+}
+
+func (s *subscription) pull(it jetstream.MessagesContext) {
+	defer s.running.Done()
+	for {
+		m, err := it.Next()
+		if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+			return
+		}
+		var out *message
+		if err == nil {
+			var meta *jetstream.MsgMetadata
+			if meta, err = m.Metadata(); err == nil {
+				out = &message{m: m, meta: meta, partitions: s.log.cfg.Partitions}
+			} else {
+				err = fmt.Errorf("message on %s has no JetStream metadata: %w", m.Subject(), err)
+			}
+		}
+		if err != nil {
+			// Transient (a heartbeat missed, a reconnect): the iterator
+			// goes on by itself. Pause so a lasting failure does not spin.
+			select {
+			case <-s.done:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			continue
+		}
+		select {
+		case s.msgs <- out:
+		case <-s.done:
+			return
+		}
+	}
 }
 
 func (s *subscription) Next(ctx context.Context) (store.Message, error) {
-	m, err := s.it.Next(jetstream.NextContext(ctx))
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, &Error{Op: opSubscribe, Err: translate(err)}
+	select {
+	case m := <-s.msgs:
+		return m, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-s.done:
+		return nil, &Error{Op: opSubscribe, Err: fmt.Errorf("subscription stopped")}
 	}
-	meta, err := m.Metadata()
-	if err != nil {
-		return nil, &Error{Op: opSubscribe, Err: fmt.Errorf("message on %s has no JetStream metadata: %w", m.Subject(), err)}
-	}
-	return &message{m: m, meta: meta}, nil
 }
 
 func (s *subscription) Pending(ctx context.Context) (uint64, error) {
-	info, err := s.cons.Info(ctx)
-	if err != nil {
-		return 0, &Error{Op: opSubscribe, Err: translate(err)}
+	var total uint64
+	for _, c := range s.cons {
+		info, err := c.Info(ctx)
+		if err != nil {
+			return 0, &Error{Op: opSubscribe, Err: translate(err)}
+		}
+		total += info.NumPending
 	}
-	return info.NumPending, nil
+	return total, nil
 }
 
-func (s *subscription) Stop() { s.it.Stop() }
+func (s *subscription) Stop() {
+	s.stop.Do(func() {
+		close(s.done)
+		for _, it := range s.its {
+			it.Stop()
+		}
+	})
+	s.running.Wait()
+}
 
-// message is one delivered event message.
+// message is one delivered notice: a graph's transaction, without its body.
 type message struct {
-	m    jetstream.Msg
-	meta *jetstream.MsgMetadata
+	m          jetstream.Msg
+	meta       *jetstream.MsgMetadata
+	partitions int
 }
 
 func (m *message) Subject() string  { return m.m.Subject() }
-func (m *message) Data() []byte     { return m.m.Data() }
 func (m *message) Sequence() uint64 { return m.meta.Sequence.Stream }
 
-// Event decodes the message and checks that it belongs to the graph its
-// subject names: anything else can never apply.
-func (m *message) Event() (*messages.Event, error) {
-	graphID, err := GraphIDFromSubject(m.Subject())
+// GraphID checks that the subject names a valid graph of its partition:
+// anything else can never be read by its graph.
+func (m *message) GraphID() (string, error) {
+	id, err := GraphIDFromSubject(m.Subject(), m.partitions)
 	if err != nil {
-		return nil, &store.CorruptError{Subject: m.Subject(), Sequence: m.Sequence(), Err: err}
+		return "", &store.CorruptError{Subject: m.Subject(), Sequence: m.Sequence(), Err: err}
 	}
-	ev, err := decode(graphID, m.Subject(), m.Sequence(), m.meta.Timestamp, m.Data())
-	if err != nil {
-		return nil, err
-	}
-	if ev.GetGraphId() != graphID {
-		return nil, &store.CorruptError{GraphID: graphID, Subject: m.Subject(), Sequence: m.Sequence(),
-			Err: fmt.Errorf("event names graph %q but was stored on graph %q's subject", ev.GetGraphId(), graphID)}
-	}
-	if ev.GetVersion() == 0 || ev.GetCount() == 0 || ev.GetIndex() >= ev.GetCount() {
-		return nil, &store.CorruptError{GraphID: graphID, Subject: m.Subject(), Sequence: m.Sequence(),
-			Err: fmt.Errorf("event envelope is not of a committed transaction (version %d, index %d of %d)",
-				ev.GetVersion(), ev.GetIndex(), ev.GetCount())}
-	}
-	return ev, nil
+	return id, nil
 }
 
 // Ack acknowledges without waiting for the server: a lost ack only means

@@ -19,9 +19,7 @@ var _ store.Follower = (*Log)(nil)
 // Follow yields graph graphID's transactions after stream sequence
 // afterSequence, then new ones as they are committed; see store.Follower.
 // It reads with a filtered ordered consumer started at afterSequence+1,
-// which the server removes when the follower goes away. Since a
-// transaction is stored whole before any of it is delivered, each one is
-// yielded as soon as its last event arrives.
+// which the server removes when the follower goes away.
 func (l *Log) Follow(ctx context.Context, graphID string, afterSequence uint64) iter.Seq2[*messages.Transaction, error] {
 	return func(yield func(*messages.Transaction, error) bool) {
 		fail := func(err error) {
@@ -33,8 +31,9 @@ func (l *Log) Follow(ctx context.Context, graphID string, afterSequence uint64) 
 			fail(err)
 			return
 		}
-		cons, err := l.js.OrderedConsumer(ctx, l.cfg.Stream, jetstream.OrderedConsumerConfig{
-			FilterSubjects: []string{GraphFilter(graphID)},
+		r := l.newReader(ctx, graphID, yield)
+		cons, err := l.js.OrderedConsumer(ctx, r.stream.CachedInfo().Config.Name, jetstream.OrderedConsumerConfig{
+			FilterSubjects: []string{r.filter},
 			DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
 			OptStartSeq:    afterSequence + 1,
 		})
@@ -48,7 +47,6 @@ func (l *Log) Follow(ctx context.Context, graphID string, afterSequence uint64) 
 			return
 		}
 		defer msgs.Stop()
-		r := &reader{l: l, ctx: ctx, graphID: graphID, asm: store.NewAssembler(graphID), yield: yield}
 		for {
 			msg, err := msgs.Next(jetstream.NextContext(ctx))
 			if err != nil {

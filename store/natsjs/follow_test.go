@@ -2,6 +2,8 @@ package natsjs_test
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -130,7 +132,7 @@ func TestFollowSurvivesLosingItsConsumer(t *testing.T) {
 	if tx := next(10 * time.Second); tx.GetVersion() != 1 {
 		t.Fatalf("followed version %d, want 1", tx.GetVersion())
 	}
-	st, err := js.Stream(ctx, "EVENTS")
+	st, err := js.Stream(ctx, defaultStream)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,4 +152,43 @@ func TestFollowSurvivesLosingItsConsumer(t *testing.T) {
 		t.Fatalf("followed version %d, want 2", tx.GetVersion())
 	}
 	t.Logf("followed the next transaction %s after its consumer was deleted", time.Since(start).Round(time.Millisecond))
+}
+
+// Follow yields a message it cannot decode as a *store.CorruptError with
+// its sequence and goes on; a message of several transactions (a group
+// commit) it yields as those transactions, with the message's sequence.
+func TestFollowSkipsCorruptAndSplitsGroupCommits(t *testing.T) {
+	log, js := openLogJS(t)
+	ctx, cancel := context.WithCancel(testContext(t))
+	defer cancel()
+	h1, err := log.Append(ctx, txOf("g", "t1", 2), store.Head{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := publishRaw(t, js, []byte{0xff, 0xff})
+	group := publishRaw(t, js, entry(t, stampedTx(t, "g", "t2", 2, 1), stampedTx(t, "g", "t3", 3, 4)))
+
+	type result struct {
+		version, seq uint64
+		corrupt      bool
+	}
+	want := []result{{1, h1.Sequence, false}, {0, bad, true}, {2, group, false}, {3, group, false}}
+	var got []result
+	for tx, err := range log.Follow(ctx, "g", 0) {
+		var ce *store.CorruptError
+		switch {
+		case errors.As(err, &ce):
+			got = append(got, result{0, ce.Sequence, true})
+		case err != nil:
+			t.Fatalf("Follow: %v, want only corrupt errors", err)
+		default:
+			got = append(got, result{tx.Version, tx.Sequence, false})
+		}
+		if len(got) == len(want) {
+			break
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("Follow yielded %+v, want %+v", got, want)
+	}
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/synadia-io/orbit.go/jetstreamext"
 
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/store"
@@ -17,45 +16,13 @@ import (
 // request times out, and this is how that shows.
 var errNoAnswer = errors.New("no answer to the direct get request in time")
 
-// Head returns the graph's head: the version of its newest event and that
-// event's sequence, read with one direct multi-last get on the graph's
-// subjects. If the newest event cannot be decoded, the error wraps
+// Head returns the graph's head: the version of its newest transaction and
+// its message's sequence, read with one direct get of the last message on
+// the graph's subject. If that message cannot be decoded, the error wraps
 // store.ErrCorrupt (and is a *store.CorruptError).
 func (l *Log) Head(ctx context.Context, graphID string) (store.Head, error) {
 	h, _, err := l.LastChange(ctx, graphID)
 	return h, err
-}
-
-// lastMsg returns the graph's newest message, or nil if it has none. The
-// server answers with the last message of each subject matching the
-// filter (at most six here, one per event type).
-func (l *Log) lastMsg(ctx context.Context, graphID string) (*jetstream.RawStreamMsg, error) {
-	fail := func(err error) (*jetstream.RawStreamMsg, error) {
-		return nil, &Error{Op: opHead, GraphID: graphID, Err: err}
-	}
-	msgs, err := jetstreamext.GetLastMsgsFor(ctx, l.js, l.cfg.Stream, []string{GraphFilter(graphID)})
-	if err != nil {
-		return fail(translate(err))
-	}
-	var last *jetstream.RawStreamMsg
-	answered := false
-	for m, err := range msgs {
-		if errors.Is(err, jetstreamext.ErrNoMessages) {
-			answered = true
-			break
-		}
-		if err != nil {
-			return fail(translate(err))
-		}
-		answered = true
-		if last == nil || m.Sequence > last.Sequence {
-			last = m
-		}
-	}
-	if !answered {
-		return fail(noAnswer(ctx))
-	}
-	return last, nil
 }
 
 // noAnswer explains a request that got no answer: the caller's context, or
@@ -70,19 +37,28 @@ func noAnswer(ctx context.Context) error {
 	return unavailable(errNoAnswer)
 }
 
-// LastChange returns the graph's head and when its newest event was
-// recorded; the zero values if it has no events.
+// LastChange returns the graph's head and when its newest transaction was
+// recorded; the zero values if it has none.
 func (l *Log) LastChange(ctx context.Context, graphID string) (store.Head, time.Time, error) {
+	fail := func(err error) (store.Head, time.Time, error) {
+		return store.Head{}, time.Time{}, &Error{Op: opHead, GraphID: graphID, Err: err}
+	}
 	if err := graph.ValidateGraphID(graphID); err != nil {
-		return store.Head{}, time.Time{}, &Error{Op: opHead, GraphID: graphID, Err: err}
+		return fail(err)
 	}
-	last, err := l.lastMsg(ctx, graphID)
-	if err != nil || last == nil {
-		return store.Head{}, time.Time{}, err
+	p := Partition(graphID, l.cfg.Partitions)
+	subject := PartitionPrefix(p) + graphID
+	m, err := l.streams[p].GetLastMsgForSubject(ctx, subject)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return store.Head{}, time.Time{}, nil
 	}
-	ev, err := decode(graphID, last.Subject, last.Sequence, last.Time, last.Data)
 	if err != nil {
-		return store.Head{}, time.Time{}, &Error{Op: opHead, GraphID: graphID, Err: err}
+		return fail(translate(err))
 	}
-	return store.Head{Version: ev.Version, Sequence: last.Sequence}, last.Time.UTC(), nil
+	txs, err := decode(graphID, m.Subject, m.Sequence, m.Time, m.Data)
+	if err != nil {
+		return fail(err)
+	}
+	last := txs[len(txs)-1]
+	return store.Head{Version: last.Version, Sequence: m.Sequence}, last.RecordedAt.AsTime().UTC(), nil
 }

@@ -3,30 +3,33 @@ package natsjs
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/graphlog/graphlog/graph"
 )
 
 // ListGraphs returns up to limit graph IDs greater than after, sorted; limit
-// 0 or less means all. It asks the server for the events stream's subjects
-// (stream info with subject details), so its cost grows with the number of
-// graphs times event types, not with the number of events; a KV index of
-// graphs will replace it when that matters.
+// 0 or less means all. It asks each partition stream for its subjects
+// (stream info with subject details), one subject per graph, so its cost
+// grows with the number of graphs, not with the number of transactions.
 func (l *Log) ListGraphs(ctx context.Context, after string, limit int) ([]string, error) {
-	info, err := l.events.Info(ctx, jetstream.WithSubjectFilter(subjectPrefix+"*.>"))
-	if err != nil {
-		return nil, &Error{Op: opList, Err: translate(err)}
-	}
-	seen := make(map[string]struct{}, len(info.State.Subjects))
-	ids := make([]string, 0, len(info.State.Subjects))
-	for subject := range info.State.Subjects {
-		id, err := GraphIDFromSubject(subject)
-		if err != nil || id <= after {
-			// Messages on other shapes of subject are not graphs.
-			continue
+	var ids []string
+	for p, stream := range l.streams {
+		prefix := PartitionPrefix(p)
+		info, err := stream.Info(ctx, jetstream.WithSubjectFilter(prefix+"*"))
+		if err != nil {
+			return nil, &Error{Op: opList, Err: translate(err)}
 		}
-		if _, dup := seen[id]; !dup {
-			seen[id] = struct{}{}
+		for subject := range info.State.Subjects {
+			id, ok := strings.CutPrefix(subject, prefix)
+			if !ok || id <= after || graph.ValidateGraphID(id) != nil || Partition(id, l.cfg.Partitions) != p {
+				// Messages on other shapes of subject, or in a partition
+				// that is not their graph's (written past Append), are not
+				// graphs: nothing reads them.
+				continue
+			}
 			ids = append(ids, id)
 		}
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/messages"
-	"github.com/graphlog/graphlog/store"
 )
 
 // headerNumPending is set by the server on each message of a batched direct
@@ -24,7 +23,7 @@ const headerNumPending = "Nats-Num-Pending"
 // and at least one in denseRatio of the stream's remaining messages is the
 // graph's, Read continues with a filtered ordered consumer: the server
 // serves a consumer several times faster per message than a direct get of
-// messages with headers (which atomic batches store), and at that density
+// messages with headers (every transaction carries its message ID), and at that density
 // skipping the other graphs' messages costs less than that. Below it the
 // consumer's scan of the stream is the slow path (DESIGN invariant 7).
 const (
@@ -55,14 +54,14 @@ func (l *Log) Read(ctx context.Context, graphID string, afterSequence uint64) it
 			yield(nil, &Error{Op: opRead, GraphID: graphID, Err: err})
 			return
 		}
-		r := &reader{l: l, ctx: ctx, graphID: graphID, filter: GraphFilter(graphID), asm: store.NewAssembler(graphID), yield: yield}
-		if !r.run(afterSequence + 1) {
-			return
-		}
-		if tx := r.asm.Flush(); tx != nil {
-			yield(tx, nil)
-		}
+		r := l.newReader(ctx, graphID, yield)
+		r.run(afterSequence + 1)
 	}
+}
+
+func (l *Log) newReader(ctx context.Context, graphID string, yield func(*messages.Transaction, error) bool) *reader {
+	p := Partition(graphID, l.cfg.Partitions)
+	return &reader{l: l, ctx: ctx, graphID: graphID, stream: l.streams[p], filter: PartitionPrefix(p) + graphID, yield: yield}
 }
 
 // reader is the state of one Read.
@@ -70,8 +69,8 @@ type reader struct {
 	l       *Log
 	ctx     context.Context
 	graphID string
-	filter  string
-	asm     *store.Assembler
+	stream  jetstream.Stream // the graph's partition's
+	filter  string           // the graph's subject
 	yield   func(*messages.Transaction, error) bool
 }
 
@@ -84,7 +83,7 @@ func (r *reader) run(next uint64) bool {
 	batch := min(r.l.cfg.ReadBatch, probeBatch)
 	buf := make([]*jetstream.RawStreamMsg, 0, batch)
 	for probe := true; ; probe = false {
-		page, pending, err := r.l.fetch(r.ctx, r.filter, next, batch, buf[:0])
+		page, pending, err := r.l.fetch(r.ctx, r.stream.CachedInfo().Config.Name, r.filter, next, batch, buf[:0])
 		if err != nil {
 			return r.fail(err)
 		}
@@ -104,17 +103,18 @@ func (r *reader) run(next uint64) bool {
 	}
 }
 
-// handle decodes one message and yields what it completes.
+// handle decodes one message and yields its transactions.
 func (r *reader) handle(subject string, seq uint64, at time.Time, data []byte) bool {
-	ev, err := decode(r.graphID, subject, seq, at, data)
+	txs, err := decode(r.graphID, subject, seq, at, data)
 	if err != nil {
 		return r.yield(nil, err)
 	}
-	ended, completed := r.asm.Add(ev)
-	if ended != nil && !r.yield(ended, nil) {
-		return false
+	for _, tx := range txs {
+		if !r.yield(tx, nil) {
+			return false
+		}
 	}
-	return completed == nil || r.yield(completed, nil)
+	return true
 }
 
 func (r *reader) fail(err error) bool {
@@ -126,8 +126,8 @@ func (r *reader) fail(err error) bool {
 // sequence from on, and reports how many more match after them (unknown
 // counts as one). The whole answer is taken before any is processed, so a
 // slow consumer of Read never holds a request open past its timeout.
-func (l *Log) fetch(ctx context.Context, filter string, from uint64, batch int, buf []*jetstream.RawStreamMsg) ([]*jetstream.RawStreamMsg, uint64, error) {
-	msgs, err := jetstreamext.GetBatch(ctx, l.js, l.cfg.Stream, batch,
+func (l *Log) fetch(ctx context.Context, stream, filter string, from uint64, batch int, buf []*jetstream.RawStreamMsg) ([]*jetstream.RawStreamMsg, uint64, error) {
+	msgs, err := jetstreamext.GetBatch(ctx, l.js, stream, batch,
 		jetstreamext.GetBatchSeq(from), jetstreamext.GetBatchSubject(filter))
 	if err != nil {
 		return nil, 0, translate(err)
@@ -161,7 +161,7 @@ func (r *reader) dense(next, pending uint64) bool {
 	if pending < uint64(denseMinPages*r.l.cfg.ReadBatch) {
 		return false
 	}
-	info, err := r.l.events.Info(r.ctx)
+	info, err := r.stream.Info(r.ctx)
 	if err != nil || info.State.LastSeq < next {
 		return false // direct get will report what is wrong
 	}
@@ -173,7 +173,7 @@ func (r *reader) dense(next, pending uint64) bool {
 // consumer, which the server deletes when it goes idle.
 func (r *reader) consume(next uint64) bool {
 	consumerReads.Add(1)
-	cons, err := r.l.js.OrderedConsumer(r.ctx, r.l.cfg.Stream, jetstream.OrderedConsumerConfig{
+	cons, err := r.l.js.OrderedConsumer(r.ctx, r.stream.CachedInfo().Config.Name, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{r.filter},
 		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
 		OptStartSeq:    next,

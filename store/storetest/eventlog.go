@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 
+	"google.golang.org/protobuf/types/known/structpb"
+
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/messages"
 	"github.com/graphlog/graphlog/store"
@@ -29,6 +31,8 @@ func TestEventLog(t *testing.T, open func(t *testing.T) store.EventLog) {
 		{"GraphsAreIsolated", testGraphsIsolated},
 		{"InvalidGraphIDs", testInvalidGraphIDs},
 		{"TooLarge", testTooLarge},
+		{"ResentIDIsADuplicate", testResentID},
+		{"GroupCommit", testGroupCommit},
 		{"MalformedTransactions", testMalformedTransactions},
 	}
 	for _, tt := range tests {
@@ -56,7 +60,7 @@ func testAppendToEmpty(t *testing.T, log store.EventLog) {
 	}
 	for i, ev := range tx.Events {
 		if ev.GraphId != "g" || ev.TransactionId != "t1" || ev.Version != 1 || ev.Index != uint32(i) || ev.Count != 3 ||
-			ev.Sequence != h.Sequence-2+uint64(i) {
+			ev.Sequence != h.Sequence {
 			t.Errorf("stamped event %d = graph %q tx %q version %d index %d count %d sequence %d", i,
 				ev.GraphId, ev.TransactionId, ev.Version, ev.Index, ev.Count, ev.Sequence)
 		}
@@ -75,7 +79,7 @@ func testVersionsWithoutGaps(t *testing.T, log store.EventLog) {
 		if h.Version != uint64(i+1) {
 			t.Fatalf("append %d returned version %d, want %d", i+1, h.Version, i+1)
 		}
-		if h.Sequence < prev.Sequence+uint64(n) {
+		if h.Sequence <= prev.Sequence {
 			t.Fatalf("append %d of %d events returned sequence %d after %d", i+1, n, h.Sequence, prev.Sequence)
 		}
 		if got := mustHead(t, ctx, log, "g"); got != h {
@@ -323,20 +327,123 @@ func testInvalidGraphIDs(t *testing.T, log store.EventLog) {
 	}
 }
 
+// TooLargeBytes is over the transaction size limit of a log opened with
+// its defaults; FitsBytes is under it.
+const (
+	TooLargeBytes = 1_100_000
+	FitsBytes     = 900_000
+)
+
+// bigTx is a one-event transaction whose property holds size bytes.
+func bigTx(graphID, txID string, size int) *messages.Transaction {
+	tx := newTx(graphID, txID, 1)
+	props, _ := structpb.NewStruct(map[string]any{"blob": strings.Repeat("x", size)})
+	tx.Events[0].GetNodeAdded().Properties = props
+	return tx
+}
+
 func testTooLarge(t *testing.T, log store.EventLog) {
 	ctx := testContext(t)
-	_, err := log.Append(ctx, newTx("g", "big", store.MaxEventsPerTransaction+1), store.Head{})
-	if !errors.Is(err, store.ErrTooLarge) {
-		t.Fatalf("Append of %d events: err = %v, want ErrTooLarge", store.MaxEventsPerTransaction+1, err)
+	_, err := log.Append(ctx, bigTx("g", "big", TooLargeBytes), store.Head{})
+	if !errors.Is(err, store.ErrTooLarge) || !strings.Contains(err.Error(), "limit") {
+		t.Fatalf("Append of a %d-byte transaction: err = %v, want ErrTooLarge naming the limit", TooLargeBytes, err)
 	}
 	if h := mustHead(t, ctx, log, "g"); h != (store.Head{}) {
 		t.Fatalf("Head after a refused append = %+v, want the zero Head", h)
 	}
-	// The limit itself is allowed and reads back whole.
-	h := mustAppend(t, ctx, log, newTx("g", "max", store.MaxEventsPerTransaction), store.Head{})
+	// Under the limit is allowed and reads back whole, as are many
+	// events in one transaction: the limit is on bytes.
+	h := mustAppend(t, ctx, log, bigTx("g", "fits", FitsBytes), store.Head{})
+	h = mustAppend(t, ctx, log, newTx("g", "many", 5000), h)
 	txs := readAll(t, ctx, log, "g", 0)
-	if len(txs) != 1 || len(txs[0].Events) != store.MaxEventsPerTransaction || txs[0].Sequence != h.Sequence {
-		t.Fatalf("a %d-event transaction read back as %d transactions", store.MaxEventsPerTransaction, len(txs))
+	if len(txs) != 2 || len(txs[1].Events) != 5000 || txs[1].Sequence != h.Sequence {
+		t.Fatalf("a %d-byte and a 5,000-event transaction read back as %v", FitsBytes, txIDs(txs))
+	}
+}
+
+// A transaction ID stored already is not stored again, whatever head the
+// resend states (DESIGN invariant 9).
+func testResentID(t *testing.T, log store.EventLog) {
+	ctx := testContext(t)
+	h := mustAppend(t, ctx, log, newTx("g", "t1", 2), store.Head{})
+	for _, expected := range []store.Head{{}, h} {
+		if _, err := log.Append(ctx, newTx("g", "t1", 2), expected); !errors.Is(err, store.ErrDuplicate) && !errors.Is(err, store.ErrConflict) {
+			t.Errorf("resend of t1 expecting %+v: err = %v, want ErrDuplicate (or ErrConflict)", expected, err)
+		}
+	}
+	if _, err := log.Append(ctx, newTx("g", "t1", 2), h); !errors.Is(err, store.ErrDuplicate) {
+		t.Errorf("resend of t1 at the head: err = %v, want ErrDuplicate", err)
+	}
+	// The same ID in another graph is another transaction.
+	mustAppend(t, ctx, log, newTx("h", "t1", 1), store.Head{})
+	if txs := readAll(t, ctx, log, "g", 0); len(txs) != 1 {
+		t.Errorf("after resends graph g holds %v, want t1 once", txIDs(txs))
+	}
+}
+
+// Several transactions in one message (group commit) take consecutive
+// versions, share the message's sequence, read back as they were, and
+// land together or not at all.
+func testGroupCommit(t *testing.T, log store.EventLog) {
+	ctx := testContext(t)
+	h1 := mustAppend(t, ctx, log, newTx("g", "t1", 1), store.Head{})
+	group := []*messages.Transaction{newTx("g", "t2", 2), newTx("g", "t3", 1), newTx("g", "t4", 3)}
+	v3 := uint64(3)
+	group[2].ExpectedVersion = &v3 // the version after t3
+	h, err := log.AppendGroup(ctx, group, h1)
+	if err != nil {
+		t.Fatalf("AppendGroup: %v", err)
+	}
+	if h.Version != 4 || h.Sequence <= h1.Sequence {
+		t.Fatalf("AppendGroup returned %+v after %+v, want version 4 at a new sequence", h, h1)
+	}
+	if got := mustHead(t, ctx, log, "g"); got != h {
+		t.Errorf("Head after the group = %+v, want %+v", got, h)
+	}
+	txs := readAll(t, ctx, log, "g", 0)
+	if len(txs) != 4 {
+		t.Fatalf("read %v, want t1 t2 t3 t4", txIDs(txs))
+	}
+	fresh := []*messages.Transaction{newTx("g", "t2", 2), newTx("g", "t3", 1), newTx("g", "t4", 3)}
+	for i, tx := range txs[1:] {
+		checkCommitted(t, tx, fresh[i], uint64(i+2))
+		if tx.Sequence != h.Sequence || group[i].Version != uint64(i+2) || group[i].Sequence != h.Sequence {
+			t.Errorf("group transaction %d: read at sequence %d, stamped version %d sequence %d; want all at %d",
+				i, tx.Sequence, group[i].Version, group[i].Sequence, h.Sequence)
+		}
+	}
+	// Reading after the sequence before the group yields the group whole.
+	if rest := readAll(t, ctx, log, "g", h1.Sequence); len(rest) != 3 {
+		t.Errorf("read after %d: %v, want the group", h1.Sequence, txIDs(rest))
+	}
+
+	refused := []struct {
+		name     string
+		group    []*messages.Transaction
+		expected store.Head
+		want     error
+	}{
+		{"stale head", []*messages.Transaction{newTx("g", "x1", 1), newTx("g", "x2", 1)}, h1, store.ErrConflict},
+		{"wrong expected_version inside", func() []*messages.Transaction {
+			g := []*messages.Transaction{newTx("g", "y1", 1), newTx("g", "y2", 1)}
+			v := h.Version // y2 comes after y1, at version 5
+			g[1].ExpectedVersion = &v
+			return g
+		}(), h, store.ErrConflict},
+		{"an ID twice", []*messages.Transaction{newTx("g", "z", 1), newTx("g", "z", 1)}, h, store.ErrDuplicate},
+		{"two graphs", []*messages.Transaction{newTx("g", "w1", 1), newTx("h", "w2", 1)}, h, graph.ErrInvalidTransaction},
+		{"empty", nil, h, graph.ErrInvalidTransaction},
+	}
+	for _, r := range refused {
+		if _, err := log.AppendGroup(ctx, r.group, r.expected); !errors.Is(err, r.want) {
+			t.Errorf("AppendGroup of %s: err = %v, want %v", r.name, err, r.want)
+		}
+	}
+	if got := mustHead(t, ctx, log, "g"); got != h {
+		t.Errorf("Head after refused groups = %+v, want %+v", got, h)
+	}
+	if n := len(readAll(t, ctx, log, "g", 0)); n != 4 {
+		t.Errorf("after refused groups the graph holds %d transactions, want 4", n)
 	}
 }
 

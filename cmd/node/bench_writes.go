@@ -1,0 +1,233 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/graphlog/graphlog/messages"
+	"github.com/graphlog/graphlog/store"
+)
+
+// writeBench is one write comparison of `node bench`: writers submitting
+// transactions of txSize events to graphs graphs (1: one hot graph) for a
+// while, against the same number of raw JetStream publishers of messages
+// of the transactions' encoded size on as many subjects.
+type writeBench struct {
+	txSize   int
+	graphs   int
+	writers  int
+	duration time.Duration
+}
+
+// writeRates are one round's figures, in transactions per second.
+type writeRates struct {
+	raw, client, http float64
+}
+
+// benchWriteRound measures one round: raw sync publishes, then submits
+// through the cluster client (the Go API other actors and services use),
+// then submits through the HTTP API; each for b.duration.
+func benchWriteRound(ctx context.Context, n *node, js jetstream.JetStream, b writeBench, run string, viaHTTP bool, progress io.Writer) (writeRates, error) {
+	var r writeRates
+	var err error
+	size := encodedTxSize(b.txSize)
+	if r.raw, err = rawSyncPublish(ctx, js, b, size, run); err != nil {
+		return r, fmt.Errorf("raw publish: %w", err)
+	}
+	fmt.Fprintf(progress, "  raw sync publish of %d-byte messages: %.0f msg/s\n", size, r.raw)
+	var ids atomic.Int64
+	submitClient := func(ctx context.Context, graphID string) error {
+		_, err := n.member.Client().Submit(ctx, benchTx(graphID, b.txSize, &ids))
+		return err
+	}
+	if r.client, err = timedWriters(ctx, b, "client-"+run, submitClient); err != nil {
+		return r, fmt.Errorf("submit through the cluster client: %w", err)
+	}
+	fmt.Fprintf(progress, "  submit through the cluster client: %.0f tx/s\n", r.client)
+	if !viaHTTP {
+		return r, nil
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: b.writers}}
+	defer client.CloseIdleConnections()
+	base := "http://" + n.httpAddr()
+	submitHTTP := func(ctx context.Context, graphID string) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/graphs/"+graphID+"/transactions", bytes.NewReader(benchBody(b.txSize, &ids)))
+		if err != nil {
+			return err
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			msg, _ := io.ReadAll(resp.Body)
+			return fmt.Errorf("POST %s: %s %s", req.URL.Path, resp.Status, msg)
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		return err
+	}
+	if r.http, err = timedWriters(ctx, b, "http-"+run, submitHTTP); err != nil {
+		return r, fmt.Errorf("submit through HTTP: %w", err)
+	}
+	fmt.Fprintf(progress, "  submit through HTTP: %.0f tx/s\n", r.http)
+	return r, nil
+}
+
+// timedWriters runs b.writers goroutines calling write on random graphs of
+// b.graphs (named after run) for b.duration and returns calls per second.
+// The first error stops the run.
+func timedWriters(ctx context.Context, b writeBench, run string, write func(ctx context.Context, graphID string) error) (float64, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	graphs := make([]string, b.graphs)
+	for i := range graphs {
+		graphs[i] = fmt.Sprintf("bench-%s-%d", run, i)
+	}
+	var (
+		done    atomic.Int64
+		wg      sync.WaitGroup
+		errOnce sync.Once
+		first   error
+	)
+	deadline := time.Now().Add(b.duration)
+	start := time.Now()
+	for w := range b.writers {
+		wg.Go(func() {
+			rnd := rand.New(rand.NewPCG(uint64(w), 1))
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				if err := write(ctx, graphs[rnd.IntN(len(graphs))]); err != nil {
+					errOnce.Do(func() { first = err; cancel() })
+					return
+				}
+				done.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if first != nil {
+		return 0, first
+	}
+	return float64(done.Load()) / time.Since(start).Seconds(), nil
+}
+
+// rawSyncPublish is the baseline: b.writers publishers, each waiting for
+// its ack before the next publish (as a grain does), of size-byte
+// messages on b.graphs subjects of a stream of its own, for b.duration.
+func rawSyncPublish(ctx context.Context, js jetstream.JetStream, b writeBench, size int, run string) (float64, error) {
+	stream := "BENCH_RAW_" + run
+	subjects := "bench.raw." + run + "."
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: stream, Subjects: []string{subjects + ">"}, Storage: jetstream.FileStorage}); err != nil {
+		return 0, err
+	}
+	defer js.DeleteStream(context.Background(), stream) //nolint:errcheck // best effort: the directory goes anyway
+	data := bytes.Repeat([]byte{'x'}, size)
+	return timedWriters(ctx, b, run, func(ctx context.Context, graphID string) error {
+		_, err := js.PublishMsg(ctx, &nats.Msg{Subject: subjects + graphID, Data: data})
+		return err
+	})
+}
+
+// rawAsyncPublishEvents is the baseline of events per second: count
+// single-event messages published asynchronously on b.graphs subjects.
+func rawAsyncPublishEvents(ctx context.Context, js jetstream.JetStream, b writeBench, count int, run string) (float64, error) {
+	stream := "BENCH_RAW_EV_" + run
+	subjects := "bench.rawev." + run + "."
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: stream, Subjects: []string{subjects + ">"}, Storage: jetstream.FileStorage}); err != nil {
+		return 0, err
+	}
+	defer js.DeleteStream(context.Background(), stream) //nolint:errcheck // best effort
+	data := bytes.Repeat([]byte{'x'}, encodedTxSize(1))
+	start := time.Now()
+	for i := range count {
+		if _, err := js.PublishMsgAsync(&nats.Msg{Subject: fmt.Sprintf("%s%d", subjects, i%b.graphs), Data: data}); err != nil {
+			return 0, err
+		}
+	}
+	select {
+	case <-js.PublishAsyncComplete():
+	case <-time.After(5 * time.Minute):
+		return 0, fmt.Errorf("raw async publish acks did not arrive within 5 minutes")
+	}
+	return float64(count) / time.Since(start).Seconds(), nil
+}
+
+// benchTx is a transaction of n NodeAdded events with fresh node IDs.
+func benchTx(graphID string, n int, ids *atomic.Int64) *messages.Transaction {
+	tx := &messages.Transaction{GraphId: graphID, Events: make([]*messages.Event, n)}
+	for i := range tx.Events {
+		tx.Events[i] = benchEvent(fmt.Sprintf("n%09d", ids.Add(1)))
+	}
+	return tx
+}
+
+// benchBody is the HTTP form of benchTx's transaction.
+func benchBody(n int, ids *atomic.Int64) []byte {
+	type event struct {
+		Type       string         `json:"type"`
+		NodeID     string         `json:"node_id"`
+		NodeType   string         `json:"node_type"`
+		Properties map[string]any `json:"properties"`
+	}
+	evs := make([]event, n)
+	for i := range evs {
+		id := fmt.Sprintf("n%09d", ids.Add(1))
+		evs[i] = event{Type: "NodeAdded", NodeID: id, NodeType: "item",
+			Properties: map[string]any{"name": "node " + id, "weight": 1.5, "tags": []any{"bench"}}}
+	}
+	b, _ := json.Marshal(map[string]any{"events": evs})
+	return b
+}
+
+// encodedTxSize is the size of the log message of a benchTx of n events:
+// its body as stored, and the IDs the edge stamps.
+func encodedTxSize(n int) int {
+	var ids atomic.Int64
+	tx := benchTx("bench-graph-000", n, &ids)
+	tx.TransactionId = "fn0T4In4rPoKeoIWSmBiGW"
+	for _, ev := range tx.Events {
+		ev.EventId = "fn0T4In4rPoKeoIWSmBiLD"
+	}
+	if err := store.Stamp(tx, store.Head{Version: 1000}); err != nil {
+		panic(err)
+	}
+	data, err := store.EncodeEntry(tx)
+	if err != nil {
+		panic(err)
+	}
+	return len(data)
+}
+
+// writeReport prints one comparison's medians.
+func writeReport(out io.Writer, label string, raws, clients, https []float64, viaHTTP bool) {
+	raw := medianOf(raws)
+	line := fmt.Sprintf("  %-34s %10.0f  %10.0f %5.2f", label, raw, medianOf(clients), ratiosMedian(clients, raws))
+	if viaHTTP {
+		line += fmt.Sprintf("  %10.0f %5.2f", medianOf(https), ratiosMedian(https, raws))
+	}
+	fmt.Fprintln(out, strings.TrimRight(line, " "))
+}
+
+// ratiosMedian is the median of the rounds' ratios a[i]/b[i].
+func ratiosMedian(a, b []float64) float64 {
+	if len(a) == 0 {
+		return 0
+	}
+	rs := make([]float64, len(a))
+	for i := range a {
+		rs[i] = a[i] / b[i]
+	}
+	return medianOf(rs)
+}
