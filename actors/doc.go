@@ -3,15 +3,19 @@
 //
 //   - the graph grain (kind "graph", one per graph ID): on activation it
 //     folds its graph's log; Submit validates with graph, appends with store
-//     (optimistic concurrency on the graph's subjects), applies once the log
-//     has acked and replies with the new version and sequence; Deliver
-//     applies a committed transaction from the ingress, skipping duplicates
-//     and repairing gaps from the log; Query answers reads and algorithms.
-//     It passivates when idle.
-//   - the ingress: a durable consumer of the log that groups events into
-//     transactions per graph and delivers them to grains, acknowledging
-//     only after the grain applied them; what can never apply is
-//     dead-lettered.
+//     (optimistic concurrency on the graph's subject), applies once the log
+//     has acked and replies with the new version and sequence. Submits that
+//     queue while an append is in flight are committed together, in one
+//     message (group commit, groupcommit.go). A transaction ID the graph
+//     remembers is answered as the first time. Deliver is the ingress's
+//     notice of a transaction at a stream sequence: one the grain has read
+//     is a duplicate; otherwise it reads its log. Query answers reads and
+//     algorithms. It passivates when idle.
+//   - the ingress: headers-only durable consumers of the log (one per
+//     partition) whose notices it hands to grains, acknowledging only
+//     after the grain has read the log that far; a notice a grain of the
+//     same member has read already (ReadMarks) is acknowledged at once.
+//     A subject that names no graph of its partition is dead-lettered.
 //   - Fold, the one replay loop used by activation, gap repair and replays
 //     of the past.
 //

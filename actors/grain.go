@@ -41,6 +41,9 @@ type GrainConfig struct {
 	Snapshot SnapshotPolicy
 	// Registry, if set, learns of every grain activated and stopped.
 	Registry *Registry
+	// Marks, if set, learns how far each live grain has read its log, for
+	// the ingress of the same member.
+	Marks *ReadMarks
 }
 
 // NewGrainProps returns the props of the graph kind.
@@ -60,10 +63,11 @@ func NewGrainProps(cfg GrainConfig) *actor.Props {
 // topology changes); optimistic concurrency on append keeps their histories
 // one.
 type grain struct {
-	cfg GrainConfig
-	id  string
-	log *slog.Logger
-	g   *graph.Graph
+	cfg  GrainConfig
+	id   string
+	self *actor.PID
+	log  *slog.Logger
+	g    *graph.Graph
 	// logSeq is the stream sequence of the last message of this graph the
 	// grain has read: g.Sequence(), or later if undecodable messages
 	// followed. Reads resume after it and appends expect it.
@@ -89,12 +93,14 @@ func (a *grain) Receive(ctx actor.Context) {
 		a.enqueue(ctx, m.GetTransaction())
 	case flushSubmits:
 		a.flush(ctx)
+		a.markRead(ctx)
 		a.maybeSnapshot(ctx)
 	case *messages.Deliver:
 		if a.unavailable(ctx) {
 			return
 		}
 		ctx.Respond(a.deliver(m.GetTransaction()))
+		a.markRead(ctx)
 		a.maybeSnapshot(ctx)
 	case *messages.Query:
 		if a.unavailable(ctx) {
@@ -127,6 +133,7 @@ func (a *grain) Receive(ctx actor.Context) {
 		}
 	case *actor.Stopped:
 		a.cfg.Registry.remove(ctx.Self())
+		a.cfg.Marks.drop(a.id, ctx.Self())
 		if a.g != nil && a.failed == nil {
 			a.cfg.Metrics.Passivated()
 		}
@@ -146,7 +153,7 @@ func (a *grain) passivate() {
 
 func (a *grain) activate(ctx actor.Context, id string) {
 	start := time.Now()
-	a.id = id
+	a.id, a.self = id, ctx.Self()
 	a.log = a.cfg.Logger.With(slog.String(keyGraph, id))
 	if a.cfg.IdleTimeout > 0 {
 		ctx.SetReceiveTimeout(a.cfg.IdleTimeout)
@@ -176,6 +183,7 @@ func (a *grain) activate(ctx actor.Context, id string) {
 		return
 	}
 	a.changed(res.Events)
+	a.markRead(ctx)
 	a.cfg.Metrics.Activated(time.Since(start))
 	a.log.Debug("activated", slog.Uint64(keyVersion, a.g.Version()), slog.Uint64("snapshot_version", a.snap.lastSaved),
 		slog.Int(keyEvents, res.Events), slog.Int("rejected", res.Rejected), slog.Duration(keyDuration, time.Since(start)))
@@ -244,6 +252,13 @@ func (a *grain) foldLog(ctx context.Context) (FoldResult, error) {
 	})
 	a.logSeq = max(a.logSeq, a.g.Sequence(), res.LastSequence)
 	return res, err
+}
+
+// markRead tells the member's ingress how far the grain has read its log.
+func (a *grain) markRead(ctx actor.Context) {
+	if a.g != nil && a.failed == nil {
+		a.cfg.Marks.set(a.id, a.self, a.head().Sequence)
+	}
 }
 
 func (a *grain) head() store.Head {
@@ -359,7 +374,9 @@ func (a *grain) append(tx *messages.Transaction) (store.Head, error) {
 			return store.Head{}, err
 		}
 		ioctx, cancel := a.ioContext()
+		a.cfg.Marks.writing(a.id, a.self, true)
 		head, err := a.cfg.Log.Append(ioctx, tx, a.head())
+		a.cfg.Marks.writing(a.id, a.self, false)
 		cancel()
 		if errors.Is(err, store.ErrConflict) && attempt < maxAppendAttempts {
 			a.cfg.Metrics.Conflict()
@@ -382,6 +399,7 @@ func (a *grain) append(tx *messages.Transaction) (store.Head, error) {
 		}
 		tx.Version, tx.Sequence = head.Version, head.Sequence
 		a.logSeq = head.Sequence
+		a.cfg.Marks.set(a.id, a.self, head.Sequence)
 		if err := a.g.Commit(plan, tx); err != nil {
 			// Prepare passed on this very state, so this is a bug; the log
 			// stays the truth: rebuild from it rather than serve a guess.

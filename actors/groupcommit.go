@@ -136,7 +136,9 @@ func (a *grain) appendGroup(group []queuedSubmit, txs []*messages.Transaction, p
 		return false // the plain path
 	}
 	ioctx, cancel := a.ioContext()
+	a.cfg.Marks.writing(a.id, a.self, true)
 	head, err := a.cfg.Log.AppendGroup(ioctx, txs, a.head())
+	a.cfg.Marks.writing(a.id, a.self, false)
 	cancel()
 	switch {
 	case err == nil:
@@ -159,6 +161,7 @@ func (a *grain) appendGroup(group []queuedSubmit, txs []*messages.Transaction, p
 // its answers.
 func (a *grain) committedGroup(group []queuedSubmit, txs []*messages.Transaction, plans []*graph.Plan, at []int, head store.Head, replies []*messages.SubmitReply) {
 	a.logSeq = head.Sequence
+	a.cfg.Marks.set(a.id, a.self, head.Sequence)
 	for k, tx := range txs {
 		if err := a.g.Commit(plans[k], tx); err != nil {
 			// Each plan passed on this very state, so this is a bug; the

@@ -275,12 +275,17 @@ func (h *History) Replay(ctx context.Context, graphID string, from, to Point, ev
 	if err := emit(&messages.Frame{State: StateView(g), Version: g.Version(), At: timestamppb.New(last)}); err != nil {
 		return err
 	}
-	for tx, err := range h.Log.Read(ctx, graphID, g.Sequence()) {
+	// The message of the state's last transaction may hold the next ones
+	// too (group commit): read from it, and skip what the state has.
+	for tx, err := range h.Log.Read(ctx, graphID, max(g.Sequence(), 1)-1) {
 		if err != nil {
 			if errors.Is(err, store.ErrCorrupt) {
 				continue
 			}
 			return err
+		}
+		if tx.GetVersion() <= p.g.Version() {
+			continue
 		}
 		if to.after(tx) {
 			break

@@ -469,3 +469,34 @@ func TestResendAfterPassivationIsAnsweredOnce(t *testing.T) {
 		t.Fatalf("a new transaction after the resends got version %d, want 3", r.GetVersion())
 	}
 }
+
+// A replay from a version inside a message of several transactions (a
+// group commit) goes on with the rest of that message.
+func TestReplayFromInsideAGroup(t *testing.T) {
+	log, _ := openLog(t)
+	ctx := testContext(t)
+	const id = "grouped"
+	h1, err := log.Append(ctx, txOf(id, addNode("a")), store.Head{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := log.AppendGroup(ctx, []*messages.Transaction{txOf(id, addNode("b")), txOf(id, addNode("c")), txOf(id, addNode("d"))}, h1); err != nil {
+		t.Fatal(err)
+	}
+	h := &actors.History{Log: log}
+	var frames []*messages.Frame
+	if err := h.Replay(ctx, id, actors.Point{Version: 2}, actors.Point{}, actors.FrameEvery{Events: 1},
+		func(f *messages.Frame) error { frames = append(frames, f); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var versions []uint64
+	for _, f := range frames {
+		versions = append(versions, f.GetVersion())
+	}
+	if !slices.Equal(versions, []uint64{2, 3, 4}) {
+		t.Fatalf("replay from version 2 gave frames at versions %v, want the keyframe at 2 then 3 and 4", versions)
+	}
+	if s := frames[2].GetState(); s != nil {
+		t.Fatalf("a frame after the keyframe carries a whole state")
+	}
+}

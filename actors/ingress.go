@@ -27,6 +27,9 @@ type IngressConfig struct {
 	Subscriber  store.Subscriber
 	DeadLetters store.DeadLetterer
 	Grains      Deliverer
+	// Marks, if set, are the read marks of this member's grains: a notice
+	// a local grain has read past is acknowledged without a request.
+	Marks *ReadMarks
 	// Durable names the JetStream consumer; members using the same name
 	// share the log between them.
 	Durable string
@@ -77,7 +80,15 @@ type arrived struct{ m store.Message }
 type delivery struct {
 	tx *messages.Transaction
 	m  store.Message
+	// waited: the notice waited once for the append of a local grain that
+	// was in flight when it came (see ReadMarks).
+	waited bool
 }
+
+// markWait is how long a notice waits for a local grain's append in
+// flight to finish, before the worker asks the grain: the server may send
+// the notice before the append's ack, and most often it is that append's.
+const markWait = 2 * time.Millisecond
 
 type ingress struct {
 	cfg     IngressConfig
@@ -198,6 +209,20 @@ func (w *ingressWorker) Receive(ctx actor.Context) {
 		return
 	}
 	tx := d.tx
+	read, writing := w.cfg.Marks.Read(tx.GetGraphId(), tx.GetSequence())
+	switch {
+	case read:
+		// A grain of this member has read it (most often: wrote it).
+		if err := d.m.Ack(context.Background()); err != nil {
+			w.cfg.Logger.Debug("ack failed", slog.String(keyGraph, tx.GetGraphId()), slog.Any(keyError, err))
+		}
+		return
+	case writing && !d.waited:
+		d.waited = true
+		root, self := ctx.ActorSystem().Root, ctx.Self()
+		time.AfterFunc(markWait, func() { root.Send(self, d) })
+		return
+	}
 	log := w.cfg.Logger.With(slog.String(keyGraph, tx.GetGraphId()), slog.Uint64(keySequence, tx.GetSequence()))
 	dctx, cancel := context.WithTimeout(context.Background(), w.cfg.DeliverTimeout)
 	defer cancel()

@@ -1,9 +1,12 @@
 package actors_test
 
 import (
+	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,11 +33,13 @@ func TestIngress(t *testing.T) {
 	ctx := testContext(t)
 	root := member.System().Root
 	const durable = "ingress-test"
+	grains := &countingDeliverer{Deliverer: cl}
 	spawn := func() *actor.PID {
 		return root.Spawn(actors.NewIngressProps(actors.IngressConfig{
 			Subscriber:     log.Feed(),
 			DeadLetters:    log.Feed(),
-			Grains:         cl,
+			Grains:         grains,
+			Marks:          member.ReadMarks(),
 			Durable:        durable,
 			Workers:        2,
 			RetryDelay:     200 * time.Millisecond,
@@ -45,6 +50,24 @@ func TestIngress(t *testing.T) {
 	}
 	pid := spawn()
 	t.Cleanup(func() { _ = root.StopFuture(pid).Wait() })
+
+	// What the grains write themselves they have read: the ingress
+	// acknowledges it without asking them.
+	for i := range 20 {
+		mustSubmit(t, cl, txOf("own", addNode(fmt.Sprint("n", i))))
+	}
+	ownCons, err := js.Consumer(ctx, natsjs.StreamName(natsjs.DefaultStream, 0), durable)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "the grain's own transactions acknowledged", func() bool {
+		info, err := ownCons.Info(ctx)
+		return err == nil && info.NumAckPending == 0 && info.NumPending == 0
+	})
+	// A notice can overtake the ack of its own append; that one is asked.
+	if n := grains.calls.Load(); n > 5 {
+		t.Fatalf("the ingress asked the grains %d times about the 20 transactions they wrote themselves", n)
+	}
 
 	// Direct appends to a graph whose grain is active: only the ingress
 	// can bring them to it (a query does not read the log).
@@ -173,6 +196,17 @@ func TestIngress(t *testing.T) {
 	eventually(t, 15*time.Second, "the restarted ingress delivered the new transaction", func() bool {
 		return state(t, cl, "live").GetVersion() == 5
 	})
+}
+
+// countingDeliverer counts the notices the ingress hands to grains.
+type countingDeliverer struct {
+	actors.Deliverer
+	calls atomic.Int64
+}
+
+func (d *countingDeliverer) Deliver(ctx context.Context, tx *messages.Transaction) (*messages.DeliverReply, error) {
+	d.calls.Add(1)
+	return d.Deliverer.Deliver(ctx, tx)
 }
 
 // mustEntry is the body of a log message holding txs, as written past the

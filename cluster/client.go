@@ -159,7 +159,25 @@ func (cl *Client) pid(ctx context.Context, graphID string, timeout time.Duration
 // message may not have been handled and should go to the grain's new
 // place: it was a dead letter, or pid's member left the cluster.
 func (cl *Client) await(ctx context.Context, pid *actor.PID, msg proto.Message, timeout time.Duration) (resp any, err error, retry bool) {
+	if dl, ok := ctx.Deadline(); ok {
+		timeout = min(timeout, max(time.Until(dl), time.Millisecond))
+	}
 	f := cl.c.ActorSystem.Root.RequestFuture(pid, msg, timeout)
+	if pid.Address == cl.c.ActorSystem.Address() {
+		// A grain of this member: it cannot leave the cluster under the
+		// request, and the future ends by the caller's deadline, so wait
+		// on it alone (no watcher goroutine per request).
+		r, err := f.Result()
+		switch {
+		case err == nil:
+			return r, nil, false
+		case errors.Is(err, actor.ErrDeadLetter):
+			return nil, nil, true
+		case errors.Is(err, actor.ErrTimeout) && ctx.Err() != nil:
+			return nil, ctx.Err(), false
+		}
+		return nil, err, false
+	}
 	type answer struct {
 		resp any
 		err  error

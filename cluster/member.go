@@ -63,6 +63,7 @@ type Member struct {
 	cluster *pcluster.Cluster
 	client  *Client
 	grains  *actors.Registry
+	marks   *actors.ReadMarks
 	logger  *slog.Logger
 }
 
@@ -83,6 +84,9 @@ func StartMember(cfg MemberConfig) (m *Member, err error) {
 	if cfg.Grain.Registry == nil {
 		cfg.Grain.Registry = actors.NewRegistry()
 	}
+	if cfg.Grain.Marks == nil {
+		cfg.Grain.Marks = actors.NewReadMarks()
+	}
 	kind := pcluster.NewKind(actors.GrainKind, actors.NewGrainProps(cfg.Grain))
 	pcfg := pcluster.Configure(Name, provider(cfg), disthash.New(),
 		remote.Configure(cfg.Host, cfg.Port, ropts...),
@@ -97,7 +101,7 @@ func StartMember(cfg MemberConfig) (m *Member, err error) {
 		}
 	}()
 	c.StartMember()
-	m = &Member{system: system, cluster: c, grains: cfg.Grain.Registry, logger: cfg.Logger}
+	m = &Member{system: system, cluster: c, grains: cfg.Grain.Registry, marks: cfg.Grain.Marks, logger: cfg.Logger}
 	m.client = newClient(c, cfg.RequestTimeout)
 	cfg.Logger.Info("cluster member started", slog.String("member", system.ID), slog.String("address", system.Address()))
 	return m, nil
@@ -153,6 +157,10 @@ func remoteTLS(server, client *tls.Config) []remote.ConfigOption {
 
 // Client returns the client that reaches any graph through this member.
 func (m *Member) Client() *Client { return m.client }
+
+// ReadMarks are how far this member's live grains have read their logs,
+// for an ingress on this member (actors.IngressConfig.Marks).
+func (m *Member) ReadMarks() *actors.ReadMarks { return m.marks }
 
 // System returns the member's actor system, to spawn local actors such as
 // the ingress.

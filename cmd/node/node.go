@@ -166,6 +166,7 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 			Subscriber:  log.Feed(),
 			DeadLetters: log.Feed(),
 			Grains:      n.member.Client(),
+			Marks:       n.member.ReadMarks(),
 			Durable:     cfg.Ingress.Consumer,
 			Logger:      logger.With(slog.String("component", "ingress")),
 			Metrics:     m,
