@@ -167,14 +167,14 @@ func (a *grain) activate(ctx actor.Context, id string) {
 	defer cancel()
 	// The newest snapshot that verifies, then only the events after it.
 	h := History{Log: a.cfg.Log, Snapshots: a.cfg.Snapshots, Logger: a.log, Metrics: a.cfg.Metrics}
-	g, _, err := h.Start(ioctx, id, Point{})
+	g, from, err := h.Start(ioctx, id, Point{})
 	if err != nil {
 		a.failed = fmt.Errorf("activating graph %s: loading its snapshot: %w", id, err)
 		a.log.Error("activation failed", slog.Any(keyError, err))
 		return
 	}
 	a.g = g
-	a.snap = snapshotState{taken: start, lastSaved: g.Version()}
+	a.snap = snapshotState{taken: start, lastSaved: g.Version(), events: from.Events}
 	res, err := a.foldLog(ioctx)
 	a.cfg.Metrics.ActivationRead(res.Events)
 	if err != nil {
@@ -404,7 +404,7 @@ func (a *grain) append(tx *messages.Transaction) (store.Head, error) {
 			// Prepare passed on this very state, so this is a bug; the log
 			// stays the truth: rebuild from it rather than serve a guess.
 			a.log.Error("appended transaction did not apply; rebuilding from the log", txAttrs(tx, slog.Any(keyError, err))...)
-			a.g, a.logSeq = graph.New(a.id), 0
+			a.g, a.logSeq, a.snap.events = graph.New(a.id), 0, 0
 			if err := a.catchUp(); err != nil {
 				return store.Head{}, err
 			}

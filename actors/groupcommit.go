@@ -169,7 +169,7 @@ func (a *grain) committedGroup(group []queuedSubmit, txs []*messages.Transaction
 			// guess. The transactions are in the log, so the rebuilt
 			// graph remembers them.
 			a.log.Error("appended transaction did not apply; rebuilding from the log", txAttrs(tx, slog.Any(keyError, err))...)
-			a.g, a.logSeq = graph.New(a.id), 0
+			a.g, a.logSeq, a.snap.events = graph.New(a.id), 0, 0
 			if err := a.catchUp(); err != nil {
 				for _, i := range at[k:] {
 					replies[i] = &messages.SubmitReply{Error: ErrorToReply(err)}

@@ -133,10 +133,11 @@ func (h *History) at(ctx context.Context, graphID string, p Point) (*graph.Graph
 	if err := graph.ValidateGraphID(graphID); err != nil {
 		return nil, time.Time{}, err
 	}
-	g, last, err := h.Start(ctx, graphID, p)
+	g, from, err := h.Start(ctx, graphID, p)
 	if err != nil {
 		return nil, time.Time{}, err
 	}
+	last := from.RecordedAt
 	stop := func(tx *messages.Transaction) bool {
 		if p.after(tx) {
 			return true
@@ -167,19 +168,19 @@ func found(g *graph.Graph, graphID string, p Point) (*graph.Graph, error) {
 }
 
 // Start returns the state to fold from to reach p (the zero Point: the
-// present), and the recorded time of its last transaction: the newest
-// snapshot at or before p that loads and verifies, or an empty graph. A
-// snapshot that fails is counted and logged, and the next older one is
-// tried.
-func (h *History) Start(ctx context.Context, graphID string, p Point) (*graph.Graph, time.Time, error) {
+// present), and the snapshot it was loaded from (the zero SnapshotInfo for
+// an empty graph): the newest snapshot at or before p that loads and
+// verifies, or an empty graph. A snapshot that fails is counted and
+// logged, and the next older one is tried.
+func (h *History) Start(ctx context.Context, graphID string, p Point) (*graph.Graph, store.SnapshotInfo, error) {
 	if h.Snapshots == nil {
-		return graph.New(graphID), time.Time{}, nil
+		return graph.New(graphID), store.SnapshotInfo{}, nil
 	}
 	snaps, err := h.list(ctx, graphID)
 	if err != nil && !errors.Is(err, store.ErrCorrupt) {
 		// Snapshots only bound reads; the log alone still answers.
 		h.logger().Warn("snapshot index unreadable; replaying from the log", slog.String(keyGraph, graphID), slog.Any(keyError, err))
-		return graph.New(graphID), time.Time{}, nil
+		return graph.New(graphID), store.SnapshotInfo{}, nil
 	}
 	for i := len(snaps) - 1; i >= 0; i-- {
 		s := snaps[i]
@@ -188,10 +189,10 @@ func (h *History) Start(ctx context.Context, graphID string, p Point) (*graph.Gr
 		}
 		g, err := LoadSnapshot(ctx, h.Snapshots, s)
 		if err == nil {
-			return g, s.RecordedAt, nil
+			return g, s, nil
 		}
 		if ctx.Err() != nil {
-			return nil, time.Time{}, err
+			return nil, store.SnapshotInfo{}, err
 		}
 		h.index.drop(graphID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -208,7 +209,7 @@ func (h *History) Start(ctx context.Context, graphID string, p Point) (*graph.Gr
 		h.logger().Warn("snapshot not used; trying an older one", slog.String(keyGraph, graphID),
 			slog.String(keyCID, s.CID), slog.Uint64(keyVersion, s.Version), slog.Any(keyError, err))
 	}
-	return graph.New(graphID), time.Time{}, nil
+	return graph.New(graphID), store.SnapshotInfo{}, nil
 }
 
 // LoadSnapshot loads, verifies and decodes one snapshot, and checks that

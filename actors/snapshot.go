@@ -53,9 +53,15 @@ type snapshotState struct {
 	unsaved   int       // events applied since
 	inFlight  bool      // a background save is running
 	lastSaved uint64    // version of the newest snapshot stored
+	// events counts the events of the graph's history the grain holds
+	// (store.SnapshotInfo.Events): retention spaces snapshots by it.
+	events uint64
 }
 
-func (a *grain) changed(events int) { a.snap.unsaved += events }
+func (a *grain) changed(events int) {
+	a.snap.unsaved += events
+	a.snap.events += uint64(events)
+}
 
 // maybeSnapshot starts a background snapshot if the policy says one is due.
 // The state is encoded here, on the grain's goroutine (it owns the state);
@@ -75,7 +81,7 @@ func (a *grain) maybeSnapshot(ctx actor.Context) {
 		a.snapshotFailed(err)
 		return
 	}
-	info := store.SnapshotInfo{GraphID: a.id, Version: a.g.Version(), Sequence: a.g.Sequence()}
+	info := store.SnapshotInfo{GraphID: a.id, Version: a.g.Version(), Sequence: a.g.Sequence(), Events: a.snap.events}
 	a.snap.inFlight, a.snap.taken, a.snap.unsaved = true, start, 0
 	root, self := ctx.ActorSystem().Root, ctx.Self()
 	go func() {
@@ -102,7 +108,7 @@ func (a *grain) snapshotNow() (store.SnapshotInfo, error) {
 	}
 	ioctx, cancel := a.ioContext()
 	defer cancel()
-	info, err := a.store(ioctx, store.SnapshotInfo{GraphID: a.id, Version: a.g.Version(), Sequence: a.g.Sequence()}, data, start)
+	info, err := a.store(ioctx, store.SnapshotInfo{GraphID: a.id, Version: a.g.Version(), Sequence: a.g.Sequence(), Events: a.snap.events}, data, start)
 	if err != nil {
 		a.snapshotFailed(err)
 		return store.SnapshotInfo{}, err

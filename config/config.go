@@ -148,8 +148,9 @@ type Snapshots struct {
 	// Keep is how many of a graph's newest snapshots are kept.
 	Keep int
 	// KeepEvery also keeps the oldest snapshot of every window of this
-	// many versions, so that time travel anywhere starts near its target;
-	// 0 keeps only the newest.
+	// many events of history, so that time travel anywhere starts near its
+	// target, however many events its transactions hold; 0 keeps only the
+	// newest.
 	KeepEvery uint64
 }
 
@@ -305,7 +306,7 @@ func Default() Config {
 			EveryPerElement: 0.5,
 			Interval:        10 * time.Minute,
 			Keep:            3,
-			KeepEvery:       1000,
+			KeepEvery:       2000,
 		},
 		Ingress: Ingress{
 			Enabled:  true,

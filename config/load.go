@@ -213,7 +213,7 @@ func NewFlagSet(c *Config) *flag.FlagSet {
 	fs.Var((*intValue)(&c.Snapshots.Keep), FlagSnapshotKeep,
 		"`count` of each graph's newest snapshots to keep")
 	fs.Var((*uint64Value)(&c.Snapshots.KeepEvery), FlagSnapshotKeepEvery,
-		"also keep one snapshot per this many `versions` of history, so time travel anywhere starts near its target; 0 keeps only the newest")
+		"also keep one snapshot per this many `events` of history, so time travel anywhere starts near its target; 0 keeps only the newest")
 	fs.Var((*boolValue)(&c.Ingress.Enabled), FlagIngress,
 		"run the JetStream ingress on this node: it hands transactions appended directly to the log to their graphs")
 	str(&c.Ingress.Consumer, FlagIngressConsumer,

@@ -22,9 +22,14 @@ type SnapshotInfo struct {
 	CID string
 	// Version is the graph version the snapshot holds.
 	Version uint64
-	// Sequence is the stream sequence of the last event folded into it:
-	// replay resumes after it (Reader.Read's afterSequence).
+	// Sequence is the stream sequence of the last transaction folded into
+	// it: replay resumes after it (Reader.Read's afterSequence).
 	Sequence uint64
+	// Events counts the events of the graph's history up to Version (of
+	// every transaction folded, rejected ones included): where the
+	// snapshot stands in the history's bulk, which retention spaces
+	// snapshots by (0: not known).
+	Events uint64
 	// RecordedAt is the recorded time of that last event; stores keep it
 	// in UTC.
 	RecordedAt time.Time
@@ -124,17 +129,19 @@ func snapshotDigest(s string) ([]byte, error) {
 }
 
 // Retention says which snapshots of a graph to keep: the newest KeepNewest
-// ones, plus the oldest snapshot of every window of Every versions
-// (versions [0, Every), [Every, 2·Every) …), so that time travel to any
-// version finds a kept snapshot less than about Every versions before it:
-// less than Every when snapshots fall on multiples of Every, less than
-// 2·Every whenever each window has one. The newest snapshot is always
-// kept. The zero Retention keeps everything; a negative KeepNewest counts
-// as zero.
+// ones, plus the oldest snapshot of every window of Every events of
+// history (events [0, Every), [Every, 2·Every) … by SnapshotInfo.Events),
+// so that time travel to any point finds a kept snapshot less than about
+// 2·Every events before it whenever each window has one. Windows count
+// events, not versions: what a replay costs is the events it folds, and a
+// graph written in transactions of a hundred events would otherwise keep a
+// hundred times fewer snapshots for the same history. The newest snapshot
+// is always kept. The zero Retention keeps everything; a negative
+// KeepNewest counts as zero.
 //
-// Windows are fixed by version, not by what is stored, so a snapshot kept
-// for its window stays kept as newer ones arrive: pruning again never
-// removes what an earlier pruning kept for history.
+// Windows are fixed by position in the history, not by what is stored, so
+// a snapshot kept for its window stays kept as newer ones arrive: pruning
+// again never removes what an earlier pruning kept for history.
 type Retention struct {
 	KeepNewest int
 	Every      uint64
@@ -156,7 +163,7 @@ func (r Retention) Prunable(snaps []SnapshotInfo) []SnapshotInfo {
 	}
 	if r.Every > 0 {
 		for i, s := range sorted {
-			if i == 0 || s.Version/r.Every != sorted[i-1].Version/r.Every {
+			if i == 0 || s.Events/r.Every != sorted[i-1].Events/r.Every {
 				keep[i] = true // the oldest of its window
 			}
 		}

@@ -87,7 +87,16 @@ func TestVerifyCID(t *testing.T) {
 func snaps(versions ...uint64) []store.SnapshotInfo {
 	out := make([]store.SnapshotInfo, len(versions))
 	for i, v := range versions {
-		out[i] = store.SnapshotInfo{GraphID: "g", Version: v, Sequence: 10 * v, RecordedAt: t0.Add(time.Duration(v) * time.Minute)}
+		out[i] = store.SnapshotInfo{GraphID: "g", Version: v, Sequence: 10 * v, Events: v, RecordedAt: t0.Add(time.Duration(v) * time.Minute)}
+	}
+	return out
+}
+
+// bulky are snapshots of a graph written in transactions of perTx events.
+func bulky(perTx uint64, versions ...uint64) []store.SnapshotInfo {
+	out := snaps(versions...)
+	for i := range out {
+		out[i].Events = perTx * out[i].Version
 	}
 	return out
 }
@@ -135,6 +144,13 @@ func TestRetentionPrunable(t *testing.T) {
 			[]uint64{150, 250}, // 50 stays: the oldest of window [0, 100)
 		},
 		{"never prunes the newest", store.Retention{Every: 1000}, snaps(1001, 1002), nil},
+		{
+			// 100 events a transaction: windows of 1000 events are 10 versions.
+			"windows count events, not versions",
+			store.Retention{Every: 1000},
+			bulky(100, 5, 9, 10, 12, 25, 27, 29),
+			[]uint64{9, 12, 27}, // keeps 5, 10, 25 (windows of events) and 29 (newest)
+		},
 		{"every 1 keeps all", store.Retention{Every: 1}, snaps(1, 2, 3), nil},
 	}
 	for _, tt := range tests {

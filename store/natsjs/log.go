@@ -37,9 +37,16 @@ const (
 // updates them to cfg, and returns the log. It refuses, changing nothing:
 // an invalid cfg; a log created with another partition count
 // (ErrPartitionMismatch, which names the count the log has); a log of the
-// earlier format (ErrLegacyLog); a connection whose server's max payload
-// cannot carry cfg.MaxTransactionBytes.
+// earlier format that `node migrate` has not converted (ErrLegacyLog); a
+// connection whose server's max payload cannot carry
+// cfg.MaxTransactionBytes.
 func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Log, error) {
+	return open(ctx, js, cfg, false)
+}
+
+// open is Open; converting lets a stream of format 1 exist beside the log
+// (OpenForMigration).
+func open(ctx context.Context, js jetstream.JetStream, cfg Config, converting bool) (*Log, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -50,7 +57,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Log, error)
 		return fail(fmt.Errorf("the NATS server's max payload is %d bytes, too small for transactions of up to %d bytes (--max-transaction-bytes) with %d bytes of headers; raise the server's max_payload or lower the limit",
 			max, cfg.MaxTransactionBytes, HeaderRoom))
 	}
-	if err := checkExisting(ctx, js, cfg); err != nil {
+	if err := checkExisting(ctx, js, cfg, converting); err != nil {
 		return fail(err)
 	}
 	l := &Log{js: js, cfg: cfg, streams: make([]jetstream.Stream, cfg.Partitions)}
@@ -71,11 +78,16 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config) (*Log, error)
 }
 
 // checkExisting refuses a log that this configuration must not touch: one
-// of the earlier format, or one with another partition count.
-func checkExisting(ctx context.Context, js jetstream.JetStream, cfg Config) error {
-	if _, err := js.Stream(ctx, cfg.Stream); err == nil {
-		return fmt.Errorf("%w: stream %s holds a log of format 1 (one message per event); convert it with `node migrate`, then start again",
-			ErrLegacyLog, cfg.Stream)
+// of the earlier format, unless converting or converted, or one with
+// another partition count.
+func checkExisting(ctx context.Context, js jetstream.JetStream, cfg Config, converting bool) error {
+	if s, err := js.Stream(ctx, cfg.Stream); err == nil {
+		// A converted stream no longer captures the log's subjects; it is
+		// kept until the operator deletes it.
+		if !converting && !LegacyMigrated(s.CachedInfo().Config) {
+			return fmt.Errorf("%w: stream %s holds a log of format 1 (one message per event); convert it with `node migrate`, then start again",
+				ErrLegacyLog, cfg.Stream)
+		}
 	} else if !errors.Is(err, jetstream.ErrStreamNotFound) {
 		return fmt.Errorf("look up stream %s: %w", cfg.Stream, translate(err))
 	}

@@ -353,12 +353,13 @@ type entry struct {
 	CID        string    `json:"cid"`
 	Version    uint64    `json:"version"`
 	Sequence   uint64    `json:"sequence"`
+	Events     uint64    `json:"events,omitempty"`
 	RecordedAt time.Time `json:"recorded_at"`
 	Size       int64     `json:"size"`
 }
 
 func toEntry(i store.SnapshotInfo) entry {
-	return entry{GraphID: i.GraphID, CID: i.CID, Version: i.Version, Sequence: i.Sequence, RecordedAt: i.RecordedAt.UTC(), Size: i.Size}
+	return entry{GraphID: i.GraphID, CID: i.CID, Version: i.Version, Sequence: i.Sequence, Events: i.Events, RecordedAt: i.RecordedAt.UTC(), Size: i.Size}
 }
 
 // parseEntry decodes the value of key and checks it against the key, so a
@@ -383,12 +384,12 @@ func parseEntry(graphID, key string, value []byte) (store.SnapshotInfo, error) {
 	if err := store.CheckCID(e.CID); err != nil {
 		return corrupt("%v", err)
 	}
-	return store.SnapshotInfo{GraphID: e.GraphID, CID: e.CID, Version: e.Version, Sequence: e.Sequence, RecordedAt: e.RecordedAt.UTC(), Size: e.Size}, nil
+	return store.SnapshotInfo{GraphID: e.GraphID, CID: e.CID, Version: e.Version, Sequence: e.Sequence, Events: e.Events, RecordedAt: e.RecordedAt.UTC(), Size: e.Size}, nil
 }
 
 func sameInfo(a, b store.SnapshotInfo) bool {
 	return a.GraphID == b.GraphID && a.CID == b.CID && a.Version == b.Version && a.Sequence == b.Sequence &&
-		a.RecordedAt.Equal(b.RecordedAt) && a.Size == b.Size
+		a.Events == b.Events && a.RecordedAt.Equal(b.RecordedAt) && a.Size == b.Size
 }
 
 // translateSnapshot classifies the errors of the Object Store and KV
