@@ -81,11 +81,20 @@ label=type, and properties whose names are plain identifiers as attributes.`,
 		setup: setupExport},
 }
 
-const importHelp = `Reads the input as a stream and submits it in transactions of at most
---batch events, one after the other, each stating the version the previous
-one produced (so a concurrent writer makes it stop with exit 4). Progress
-goes to stderr: a redrawn bar on a terminal, else a line every
---progress-interval; then a summary with the count and the rate.
+const importHelp = `Reads the input as a stream and submits it in transactions, one after the
+other, each stating the version the previous one produced (so a concurrent
+writer makes it stop with exit 4). Progress goes to stderr: a redrawn bar
+on a terminal, else a line every --progress-interval; then a summary with
+the count and the rate.
+
+A transaction is one message of the log, which the server bounds by bytes
+(its --max-transaction-bytes, default 1000000, over which it answers 413).
+A transaction of the import holds at most --max-transaction-bytes (default
+900000) of its size in the log, bounded from above as the events are
+built, and at most --batch events (default 5000). If the server still
+refuses one as too large (its limit is lower), the import sends it in two
+halves, each with an ID of its own and the next expected version, and cuts
+smaller from then on; a single event over the server's limit stops it.
 
 A transaction the cluster could not take (no answer, a node down, a graph
 moving to another member: 502, 503, 504) is sent again, with backoff, for

@@ -192,7 +192,8 @@ func TestUsage(t *testing.T) {
 		{"every and interval", []string{"replay", "g", "--every", "2", "--interval", "1m"}, exitUsage, "not both"},
 		{"import format", []string{"import", "g", "x.txt"}, exitUsage, "--format"},
 		{"import stdin format", []string{"import", "g", "-"}, exitUsage, "--format is required"},
-		{"import batch", []string{"import", "g", "x.csv", "--batch", "1001"}, exitUsage, "--batch"},
+		{"import batch", []string{"import", "g", "x.csv", "--batch", "100001"}, exitUsage, "--batch is 100001; use 1 to 100000 events"},
+		{"import bytes", []string{"import", "g", "x.csv", "--max-transaction-bytes", "1000"}, exitUsage, "--max-transaction-bytes is 1000; use 1024 to"},
 		{"export format", []string{"export", "g", "--format", "png"}, exitUsage, "--format"},
 		{"help unknown", []string{"help", "nope"}, exitUsage, "unknown command"},
 	}

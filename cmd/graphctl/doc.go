@@ -52,6 +52,7 @@
 // (state), history.go (diff, replay, snapshots), events.go (the log and its
 // live stream, read by sse.go), submit.go and export.go; import as sources
 // (csv.go, graphml.go, jsonsource.go) feeding a pure planner (plan.go) that
-// import.go cuts into transactions, with progress.go on stderr; and the
+// import.go cuts into transactions by events and by their size in the log
+// (bounded from above in size.go), with progress.go on stderr; and the
 // writers of export (graphmlwrite.go, dot.go).
 package main

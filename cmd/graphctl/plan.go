@@ -56,7 +56,9 @@ type planner struct {
 	nodes   map[string]nodeState
 	pending []element
 	queue   []api.EventData
+	sizes   []int // eventSize of each event of queue
 	head    int
+	bytes   int // the sizes of the events ready
 }
 
 func newPlanner(name string, declares bool, existing []string, warn func(string)) *planner {
@@ -152,24 +154,47 @@ func (p *planner) release() {
 // finish ends the input: every waiting edge is queued.
 func (p *planner) finish() { p.release() }
 
-func (p *planner) push(ev api.EventData) { p.queue = append(p.queue, ev) }
+func (p *planner) push(ev api.EventData) {
+	size := eventSize(&ev)
+	p.queue = append(p.queue, ev)
+	p.sizes = append(p.sizes, size)
+	p.bytes += size
+}
 
 // ready is how many events are queued.
 func (p *planner) ready() int { return len(p.queue) - p.head }
 
-// take removes and returns the first n queued events (all if fewer).
-func (p *planner) take(n int) []api.EventData {
+// readyBytes bounds the encoded size of the events queued (eventSize).
+func (p *planner) readyBytes() int { return p.bytes }
+
+// take removes and returns the first queued events: as many as fit in
+// maxBytes of eventSize, at most n, and at least one when any is queued
+// (an event larger than maxBytes goes alone), with their eventSizes.
+func (p *planner) take(n, maxBytes int) ([]api.EventData, []int) {
 	n = min(n, p.ready())
+	size := 0
+	for i := 0; i < n; i++ {
+		s := p.sizes[p.head+i]
+		if i > 0 && size+s > maxBytes {
+			n = i
+			break
+		}
+		size += s
+	}
 	out := make([]api.EventData, n)
 	copy(out, p.queue[p.head:p.head+n])
+	sizes := make([]int, n)
+	copy(sizes, p.sizes[p.head:p.head+n])
 	clear(p.queue[p.head : p.head+n])
 	p.head += n
+	p.bytes -= size
 	switch {
 	case p.head == len(p.queue):
-		p.queue, p.head = p.queue[:0], 0
+		p.queue, p.sizes, p.head = p.queue[:0], p.sizes[:0], 0
 	case p.head > 4096 && p.head > len(p.queue)/2:
 		p.queue = append(p.queue[:0], p.queue[p.head:]...)
+		p.sizes = append(p.sizes[:0], p.sizes[p.head:]...)
 		p.head = 0
 	}
-	return out
+	return out, sizes
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -89,7 +90,7 @@ func TestPlanner(t *testing.T) {
 				}
 			}
 			p.finish()
-			got := p.take(1000)
+			got, _ := p.take(1000, math.MaxInt)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got  %+v\nwant %+v", got, tt.want)
 			}
@@ -149,7 +150,8 @@ func TestPlannerTake(t *testing.T) {
 	}
 	var got []string
 	for n := 1; p.ready() > 0; n = n%997 + 1 {
-		for _, ev := range p.take(n) {
+		evs, _ := p.take(n, math.MaxInt)
+		for _, ev := range evs {
 			if ev.Type == api.EventEdgeAdded {
 				got = append(got, ev.EdgeID)
 			}
