@@ -254,6 +254,10 @@ func (a *grain) foldLog(ctx context.Context) (FoldResult, error) {
 	return res, err
 }
 
+// debug reports whether the grain logs debug lines: the attributes of a
+// committed transaction's line cost more than its append's bookkeeping.
+func (a *grain) debug() bool { return a.log.Enabled(context.Background(), slog.LevelDebug) }
+
 // markRead tells the member's ingress how far the grain has read its log.
 func (a *grain) markRead(ctx actor.Context) {
 	if a.g != nil && a.failed == nil {
@@ -286,7 +290,9 @@ func (a *grain) submit(tx *messages.Transaction, start time.Time) *messages.Subm
 		return &messages.SubmitReply{Error: ErrorToReply(err)}
 	}
 	a.changed(len(tx.GetEvents()))
-	a.log.Debug("transaction committed", txAttrs(tx, slog.Uint64(keyVersion, head.Version), slog.Int(keyEvents, len(tx.GetEvents())))...)
+	if a.debug() {
+		a.log.Debug("transaction committed", txAttrs(tx, slog.Uint64(keyVersion, head.Version), slog.Int(keyEvents, len(tx.GetEvents())))...)
+	}
 	a.cfg.Metrics.Appended(len(tx.GetEvents()))
 	a.cfg.Metrics.Applied()
 	a.cfg.Metrics.ObserveSubmit(time.Since(start))

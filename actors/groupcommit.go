@@ -184,7 +184,9 @@ func (a *grain) committedGroup(group []queuedSubmit, txs []*messages.Transaction
 		}
 		n := len(tx.GetEvents())
 		a.changed(n)
-		a.log.Debug("transaction committed", txAttrs(tx, slog.Uint64(keyVersion, tx.GetVersion()), slog.Int(keyEvents, n), slog.Int("group", len(txs)))...)
+		if a.debug() {
+			a.log.Debug("transaction committed", txAttrs(tx, slog.Uint64(keyVersion, tx.GetVersion()), slog.Int(keyEvents, n), slog.Int("group", len(txs)))...)
+		}
 		a.cfg.Metrics.Appended(n)
 		a.cfg.Metrics.Applied()
 		a.cfg.Metrics.ObserveSubmit(time.Since(group[at[k]].start))

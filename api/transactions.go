@@ -100,17 +100,17 @@ type SubmitResult struct {
 var (
 	transactionFields = []string{"expected_version", "transaction_id", "metadata", "events"}
 	metadataFields    = []string{"correlation_id", "causation_id", "author"}
-	// eventFields lists the payload fields of each event type; every
-	// event also takes "type" and "occurred_at".
-	eventFields = map[string][]string{
-		EventNodeAdded:   {"node_id", "node_type", "properties"},
-		EventNodeUpdated: {"node_id", "set", "unset"},
-		EventNodeRemoved: {"node_id"},
-		EventEdgeAdded:   {"edge_id", "source_id", "target_id", "edge_type", "properties"},
-		EventEdgeUpdated: {"edge_id", "set", "unset"},
-		EventEdgeRemoved: {"edge_id"},
-	}
-	eventTypes = []string{EventNodeAdded, EventNodeUpdated, EventNodeRemoved, EventEdgeAdded, EventEdgeUpdated, EventEdgeRemoved}
+	// eventFields lists the payload fields of each event type, as the
+	// schema names them (graph.EventFields); every event also takes "type"
+	// and "occurred_at".
+	eventFields = func() map[string][]string {
+		m := make(map[string][]string, len(graph.EventTypes))
+		for _, typ := range graph.EventTypes {
+			m[typ], _ = graph.EventFields(typ)
+		}
+		return m
+	}()
+	eventTypes = graph.EventTypes
 )
 
 // DecodeTransaction turns a POSTed body into a transaction for graphID,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -427,4 +428,18 @@ func FuzzDecodeTransaction(f *testing.F) {
 		}
 		checkDecoded(t, graphID, tx, maxEvents)
 	})
+}
+
+// The API's event type names are the schema's (graph.EventTypes), every
+// one of them decodes, and its JSON form names it back.
+func TestEventTypesFollowTheSchema(t *testing.T) {
+	names := []string{EventNodeAdded, EventNodeUpdated, EventNodeRemoved, EventEdgeAdded, EventEdgeUpdated, EventEdgeRemoved}
+	if !slices.Equal(names, graph.EventTypes) {
+		t.Fatalf("the API's event types %v differ from the schema's %v", names, graph.EventTypes)
+	}
+	for _, typ := range graph.EventTypes {
+		if _, ok := eventFields[typ]; !ok {
+			t.Errorf("no fields for %s", typ)
+		}
+	}
 }

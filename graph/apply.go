@@ -90,7 +90,7 @@ func (g *Graph) validateOn(parent *simulation, events []*messages.Event, committ
 			prep[i], err = sim.step(ev)
 		}
 		if err != nil {
-			return nil, nil, &EventError{Index: i, Type: payloadName(ev), ID: elementID(ev), Err: err}
+			return nil, nil, &EventError{Index: i, Type: EventType(ev), ID: elementID(ev), Err: err}
 		}
 	}
 	return prep, sim, nil
@@ -404,25 +404,6 @@ func (g *Graph) fold(ev *messages.Event, p prepared) {
 		e, _ := g.edges.get(pl.EdgeRemoved.GetEdgeId())
 		g.removeEdge(e)
 	}
-}
-
-// payloadName names an event's payload for messages.
-func payloadName(ev *messages.Event) string {
-	switch ev.Payload.(type) {
-	case *messages.Event_NodeAdded:
-		return "NodeAdded"
-	case *messages.Event_NodeUpdated:
-		return "NodeUpdated"
-	case *messages.Event_NodeRemoved:
-		return "NodeRemoved"
-	case *messages.Event_EdgeAdded:
-		return "EdgeAdded"
-	case *messages.Event_EdgeUpdated:
-		return "EdgeUpdated"
-	case *messages.Event_EdgeRemoved:
-		return "EdgeRemoved"
-	}
-	return ""
 }
 
 // elementID is the ID an event names, when it is a valid one (an invalid

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/graphlog/graphlog/graph"
 )
 
 func get(t *testing.T, h http.Handler, method, path string, header http.Header) *http.Response {
@@ -164,5 +166,20 @@ func TestScriptsAreStrictAndSelfContained(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The viewer's model applies every event type the schema has
+// (graph.EventTypes): a type added to the schema fails here until the
+// model draws it.
+func TestModelFollowsTheEventTypes(t *testing.T) {
+	src, err := fs.ReadFile(assets, "assets/model.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range graph.EventTypes {
+		if !strings.Contains(string(src), `case "`+typ+`":`) {
+			t.Errorf("assets/model.js has no case for event type %s", typ)
+		}
 	}
 }
