@@ -16,14 +16,15 @@
 //     after the grain has read the log that far; a notice a grain of the
 //     same member has read already (ReadMarks) is acknowledged at once.
 //     A subject that names no graph of its partition is dead-lettered.
-//   - Fold, the one replay loop used by activation, gap repair and replays
-//     of the past.
+//
+// The fold loop, replays of the past and the table of error codes are
+// package replay's; grains use them as the API does.
 //
 // No domain rule lives here: graph decides, store persists. Each actor's
 // state is touched only on its own goroutine (Receive); the ingress's
 // reader goroutine only sends messages to it. Calls to the log carry a
 // timeout from GrainConfig.
 //
-// This package may import graph/, store/, messages/, metrics/ and
-// protoactor-go.
+// This package may import replay/, graph/, store/, messages/, metrics/
+// and protoactor-go.
 package actors

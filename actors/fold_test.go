@@ -8,9 +8,9 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/graphlog/graphlog/actors"
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/messages"
+	"github.com/graphlog/graphlog/replay"
 	"github.com/graphlog/graphlog/store"
 	"github.com/graphlog/graphlog/store/natsjs"
 )
@@ -51,7 +51,7 @@ func TestFoldEqualsApplyOfEveryTransaction(t *testing.T) {
 
 	g, res := foldLog(t, log, id)
 	sameState(t, "fold of the whole log", g.State(), refs[len(script)])
-	want := actors.FoldResult{Applied: len(script), Events: events[len(script)], LastSequence: seqs[len(script)]}
+	want := replay.FoldResult{Applied: len(script), Events: events[len(script)], LastSequence: seqs[len(script)]}
 	if res != want {
 		t.Errorf("fold result %+v, want %+v", res, want)
 	}
@@ -72,11 +72,11 @@ func TestFoldEqualsApplyOfEveryTransaction(t *testing.T) {
 				}
 				return false
 			}
-			res, err := actors.Fold(ctx, log, g, 0, stop, nil)
+			res, err := replay.Fold(ctx, log, g, 0, stop, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := actors.FoldResult{Applied: k, Events: events[k], LastSequence: seqs[k]}
+			want := replay.FoldResult{Applied: k, Events: events[k], LastSequence: seqs[k]}
 			if res != want {
 				t.Errorf("fold result %+v, want %+v", res, want)
 			}
@@ -87,7 +87,7 @@ func TestFoldEqualsApplyOfEveryTransaction(t *testing.T) {
 
 			// Folding on from there (after = 0: Fold starts after the
 			// graph's own sequence) ends where the full fold ends.
-			res, err = actors.Fold(ctx, log, g, 0, nil, nil)
+			res, err = replay.Fold(ctx, log, g, 0, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -133,14 +133,14 @@ func TestFoldSkipsAndCountsBadTransactions(t *testing.T) {
 	}
 	var issues []issue
 	g := graph.New(id)
-	res, err := actors.Fold(ctx, log, g, 0, nil, func(tx *messages.Transaction, err error) {
+	res, err := replay.Fold(ctx, log, g, 0, nil, func(tx *messages.Transaction, err error) {
 		issues = append(issues, issue{tx.GetVersion(), err})
 	})
 	if err != nil {
 		t.Fatalf("Fold: %v", err)
 	}
 	// Events: versions 1 (1 event), 2 (2, rejected), 3 (1) and 4 (2).
-	want := actors.FoldResult{Applied: 3, Rejected: 1, Duplicates: 2, OutOfOrder: 1, Corrupt: 2, Events: 6, LastSequence: junk2}
+	want := replay.FoldResult{Applied: 3, Rejected: 1, Duplicates: 2, OutOfOrder: 1, Corrupt: 2, Events: 6, LastSequence: junk2}
 	if res != want {
 		t.Errorf("fold result %+v, want %+v", res, want)
 	}
@@ -191,7 +191,7 @@ func TestFoldReturnsReadFailure(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	g := graph.New("gone")
-	res, err := actors.Fold(ctx, log, g, 0, nil, nil)
+	res, err := replay.Fold(ctx, log, g, 0, nil, nil)
 	if err == nil || errors.Is(err, store.ErrCorrupt) {
 		t.Fatalf("Fold with a canceled context: %v, want a read error", err)
 	}

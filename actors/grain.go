@@ -14,6 +14,7 @@ import (
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/messages"
 	"github.com/graphlog/graphlog/metrics"
+	"github.com/graphlog/graphlog/replay"
 	"github.com/graphlog/graphlog/store"
 )
 
@@ -166,8 +167,8 @@ func (a *grain) activate(ctx actor.Context, id string) {
 	ioctx, cancel := a.ioContext()
 	defer cancel()
 	// The newest snapshot that verifies, then only the events after it.
-	h := History{Log: a.cfg.Log, Snapshots: a.cfg.Snapshots, Logger: a.log, Metrics: a.cfg.Metrics}
-	g, from, err := h.Start(ioctx, id, Point{})
+	h := replay.History{Log: a.cfg.Log, Snapshots: a.cfg.Snapshots, Logger: a.log, Counters: a.cfg.Metrics}
+	g, from, err := h.Start(ioctx, id, replay.Point{})
 	if err != nil {
 		a.failed = fmt.Errorf("activating graph %s: loading its snapshot: %w", id, err)
 		a.log.Error("activation failed", slog.Any(keyError, err))
@@ -194,7 +195,7 @@ func (a *grain) unavailable(ctx actor.Context) bool {
 	if a.failed == nil {
 		return false
 	}
-	e := ErrorToReply(a.failed)
+	e := replay.ErrorToReply(a.failed)
 	switch ctx.Message().(type) {
 	case *messages.Submit:
 		ctx.Respond(&messages.SubmitReply{Error: e})
@@ -232,7 +233,7 @@ func (a *grain) catchUp() error {
 	return err
 }
 
-func (a *grain) catchUpWith() (FoldResult, error) {
+func (a *grain) catchUpWith() (replay.FoldResult, error) {
 	ioctx, cancel := a.ioContext()
 	defer cancel()
 	res, err := a.foldLog(ioctx)
@@ -242,11 +243,11 @@ func (a *grain) catchUpWith() (FoldResult, error) {
 
 // foldLog applies what the log holds after the grain's head, and moves the
 // head (logSeq) to the last message read. It reads again when a read
-// shows a gap (see FoldThroughGaps): taking a stale read's gap as the head
+// shows a gap (see replay.FoldThroughGaps): taking a stale read's gap as the head
 // would let the next append state the log's last sequence with a version
 // the log already holds, a fork.
-func (a *grain) foldLog(ctx context.Context) (FoldResult, error) {
-	res, err := FoldThroughGaps(ctx, a.cfg.Log, a.g, a.logSeq, nil, a.reportIssue, func(attempt int) {
+func (a *grain) foldLog(ctx context.Context) (replay.FoldResult, error) {
+	res, err := replay.FoldThroughGaps(ctx, a.cfg.Log, a.g, a.logSeq, nil, a.reportIssue, func(attempt int) {
 		a.log.Warn("the log read shows a gap in the graph's versions; reading it again",
 			slog.Uint64(keyVersion, a.g.Version()), slog.Int("attempt", attempt))
 	})
@@ -287,7 +288,7 @@ func (a *grain) submit(tx *messages.Transaction, start time.Time) *messages.Subm
 			a.cfg.Metrics.Rejected("submit")
 		}
 		a.log.Debug("submit refused", txAttrs(tx, slog.Any(keyError, err))...)
-		return &messages.SubmitReply{Error: ErrorToReply(err)}
+		return &messages.SubmitReply{Error: replay.ErrorToReply(err)}
 	}
 	a.changed(len(tx.GetEvents()))
 	if a.debug() {
@@ -324,7 +325,7 @@ func resubmitted(tx *messages.Transaction, c graph.Committed) *messages.SubmitRe
 	if !bytes.Equal(c.Digest, graph.Digest(tx.GetEvents())) {
 		err := fmt.Errorf("%w: transaction ID %q was committed at version %d with other events; give a new transaction a new ID",
 			store.ErrDuplicateTransactionID, tx.GetTransactionId(), c.Version)
-		return &messages.SubmitReply{Error: ErrorToReply(err)}
+		return &messages.SubmitReply{Error: replay.ErrorToReply(err)}
 	}
 	return &messages.SubmitReply{Version: c.Version, Sequence: c.Sequence, Events: c.Events}
 }
@@ -437,7 +438,7 @@ func (a *grain) checkShape(tx *messages.Transaction) error {
 func (a *grain) deliver(tx *messages.Transaction) *messages.DeliverReply {
 	if tx.GetGraphId() != a.id {
 		err := fmt.Errorf("%w: transaction for graph %q delivered to graph %q", graph.ErrInvalidTransaction, tx.GetGraphId(), a.id)
-		return &messages.DeliverReply{Error: ErrorToReply(err), Version: a.g.Version()}
+		return &messages.DeliverReply{Error: replay.ErrorToReply(err), Version: a.g.Version()}
 	}
 	seq := tx.GetSequence()
 	if seq != 0 && seq <= a.head().Sequence {
@@ -445,14 +446,14 @@ func (a *grain) deliver(tx *messages.Transaction) *messages.DeliverReply {
 	}
 	res, err := a.catchUpWith()
 	if err != nil {
-		return &messages.DeliverReply{Error: ErrorToReply(err), Version: a.g.Version()}
+		return &messages.DeliverReply{Error: replay.ErrorToReply(err), Version: a.g.Version()}
 	}
 	if seq > a.head().Sequence {
 		// A replica still catching up answered the read: the ingress
 		// delivers the notice again later.
 		err := fmt.Errorf("%w: graph %s read its log to sequence %d, the delivered transaction is at %d",
 			store.ErrUnavailable, a.id, a.head().Sequence, seq)
-		return &messages.DeliverReply{Error: ErrorToReply(err), Version: a.g.Version()}
+		return &messages.DeliverReply{Error: replay.ErrorToReply(err), Version: a.g.Version()}
 	}
 	applied := res.Applied + res.Rejected
 	for range applied {

@@ -21,6 +21,7 @@ import (
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/messages"
 	"github.com/graphlog/graphlog/metrics"
+	"github.com/graphlog/graphlog/replay"
 	"github.com/graphlog/graphlog/store"
 	"github.com/graphlog/graphlog/store/natsjs"
 )
@@ -290,7 +291,7 @@ func TestGrain(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rerr := actors.ErrorFromReply(r.GetError()); !errors.Is(rerr, store.ErrUnavailable) || r.GetApplied() || r.GetVersion() != 1 {
+		if rerr := replay.ErrorFromReply(r.GetError()); !errors.Is(rerr, store.ErrUnavailable) || r.GetApplied() || r.GetVersion() != 1 {
 			t.Fatalf("deliver of a sequence past the log's end replied %v (%v), want unavailable at version 1", r, rerr)
 		}
 		if s := state(t, cl, id); s.GetVersion() != 1 || !slices.Equal(nodeIDs(s), []string{"a"}) {
@@ -579,12 +580,12 @@ func (b *bareGrain) submit(tx *messages.Transaction) (*messages.SubmitReply, err
 	if r == nil {
 		return nil, errors.New("no reply")
 	}
-	return r, actors.ErrorFromReply(r.GetError())
+	return r, replay.ErrorFromReply(r.GetError())
 }
 
 func (b *bareGrain) state() *messages.GraphState {
 	r, _ := b.request(getGraph).(*messages.QueryReply)
-	if err := actors.ErrorFromReply(r.GetError()); err != nil {
+	if err := replay.ErrorFromReply(r.GetError()); err != nil {
 		b.t.Fatalf("query of the bare grain: %v", err)
 	}
 	return r.GetGraph()
@@ -644,8 +645,8 @@ func TestStaleReadDoesNotForkTheHistory(t *testing.T) {
 
 	// Time travel reads again too.
 	stale.stale.Store(1)
-	h := &actors.History{Log: stale}
-	past, err := h.At(testContext(t), id, actors.Point{Version: 3})
+	h := &replay.History{Log: stale}
+	past, err := h.At(testContext(t), id, replay.Point{Version: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/messages"
+	"github.com/graphlog/graphlog/replay"
 	"github.com/graphlog/graphlog/store"
 )
 
@@ -152,7 +153,7 @@ func (a *grain) appendGroup(group []queuedSubmit, txs []*messages.Transaction, p
 	}
 	for _, i := range at {
 		a.log.Debug("submit refused", txAttrs(group[i].tx, slog.Any(keyError, err))...)
-		replies[i] = &messages.SubmitReply{Error: ErrorToReply(err)}
+		replies[i] = &messages.SubmitReply{Error: replay.ErrorToReply(err)}
 	}
 	return true
 }
@@ -172,7 +173,7 @@ func (a *grain) committedGroup(group []queuedSubmit, txs []*messages.Transaction
 			a.g, a.logSeq, a.snap.events = graph.New(a.id), 0, 0
 			if err := a.catchUp(); err != nil {
 				for _, i := range at[k:] {
-					replies[i] = &messages.SubmitReply{Error: ErrorToReply(err)}
+					replies[i] = &messages.SubmitReply{Error: replay.ErrorToReply(err)}
 				}
 				return
 			}

@@ -21,6 +21,7 @@ import (
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/internal/natstest"
 	"github.com/graphlog/graphlog/messages"
+	"github.com/graphlog/graphlog/replay"
 	"github.com/graphlog/graphlog/store"
 	"github.com/graphlog/graphlog/store/natsjs"
 )
@@ -48,6 +49,9 @@ func openLog(t testing.TB, cfg ...natsjs.Config) (*natsjs.Log, jetstream.JetStre
 	var c natsjs.Config
 	if len(cfg) > 0 {
 		c = cfg[0]
+	}
+	if c.Partitions == 0 {
+		c.Partitions = natstest.Partitions()
 	}
 	log, err := natsjs.Open(testContext(t), js, c)
 	if err != nil {
@@ -217,10 +221,10 @@ func logTx(t testing.TB, log *natsjs.Log, graphID string, version uint64) *messa
 }
 
 // foldLog is graphID rebuilt from nothing but the log.
-func foldLog(t testing.TB, log *natsjs.Log, graphID string) (*graph.Graph, actors.FoldResult) {
+func foldLog(t testing.TB, log *natsjs.Log, graphID string) (*graph.Graph, replay.FoldResult) {
 	t.Helper()
 	g := graph.New(graphID)
-	res, err := actors.Fold(testContext(t), log, g, 0, nil, nil)
+	res, err := replay.Fold(testContext(t), log, g, 0, nil, nil)
 	if err != nil {
 		t.Fatalf("Fold(%s): %v", graphID, err)
 	}
@@ -286,7 +290,7 @@ func edgeIDs(s *messages.GraphState) []string {
 }
 
 // sameState fails unless got and want are the same graph state.
-// Both are compared as readers see them (actors.StateView): without the
+// Both are compared as readers see them (replay.StateView): without the
 // remembered transaction IDs, which grains do not send.
 func sameState(t testing.TB, what string, got, want *messages.GraphState) {
 	t.Helper()

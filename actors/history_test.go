@@ -15,6 +15,7 @@ import (
 	"github.com/graphlog/graphlog/internal/natstest"
 	"github.com/graphlog/graphlog/messages"
 	"github.com/graphlog/graphlog/metrics"
+	"github.com/graphlog/graphlog/replay"
 	"github.com/graphlog/graphlog/store"
 	"github.com/graphlog/graphlog/store/natsjs"
 )
@@ -75,7 +76,7 @@ func naiveAt(t *testing.T, txs []*messages.Transaction, graphID string, within f
 func openSnapshots(t *testing.T) (*natsjs.Log, *natsjs.Snapshots) {
 	t.Helper()
 	_, _, js := natstest.Start(t)
-	log, err := natsjs.Open(testContext(t), js, natsjs.Config{})
+	log, err := natsjs.Open(testContext(t), js, natsjs.Config{Partitions: natstest.Partitions()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,11 +110,11 @@ func TestHistoryAtEqualsNaiveFold(t *testing.T) {
 	if err != nil || len(list) < 3 {
 		t.Fatalf("snapshots %v (%v): want several to start from", list, err)
 	}
-	h := &actors.History{Log: log, Snapshots: snaps}
+	h := &replay.History{Log: log, Snapshots: snaps}
 	ctx := testContext(t)
 	for range 25 {
 		v := uint64(1 + r.Intn(len(txs)))
-		got, err := h.At(ctx, id, actors.Point{Version: v})
+		got, err := h.At(ctx, id, replay.Point{Version: v})
 		if err != nil {
 			t.Fatalf("At version %d: %v", v, err)
 		}
@@ -121,7 +122,7 @@ func TestHistoryAtEqualsNaiveFold(t *testing.T) {
 		sameState(t, fmt.Sprintf("version %d", v), got.State(), want.State())
 
 		at := txs[r.Intn(len(txs))].GetRecordedAt().AsTime().Add(time.Duration(r.Intn(3)-1) * time.Microsecond)
-		got, err = h.At(ctx, id, actors.Point{Time: at})
+		got, err = h.At(ctx, id, replay.Point{Time: at})
 		want = naiveAt(t, txs, id, func(tx *messages.Transaction) bool { return !tx.GetRecordedAt().AsTime().After(at) })
 		if want.Version() == 0 {
 			if !errors.Is(err, graph.ErrNotFound) {
@@ -135,13 +136,13 @@ func TestHistoryAtEqualsNaiveFold(t *testing.T) {
 		sameState(t, fmt.Sprintf("time %v", at), got.State(), want.State())
 	}
 	first := txs[0].GetRecordedAt().AsTime()
-	if _, err := h.At(ctx, id, actors.Point{Time: first.Add(-time.Second)}); !errors.Is(err, graph.ErrNotFound) {
+	if _, err := h.At(ctx, id, replay.Point{Time: first.Add(-time.Second)}); !errors.Is(err, graph.ErrNotFound) {
 		t.Fatalf("a time before the first event: %v, want not found", err)
 	}
-	if _, err := h.At(ctx, id, actors.Point{Version: 81}); !errors.Is(err, graph.ErrNotFound) {
+	if _, err := h.At(ctx, id, replay.Point{Version: 81}); !errors.Is(err, graph.ErrNotFound) {
 		t.Fatalf("a version never reached: %v, want not found", err)
 	}
-	future, err := h.At(ctx, id, actors.Point{Time: time.Now().Add(time.Hour)})
+	future, err := h.At(ctx, id, replay.Point{Time: time.Now().Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +155,7 @@ func TestHistoryAtEqualsNaiveFold(t *testing.T) {
 func TestCorruptSnapshotIsNeverUsed(t *testing.T) {
 	_, _, js := natstest.Start(t)
 	ctx := testContext(t)
-	log, err := natsjs.Open(ctx, js, natsjs.Config{})
+	log, err := natsjs.Open(ctx, js, natsjs.Config{Partitions: natstest.Partitions()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,8 +207,8 @@ func TestCorruptSnapshotIsNeverUsed(t *testing.T) {
 	if got := metricValue(t, met.SnapshotFailures); got < failures+2 {
 		t.Fatalf("snapshot failures %v → %v: the two corrupted snapshots were not counted", failures, got)
 	}
-	h := &actors.History{Log: log, Snapshots: snaps}
-	at2, err := h.At(ctx, id, actors.Point{Version: 2})
+	h := &replay.History{Log: log, Snapshots: snaps}
+	at2, err := h.At(ctx, id, replay.Point{Version: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +250,7 @@ func TestReplayFrames(t *testing.T) {
 	r := rand.New(rand.NewSource(2))
 	randomHistory(t, r, func(tx *messages.Transaction) { mustSubmit(t, m.Client(), tx) }, id, 30)
 	txs, _ := readLog(t, log, id)
-	h := &actors.History{Log: log, Snapshots: snaps}
+	h := &replay.History{Log: log, Snapshots: snaps}
 	ctx := testContext(t)
 
 	for _, tc := range []struct {
@@ -257,7 +258,7 @@ func TestReplayFrames(t *testing.T) {
 		every    int
 	}{{0, 0, 4}, {5, 20, 3}, {10, 10, 1}} {
 		var frames []*messages.Frame
-		err := h.Replay(ctx, id, actors.Point{Version: tc.from}, actors.Point{Version: tc.to}, actors.FrameEvery{Events: tc.every},
+		err := h.Replay(ctx, id, replay.Point{Version: tc.from}, replay.Point{Version: tc.to}, replay.FrameEvery{Events: tc.every},
 			func(f *messages.Frame) error { frames = append(frames, f); return nil })
 		if err != nil {
 			t.Fatalf("replay %d..%d: %v", tc.from, tc.to, err)
@@ -314,8 +315,8 @@ func TestHistoryWithAPrunedSnapshot(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h := &actors.History{Log: log, Snapshots: snaps, Metrics: met}
-	if _, err := h.At(ctx, id, actors.Point{Version: 3}); err != nil { // lists and caches versions 1..3
+	h := &replay.History{Log: log, Snapshots: snaps, Counters: met}
+	if _, err := h.At(ctx, id, replay.Point{Version: 3}); err != nil { // lists and caches versions 1..3
 		t.Fatal(err)
 	}
 	list, err := snaps.List(ctx, id)
@@ -325,7 +326,7 @@ func TestHistoryWithAPrunedSnapshot(t *testing.T) {
 	if err := snaps.Delete(ctx, list[2]); err != nil {
 		t.Fatal(err)
 	}
-	g, err := h.At(ctx, id, actors.Point{Version: 3})
+	g, err := h.At(ctx, id, replay.Point{Version: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,7 +358,7 @@ func TestSnapshotThenReplayGivesTheSameCID(t *testing.T) {
 	}
 	for k := uint64(0); k <= 40; k += 1 + uint64(r.Intn(5)) {
 		g := graph.New(id)
-		if _, err := actors.Fold(ctx, log, g, 0, func(tx *messages.Transaction) bool { return tx.GetVersion() > k }, nil); err != nil {
+		if _, err := replay.Fold(ctx, log, g, 0, func(tx *messages.Transaction) bool { return tx.GetVersion() > k }, nil); err != nil {
 			t.Fatal(err)
 		}
 		snap, err := g.Encode()
@@ -368,7 +369,7 @@ func TestSnapshotThenReplayGivesTheSameCID(t *testing.T) {
 		if err != nil {
 			t.Fatalf("decode the snapshot at %d: %v", k, err)
 		}
-		if _, err := actors.Fold(ctx, log, restored, 0, nil, nil); err != nil {
+		if _, err := replay.Fold(ctx, log, restored, 0, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 		b, err := restored.Encode()
@@ -483,9 +484,9 @@ func TestReplayFromInsideAGroup(t *testing.T) {
 	if _, err := log.AppendGroup(ctx, []*messages.Transaction{txOf(id, addNode("b")), txOf(id, addNode("c")), txOf(id, addNode("d"))}, h1); err != nil {
 		t.Fatal(err)
 	}
-	h := &actors.History{Log: log}
+	h := &replay.History{Log: log}
 	var frames []*messages.Frame
-	if err := h.Replay(ctx, id, actors.Point{Version: 2}, actors.Point{}, actors.FrameEvery{Events: 1},
+	if err := h.Replay(ctx, id, replay.Point{Version: 2}, replay.Point{}, replay.FrameEvery{Events: 1},
 		func(f *messages.Frame) error { frames = append(frames, f); return nil }); err != nil {
 		t.Fatal(err)
 	}

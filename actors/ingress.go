@@ -12,6 +12,7 @@ import (
 
 	"github.com/graphlog/graphlog/messages"
 	"github.com/graphlog/graphlog/metrics"
+	"github.com/graphlog/graphlog/replay"
 	"github.com/graphlog/graphlog/store"
 )
 
@@ -228,7 +229,7 @@ func (w *ingressWorker) Receive(ctx actor.Context) {
 	defer cancel()
 	reply, err := w.cfg.Grains.Deliver(dctx, tx)
 	if err == nil {
-		err = ErrorFromReply(reply.GetError())
+		err = replay.ErrorFromReply(reply.GetError())
 	}
 	if err != nil {
 		log.Warn("delivery to the graph failed; the log will deliver it again", slog.Any(keyError, err))

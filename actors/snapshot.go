@@ -12,6 +12,7 @@ import (
 
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/messages"
+	"github.com/graphlog/graphlog/replay"
 	"github.com/graphlog/graphlog/store"
 )
 
@@ -152,7 +153,7 @@ func (a *grain) snapshotFailed(err error) {
 func (a *grain) takeSnapshot() *messages.TakeSnapshotReply {
 	info, err := a.snapshotNow()
 	if err != nil {
-		return &messages.TakeSnapshotReply{Error: ErrorToReply(err)}
+		return &messages.TakeSnapshotReply{Error: replay.ErrorToReply(err)}
 	}
 	return &messages.TakeSnapshotReply{Snapshot: SnapshotRef(info)}
 }

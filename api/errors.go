@@ -6,24 +6,27 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/messages"
-	"github.com/graphlog/graphlog/store"
+	"github.com/graphlog/graphlog/replay"
 )
 
 // Codes of the error body. Each has one HTTP status (see the table in
-// doc.go); cycle and rejected share 422.
+// doc.go); cycle and rejected share 422, conflict and
+// duplicate_transaction_id 409. The codes of the graphs' errors, with
+// their statuses, are replay.Codes; these constants spell them for
+// clients (a test holds the two together) and add the HTTP layer's own.
 const (
-	CodeInvalidArgument  = "invalid_argument"
-	CodeNotFound         = "not_found"
-	CodeConflict         = "conflict"
-	CodeRejected         = "rejected"
-	CodeCycle            = "cycle"
-	CodeTooLarge         = "too_large"
-	CodeUnavailable      = "unavailable"
-	CodeInternal         = "internal"
-	CodeMethodNotAllowed = "method_not_allowed"
-	CodeUnauthorized     = "unauthorized"
+	CodeInvalidArgument        = "invalid_argument"
+	CodeNotFound               = "not_found"
+	CodeConflict               = "conflict"
+	CodeDuplicateTransactionID = "duplicate_transaction_id"
+	CodeRejected               = "rejected"
+	CodeCycle                  = "cycle"
+	CodeTooLarge               = "too_large"
+	CodeUnavailable            = "unavailable"
+	CodeInternal               = "internal"
+	CodeMethodNotAllowed       = "method_not_allowed"
+	CodeUnauthorized           = "unauthorized"
 )
 
 // ErrorResponse is the body of every error answer.
@@ -45,37 +48,28 @@ var (
 	errUnauthorized     = errors.New("unauthorized")
 )
 
-// classify is the one mapping from Go errors to HTTP status and code. It
-// decides with errors.Is and errors.As only, never by message text. The
-// order matters where one error could wrap two sentinels: the more specific
-// answer comes first.
+// classify maps Go errors to HTTP status and code: the HTTP layer's own
+// errors here, the graphs' by the one table of them (replay.Codes). It
+// decides with errors.Is and errors.As only, never by message text.
 func classify(err error) (status int, code string) {
 	var tooBig *http.MaxBytesError
 	switch {
-	case errors.As(err, &tooBig), errors.Is(err, store.ErrTooLarge):
+	case errors.As(err, &tooBig):
 		return http.StatusRequestEntityTooLarge, CodeTooLarge
-	case errors.Is(err, graph.ErrCycle):
-		return http.StatusUnprocessableEntity, CodeCycle
-	case errors.Is(err, graph.ErrInvalidID),
-		errors.Is(err, graph.ErrInvalidTransaction),
-		errors.Is(err, graph.ErrInvalidWeight),
-		errors.Is(err, ErrInvalidRequest):
+	case errors.Is(err, ErrInvalidRequest):
 		return http.StatusBadRequest, CodeInvalidArgument
-	case errors.Is(err, store.ErrConflict):
-		return http.StatusConflict, CodeConflict
-	case errors.Is(err, graph.ErrRejected):
-		return http.StatusUnprocessableEntity, CodeRejected
-	case errors.Is(err, graph.ErrNotFound), errors.Is(err, store.ErrNotFound), errors.Is(err, errNoRoute):
+	case errors.Is(err, errNoRoute):
 		return http.StatusNotFound, CodeNotFound
 	case errors.Is(err, errUnauthorized):
 		return http.StatusUnauthorized, CodeUnauthorized
 	case errors.Is(err, errMethodNotAllowed):
 		return http.StatusMethodNotAllowed, CodeMethodNotAllowed
-	case errors.Is(err, store.ErrUnavailable),
-		errors.Is(err, context.DeadlineExceeded),
-		errors.Is(err, context.Canceled), // the client left; nobody reads the answer
+	case errors.Is(err, context.Canceled), // the client left; nobody reads the answer
 		errors.Is(err, errNotServed):
 		return http.StatusServiceUnavailable, CodeUnavailable
+	}
+	if c, ok := replay.CodeOf(err); ok {
+		return c.Status, c.Name
 	}
 	return http.StatusInternalServerError, CodeInternal
 }
@@ -99,6 +93,8 @@ func errorMessage(err error, code, requestID string) string {
 		return "the event log is unavailable or did not answer in time; retry later"
 	case CodeConflict:
 		return err.Error() + "; read the graph's current version and retry with it as expected_version"
+	case CodeDuplicateTransactionID:
+		return err.Error() + "; nothing was applied"
 	case CodeRejected:
 		return err.Error() + "; nothing was applied"
 	case CodeCycle:
@@ -113,45 +109,6 @@ func errorMessage(err error, code, requestID string) string {
 	return err.Error()
 }
 
-// grainError is an error a grain replied with as a value. It wraps the
-// sentinel of its code, so classify treats it as if it had been returned
-// in-process. (The cluster client normally does this already; the API does
-// not rely on it.)
-type grainError struct {
-	code    messages.ErrorCode
-	message string
-}
-
-func (e *grainError) Error() string { return e.message }
-
-func (e *grainError) Unwrap() error {
-	switch e.code {
-	case messages.ErrorCode_ERROR_CODE_INVALID_ARGUMENT:
-		return graph.ErrInvalidTransaction
-	case messages.ErrorCode_ERROR_CODE_CONFLICT:
-		return store.ErrConflict
-	case messages.ErrorCode_ERROR_CODE_REJECTED:
-		return graph.ErrRejected
-	case messages.ErrorCode_ERROR_CODE_NOT_FOUND:
-		return graph.ErrNotFound
-	case messages.ErrorCode_ERROR_CODE_TOO_LARGE:
-		return store.ErrTooLarge
-	case messages.ErrorCode_ERROR_CODE_UNAVAILABLE:
-		return store.ErrUnavailable
-	case messages.ErrorCode_ERROR_CODE_CYCLE:
-		return graph.ErrCycle
-	}
-	return nil // internal or unknown: answered 500
-}
-
-// replyError turns a reply's error value into an error; nil stays nil.
-func replyError(e *messages.Error) error {
-	if e == nil {
-		return nil
-	}
-	msg := e.GetMessage()
-	if msg == "" {
-		msg = fmt.Sprintf("grain replied with %s", e.GetCode())
-	}
-	return &grainError{code: e.GetCode(), message: msg}
-}
+// replyError turns a reply's error value into an error that wraps the
+// sentinels of its code; nil stays nil.
+func replyError(e *messages.Error) error { return replay.ErrorFromReply(e) }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/messages"
+	"github.com/graphlog/graphlog/replay"
 	"github.com/graphlog/graphlog/store"
 )
 
@@ -27,6 +28,7 @@ func TestClassify(t *testing.T) {
 		{wrap(graph.ErrInvalidWeight), 400, CodeInvalidArgument},
 		{wrap(ErrInvalidRequest), 400, CodeInvalidArgument},
 		{wrap(store.ErrConflict), 409, CodeConflict},
+		{wrap(store.ErrDuplicateTransactionID), 409, CodeDuplicateTransactionID},
 		{wrap(graph.ErrRejected), 422, CodeRejected},
 		{wrap(graph.ErrCycle), 422, CodeCycle},
 		{wrap(graph.ErrNotFound), 404, CodeNotFound},
@@ -47,6 +49,7 @@ func TestClassify(t *testing.T) {
 		{replyError(&messages.Error{Code: messages.ErrorCode_ERROR_CODE_INTERNAL}), 500, CodeInternal},
 		{replyError(&messages.Error{Code: messages.ErrorCode_ERROR_CODE_CYCLE, Message: "cycle a b"}), 422, CodeCycle},
 		{replyError(&messages.Error{Code: messages.ErrorCode_ERROR_CODE_TOO_LARGE}), 413, CodeTooLarge},
+		{replyError(&messages.Error{Code: messages.ErrorCode_ERROR_CODE_DUPLICATE_TRANSACTION_ID}), 409, CodeDuplicateTransactionID},
 	}
 	for _, tt := range tests {
 		status, code := classify(tt.err)
@@ -75,6 +78,26 @@ func TestErrorMessages(t *testing.T) {
 		}
 		if strings.Contains(got, "hunter2") || strings.Contains(got, "10.0.0.1") {
 			t.Errorf("errorMessage(%v) = %q leaks a detail", tt.err, got)
+		}
+	}
+}
+
+// The API spells every code of the one table (replay.Codes) with a
+// constant of its own, and every reply code has a row there.
+func TestCodesCoverTheTable(t *testing.T) {
+	spelled := map[string]bool{CodeInvalidArgument: true, CodeNotFound: true, CodeConflict: true, CodeDuplicateTransactionID: true,
+		CodeRejected: true, CodeCycle: true, CodeTooLarge: true, CodeUnavailable: true}
+	rows := map[messages.ErrorCode]bool{}
+	for _, c := range replay.Codes {
+		if !spelled[c.Name] {
+			t.Errorf("replay code %q has no API constant", c.Name)
+		}
+		rows[c.Reply] = true
+	}
+	for code := range messages.ErrorCode_name {
+		c := messages.ErrorCode(code)
+		if c != messages.ErrorCode_ERROR_CODE_UNSPECIFIED && c != messages.ErrorCode_ERROR_CODE_INTERNAL && !rows[c] {
+			t.Errorf("reply code %s has no row in replay.Codes", c)
 		}
 	}
 }

@@ -16,13 +16,14 @@ import (
 	"github.com/graphlog/graphlog/actors"
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/messages"
+	"github.com/graphlog/graphlog/replay"
 	"github.com/graphlog/graphlog/store"
 )
 
 // Client sends transactions and queries to graphs by ID, wherever in the
 // cluster their grains live. Errors a grain replies with come back as Go
 // errors wrapping the sentinels of graph and store (see
-// actors.ReplyError), so callers decide with errors.Is. It is safe for
+// replay.ReplyError), so callers decide with errors.Is. It is safe for
 // concurrent use.
 type Client struct {
 	c       *pcluster.Cluster
@@ -46,7 +47,7 @@ func (cl *Client) Submit(ctx context.Context, tx *messages.Transaction) (*messag
 	if err != nil {
 		return nil, err
 	}
-	return reply, actors.ErrorFromReply(reply.GetError())
+	return reply, replay.ErrorFromReply(reply.GetError())
 }
 
 // Query reads a graph's current state.
@@ -58,7 +59,7 @@ func (cl *Client) Query(ctx context.Context, graphID string, q *messages.Query) 
 	if err != nil {
 		return nil, err
 	}
-	return reply, actors.ErrorFromReply(reply.GetError())
+	return reply, replay.ErrorFromReply(reply.GetError())
 }
 
 // Deliver hands a committed transaction read from the log to its grain.
@@ -281,7 +282,7 @@ func (cl *Client) Snapshot(ctx context.Context, graphID string) (*messages.Snaps
 	if err != nil {
 		return nil, err
 	}
-	if err := actors.ErrorFromReply(reply.GetError()); err != nil {
+	if err := replay.ErrorFromReply(reply.GetError()); err != nil {
 		return nil, err
 	}
 	return reply.GetSnapshot(), nil

@@ -19,6 +19,7 @@ import (
 	"github.com/graphlog/graphlog/internal/natstest"
 	"github.com/graphlog/graphlog/messages"
 	"github.com/graphlog/graphlog/metrics"
+	"github.com/graphlog/graphlog/replay"
 	"github.com/graphlog/graphlog/store"
 	"github.com/graphlog/graphlog/store/natsjs"
 )
@@ -35,7 +36,7 @@ func testContext(t testing.TB) context.Context {
 func startMember(t testing.TB, m *metrics.Metrics) (*cluster.Member, *natsjs.Log) {
 	t.Helper()
 	_, _, js := natstest.Start(t)
-	log, err := natsjs.Open(testContext(t), js, natsjs.Config{})
+	log, err := natsjs.Open(testContext(t), js, natsjs.Config{Partitions: natstest.Partitions()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +254,7 @@ func TestClient(t *testing.T) {
 				if !errors.Is(err, tt.want) {
 					t.Fatalf("got %v, want an error wrapping %v", err, tt.want)
 				}
-				var re *actors.ReplyError
+				var re *replay.ReplyError
 				if !errors.As(err, &re) {
 					t.Fatalf("%v is not the grain's reply (%T)", err, err)
 				}

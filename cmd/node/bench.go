@@ -17,18 +17,16 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/graphlog/graphlog/actors"
 	"github.com/graphlog/graphlog/config"
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/messages"
+	"github.com/graphlog/graphlog/replay"
 	"github.com/graphlog/graphlog/store/natsjs"
 )
 
 // benchOptions are the knobs of `node bench`.
 type benchOptions struct {
-	events   int   // events per round of the cluster bench's raw publish
 	txSizes  []int // events per transaction, one write comparison each
 	txSize   int   // the size being built, and of the rebuild graph's transactions
 	graphs   int   // graphs written concurrently
@@ -228,80 +226,6 @@ func loopbackConfig(name, dir string) config.Config {
 	return cfg
 }
 
-// benchTransactions builds o.events events as transactions of o.txSize
-// per graph, on graphs named after run.
-func benchTransactions(o benchOptions, run string) [][]*messages.Transaction {
-	perGraph := make([][]*messages.Transaction, o.graphs)
-	for i := 0; i*o.txSize < o.events; i++ {
-		g := i % o.graphs
-		graphID := fmt.Sprintf("bench-%s-%d", run, g)
-		tx := &messages.Transaction{GraphId: graphID}
-		for j := 0; j < o.txSize && i*o.txSize+j < o.events; j++ {
-			k := i*o.txSize + j
-			tx.Events = append(tx.Events, benchEvent(fmt.Sprintf("n%08d", k)))
-		}
-		perGraph[g] = append(perGraph[g], tx)
-	}
-	return perGraph
-}
-
-func benchEvent(nodeID string) *messages.Event {
-	props, _ := structpb.NewStruct(map[string]any{"name": "node " + nodeID, "weight": 1.5, "tags": []any{"bench"}})
-	return &messages.Event{Payload: &messages.Event_NodeAdded{NodeAdded: &messages.NodeAdded{
-		NodeId: nodeID, NodeType: "item", Properties: props,
-	}}}
-}
-
-// eventSize is the stored size of an event like those the bench writes,
-// with its envelope filled in.
-func eventSize(ev *messages.Event) int {
-	e := proto.Clone(ev).(*messages.Event)
-	e.EventId, e.TransactionId, e.GraphId = "fn0T4In4rPoKeoIWSmBiLD", "fn0T4In4rPoKeoIWSmBiGW", "bench-0"
-	e.Version, e.Index, e.Count = 1000, 50, 100
-	b, _ := proto.Marshal(e)
-	return len(b)
-}
-
-// benchRawPublish publishes the same number of events of the same size to
-// a stream of its own with async publish, and returns events per second.
-func benchRawPublish(ctx context.Context, js jetstream.JetStream, txs [][]*messages.Transaction, progress io.Writer) (float64, error) {
-	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "BENCH_RAW", Subjects: []string{"bench.raw.>"}, Storage: jetstream.FileStorage}); err != nil {
-		return 0, err
-	}
-	defer js.DeleteStream(ctx, "BENCH_RAW") //nolint:errcheck // best effort: the directory goes anyway
-	var msgs []*nats.Msg
-	for _, graphTxs := range txs {
-		for _, tx := range graphTxs {
-			for _, ev := range tx.GetEvents() {
-				e := proto.Clone(ev).(*messages.Event)
-				e.EventId, e.TransactionId, e.GraphId = "fn0T4In4rPoKeoIWSmBiLD", "fn0T4In4rPoKeoIWSmBiGW", tx.GetGraphId()
-				e.Version, e.Index, e.Count = 1000, 50, 100
-				data, err := proto.Marshal(e)
-				if err != nil {
-					return 0, err
-				}
-				msgs = append(msgs, &nats.Msg{Subject: "bench.raw." + tx.GetGraphId() + ".NodeAdded", Data: data})
-			}
-		}
-	}
-	fmt.Fprintf(progress, "raw publish of %d events...\n", len(msgs))
-	start := time.Now()
-	for i, m := range msgs {
-		if _, err := js.PublishMsgAsync(m); err != nil {
-			return 0, err
-		}
-		if (i+1)%(len(msgs)/10+1) == 0 {
-			fmt.Fprintf(progress, "  raw publish %3d%%\n", 100*(i+1)/len(msgs))
-		}
-	}
-	select {
-	case <-js.PublishAsyncComplete():
-	case <-time.After(5 * time.Minute):
-		return 0, errors.New("raw publish acks did not arrive within 5 minutes")
-	}
-	return float64(len(msgs)) / time.Since(start).Seconds(), nil
-}
-
 // benchFillGraph writes o.rebuild events to one graph.
 func benchFillGraph(ctx context.Context, n *node, o benchOptions, progress io.Writer) (string, error) {
 	const id = "bench-rebuild"
@@ -328,7 +252,7 @@ func benchRebuild(ctx context.Context, log *natsjs.Log, js jetstream.JetStream, 
 		fmt.Fprintf(progress, "rebuild round %d/%d...\n", r+1, o.rounds)
 		start := time.Now()
 		g := graph.New(id)
-		res, err := actors.Fold(ctx, log, g, 0, nil, nil)
+		res, err := replay.Fold(ctx, log, g, 0, nil, nil)
 		if err != nil {
 			return 0, 0, err
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/graphlog/graphlog/messages"
 	"github.com/graphlog/graphlog/store"
@@ -251,4 +252,12 @@ func ratiosMedian(a, b []float64) float64 {
 		rs[i] = a[i] / b[i]
 	}
 	return medianOf(rs)
+}
+
+// benchEvent adds node nodeID with the bench's properties.
+func benchEvent(nodeID string) *messages.Event {
+	props, _ := structpb.NewStruct(map[string]any{"name": "node " + nodeID, "weight": 1.5, "tags": []any{"bench"}})
+	return &messages.Event{Payload: &messages.Event_NodeAdded{NodeAdded: &messages.NodeAdded{
+		NodeId: nodeID, NodeType: "item", Properties: props,
+	}}}
 }

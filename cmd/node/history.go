@@ -3,28 +3,28 @@ package main
 import (
 	"context"
 
-	"github.com/graphlog/graphlog/actors"
 	"github.com/graphlog/graphlog/api"
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/messages"
+	"github.com/graphlog/graphlog/replay"
 )
 
-// history serves the API's reads of the past with actors.History: replays
+// history serves the API's reads of the past with replay.History: replays
 // beside the live grains, on the node that received the request.
 type history struct {
-	h *actors.History
+	h *replay.History
 }
 
 var _ api.History = history{}
 
-func point(m api.Moment) actors.Point { return actors.Point{Version: m.Version, Time: m.Time} }
+func point(m api.Moment) replay.Point { return replay.Point{Version: m.Version, Time: m.Time} }
 
 func (h history) Query(ctx context.Context, graphID string, m api.Moment, q *messages.Query) (*messages.QueryReply, error) {
 	g, err := h.h.At(ctx, graphID, point(m))
 	if err != nil {
 		return nil, err
 	}
-	return actors.Answer(g, q)
+	return replay.Answer(g, q)
 }
 
 func (h history) Diff(ctx context.Context, graphID string, from, to api.Moment) (*messages.GraphDiff, uint64, uint64, error) {
@@ -40,5 +40,5 @@ func (h history) Diff(ctx context.Context, graphID string, from, to api.Moment) 
 }
 
 func (h history) Replay(ctx context.Context, graphID string, from, to api.Moment, every api.Every, emit func(*messages.Frame) error) error {
-	return h.h.Replay(ctx, graphID, point(from), point(to), actors.FrameEvery{Events: every.Events, Interval: every.Interval}, emit)
+	return h.h.Replay(ctx, graphID, point(from), point(to), replay.FrameEvery{Events: every.Events, Interval: every.Interval}, emit)
 }

@@ -25,11 +25,11 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/graphlog/graphlog/actors"
 	"github.com/graphlog/graphlog/config"
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/messages"
 	"github.com/graphlog/graphlog/natsnode"
+	"github.com/graphlog/graphlog/replay"
 	"github.com/graphlog/graphlog/store"
 	"github.com/graphlog/graphlog/store/natsjs"
 )
@@ -621,7 +621,7 @@ func (g *graphCopy) take(ctx context.Context, tx *messages.Transaction) error {
 	m := g.m
 	// The fold judges rejected, repeated and out-of-order transactions
 	// alike in both formats; what it says of one is not needed here.
-	_ = actors.ApplyCommitted(g.v1, tx)
+	_ = replay.ApplyCommitted(g.v1, tx)
 	if tx.Version == 0 {
 		m.unversioned.Add(1)
 		m.warn("skipping a transaction of version 0, which no reader applied",
@@ -800,7 +800,7 @@ func (g *graphCopy) compare(ctx context.Context) (string, error) {
 			return fmt.Sprintf("transaction %d is version %d (ID %q) in the converted log, version %d (ID %q) in format 1, or differs in its events or recorded time",
 				i+1, tx.Version, tx.TransactionId, want.version, want.id), nil
 		}
-		_ = actors.ApplyCommitted(v2, tx)
+		_ = replay.ApplyCommitted(v2, tx)
 		i++
 	}
 	if i < len(g.expect) {

@@ -23,12 +23,12 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/graphlog/graphlog/actors"
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/internal/natstest"
 	"github.com/graphlog/graphlog/internal/nodeproc"
 	"github.com/graphlog/graphlog/messages"
 	"github.com/graphlog/graphlog/natsnode"
+	"github.com/graphlog/graphlog/replay"
 	"github.com/graphlog/graphlog/store/natsjs"
 )
 
@@ -318,7 +318,7 @@ func (w *v1Writer) count(kind v1Kind) (n int) {
 func (w *v1Writer) fold(graphID string) *graph.Graph {
 	g := graph.New(graphID)
 	for _, tx := range w.graphs[graphID] {
-		_ = actors.ApplyCommitted(g, tx.tx)
+		_ = replay.ApplyCommitted(g, tx.tx)
 	}
 	return g
 }
@@ -464,7 +464,7 @@ func assertMigrated(ctx context.Context, t *testing.T, js jetstream.JetStream, w
 		}
 
 		folded := graph.New(id)
-		if _, err := actors.Fold(ctx, log, folded, 0, nil, nil); err != nil {
+		if _, err := replay.Fold(ctx, log, folded, 0, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 		if diff := stateDiff(w.fold(id), folded, marked); diff != "" {

@@ -22,6 +22,7 @@ import (
 	"github.com/graphlog/graphlog/config"
 	"github.com/graphlog/graphlog/metrics"
 	"github.com/graphlog/graphlog/natsnode"
+	"github.com/graphlog/graphlog/replay"
 	"github.com/graphlog/graphlog/store"
 	"github.com/graphlog/graphlog/store/natsjs"
 	"github.com/graphlog/graphlog/web"
@@ -195,7 +196,7 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 		Ready:          n.ready,
 		MaxBodyBytes:   cfg.HTTP.MaxBodyBytes,
 		RequestTimeout: cfg.HTTP.RequestTimeout,
-		History:        history{&actors.History{Log: log, Snapshots: snaps, Logger: logger, Metrics: m}},
+		History:        history{&replay.History{Log: log, Snapshots: snaps, Logger: logger, Counters: m}},
 		Snapshots:      snaps,
 		Cluster:        clusterView{n.member},
 		Follower:       log,

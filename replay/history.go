@@ -1,4 +1,4 @@
-package actors
+package replay
 
 import (
 	"context"
@@ -12,7 +12,6 @@ import (
 
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/messages"
-	"github.com/graphlog/graphlog/metrics"
 	"github.com/graphlog/graphlog/store"
 )
 
@@ -47,6 +46,12 @@ func (p Point) after(tx *messages.Transaction) bool {
 	return false
 }
 
+// Counters count what replays meet; *metrics.Metrics is one.
+type Counters interface {
+	// SnapshotFailed counts a snapshot that did not load or verify.
+	SnapshotFailed()
+}
+
 // History answers questions about a graph's past with read-only replays
 // beside the live grain, never on it: each starts from the nearest earlier
 // snapshot that verifies and folds only the graph's events after it. It is
@@ -56,7 +61,8 @@ type History struct {
 	// Snapshots may be nil: replays then start from the beginning.
 	Snapshots store.SnapshotStore
 	Logger    *slog.Logger
-	Metrics   *metrics.Metrics
+	// Counters, if set, count what replays meet (metrics.Metrics).
+	Counters Counters
 
 	index indexCache
 }
@@ -205,7 +211,9 @@ func (h *History) Start(ctx context.Context, graphID string, p Point) (*graph.Gr
 				slog.String(keyCID, s.CID), slog.Uint64(keyVersion, s.Version))
 			continue
 		}
-		h.Metrics.SnapshotFailed()
+		if h.Counters != nil {
+			h.Counters.SnapshotFailed()
+		}
 		h.logger().Warn("snapshot not used; trying an older one", slog.String(keyGraph, graphID),
 			slog.String(keyCID, s.CID), slog.Uint64(keyVersion, s.Version), slog.Any(keyError, err))
 	}
