@@ -43,6 +43,11 @@ type SnapshotInfo struct {
 // stays the truth, so a snapshot that is missing or does not verify is
 // never an emergency: fall back to an older one, or to the log.
 //
+// On a replicated store, List and Load may lag a Save or Delete by a
+// moment (a replica still catching up answers them). That is harmless:
+// a snapshot missed costs a longer replay from an older one or from the
+// log, never a wrong answer.
+//
 // Objects are named by CID alone, so equal bytes are stored once. A graph's
 // encoding holds its ID and version, so in practice every (graph, version)
 // has its own object, and Delete may remove an object without asking

@@ -33,7 +33,10 @@ type Appender interface {
 	// a concurrent call.
 	//
 	// If another writer appended first, nothing is stored and the error
-	// wraps ErrConflict: reload the head and decide again. If the log
+	// wraps ErrConflict: reload the head and decide again. (A replicated
+	// stream may also refuse an expectation it cannot judge yet, while it
+	// applies the graph's previous message; the head is then unchanged,
+	// and deciding again succeeds.) If the log
 	// already holds a message with tx's graph and transaction ID (a resend
 	// within the log's duplicate window), nothing is stored and the error
 	// wraps ErrDuplicate: read the log to learn what it got. A transaction

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -35,9 +36,23 @@ func newTx(graphID, txID string, n int) *messages.Transaction {
 	return tx
 }
 
+// mustAppend appends tx after expected. A conflict while the head is still
+// expected is tried again: a replicated stream may refuse an expectation
+// it cannot judge yet (it is still applying the graph's previous message),
+// which store.Appender allows ("reload the head and decide again").
 func mustAppend(t *testing.T, ctx context.Context, log store.EventLog, tx *messages.Transaction, expected store.Head) store.Head {
 	t.Helper()
 	h, err := log.Append(ctx, tx, expected)
+	for range 5 {
+		if !errors.Is(err, store.ErrConflict) || tx.ExpectedVersion != nil {
+			break
+		}
+		if now, herr := log.Head(ctx, tx.GetGraphId()); herr != nil || now != expected {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+		h, err = log.Append(ctx, tx, expected)
+	}
 	if err != nil {
 		t.Fatalf("Append(graph %s, tx %s, expected %+v): %v", tx.GetGraphId(), tx.GetTransactionId(), expected, err)
 	}

@@ -72,9 +72,17 @@ func mustList(t *testing.T, s store.SnapshotStore, graphID string) []store.Snaps
 	return snaps
 }
 
+// settle bounds how long a replicated store may take to show a write to
+// every reader (store.SnapshotStore: reads may lag writes by a moment).
+const settle = 5 * time.Second
+
 func mustLoad(t *testing.T, s store.SnapshotStore, info store.SnapshotInfo, want []byte) {
 	t.Helper()
 	got, err := s.Load(testContext(t), info)
+	for deadline := time.Now().Add(settle); err != nil && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		got, err = s.Load(testContext(t), info)
+	}
 	if err != nil {
 		t.Fatalf("Load(graph %s, version %d, %s): %v", info.GraphID, info.Version, info.CID, err)
 	}
@@ -92,6 +100,10 @@ func sameSnapshot(a, b store.SnapshotInfo) bool {
 func checkList(t *testing.T, s store.SnapshotStore, graphID string, want ...store.SnapshotInfo) {
 	t.Helper()
 	got := mustList(t, s, graphID)
+	for deadline := time.Now().Add(settle); !slices.EqualFunc(got, want, sameSnapshot) && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		got = mustList(t, s, graphID)
+	}
 	if !slices.EqualFunc(got, want, sameSnapshot) {
 		t.Fatalf("List(%s) =\n%v\nwant\n%v", graphID, got, want)
 	}
