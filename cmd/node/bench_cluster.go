@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -11,8 +12,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,28 +24,38 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/config"
 	"github.com/graphlog/graphlog/internal/nodeproc"
-	"github.com/graphlog/graphlog/messages"
 	"github.com/graphlog/graphlog/natsnode"
 )
 
 // clusterBenchOptions are the knobs of `node bench cluster`.
 type clusterBenchOptions struct {
-	members   int
-	events    int
-	txSize    int
-	graphs    int
-	rounds    int
-	probes    int
-	kills     int
-	memberTTL time.Duration
+	members     int
+	natsServers int
+	replicas    int
+	writers     int
+	duration    time.Duration
+	txSize      int
+	graphs      int
+	rounds      int
+	probes      int
+	kills       int
+	memberTTL   time.Duration
+	bin         string
+	cpuProfile  string
 }
 
 // runClusterBench measures a cluster of member processes of this binary on
-// this machine, sharing one NATS server started here:
+// this machine. By default three members use a three-server NATS cluster
+// that this process runs (each member connected to its own server) and
+// R3 streams, as a three-node deployment does; it measures:
 //
-//   - events per second applied through the cluster (HTTP submits spread
-//     over every member) vs raw JetStream async publish of the same bytes;
+//   - write throughput: writers submitting transactions of --tx-size events
+//     to random graphs through HTTP, spread over every member, against as
+//     many raw JetStream publishers, each waiting for its ack, of messages
+//     of the transaction's encoded size to a stream of its own with the
+//     same replicas on the same NATS cluster, spread over its servers;
 //   - the latency of a read answered by the member hosting the graph vs
 //     one routed to another member;
 //   - failover: from SIGKILL of a member to the first successful read of
@@ -51,73 +64,110 @@ func runClusterBench(args []string, out, progress io.Writer) error {
 	fs := flag.NewFlagSet("node bench cluster", flag.ContinueOnError)
 	var o clusterBenchOptions
 	fs.IntVar(&o.members, "members", 3, "member processes")
-	fs.IntVar(&o.events, "events", 100_000, "events submitted per throughput round")
-	fs.IntVar(&o.txSize, "tx-size", 1000, "events per transaction, at most 1000")
-	fs.IntVar(&o.graphs, "graphs", 12, "graphs written concurrently")
+	fs.IntVar(&o.natsServers, "nats-servers", 3, "NATS servers, clustered, run by this process; each member connects to one of them")
+	fs.IntVar(&o.replicas, "replicas", 3, "replicas of the members' streams and of the raw baseline's stream, at most --nats-servers")
+	fs.IntVar(&o.writers, "writers", 16, "concurrent writers, and raw publishers")
+	fs.DurationVar(&o.duration, "duration", 5*time.Second, "how long the writers and the raw publishers run in each round")
+	fs.IntVar(&o.txSize, "tx-size", 10, "events per transaction, at most 1000")
+	fs.IntVar(&o.graphs, "graphs", 200, "graphs written to (at random)")
 	fs.IntVar(&o.rounds, "rounds", 3, "throughput rounds, raw and cluster interleaved (medians reported)")
 	fs.IntVar(&o.probes, "probes", 500, "reads per latency measurement")
 	fs.IntVar(&o.kills, "kills", 10, "members killed, one after another, for the failover figure")
 	fs.DurationVar(&o.memberTTL, "member-ttl", 6*time.Second, "the members' --member-ttl")
+	fs.StringVar(&o.bin, "node-bin", "", "the node `binary` the members run; empty: this one")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (the NATS servers, writers and publishers) to this `file`")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if o.members < 2 || o.events <= 0 || o.txSize < 1 || o.txSize > 1000 || o.graphs <= 0 || o.rounds <= 0 || o.probes <= 0 || o.kills < 0 {
-		return errors.New("bench cluster: --members must be at least 2, --tx-size 1 to 1000, the others positive")
+	if o.members < 2 || o.natsServers < 1 || o.replicas < 1 || o.replicas > min(o.natsServers, config.MaxReplicas) ||
+		o.writers <= 0 || o.duration <= 0 || o.txSize < 1 || o.txSize > 1000 || o.graphs <= 0 || o.rounds <= 0 || o.probes <= 0 || o.kills < 0 {
+		return fmt.Errorf("bench cluster: --members must be at least 2, --replicas 1 to --nats-servers (at most %d), --tx-size 1 to 1000, --kills not negative, the others positive", config.MaxReplicas)
 	}
-	bin, err := os.Executable()
+	if o.bin == "" {
+		bin, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		o.bin = bin
+	}
+	stopProfile, err := startProfile(o.cpuProfile)
 	if err != nil {
 		return err
 	}
+	defer stopProfile()
 	dir, err := os.MkdirTemp("", "graphlog-bench-cluster-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	srv, err := natsnode.Start(natsnode.Options{DataDir: filepath.Join(dir, "nats"), Port: natsnode.RandomPort, NoLog: true})
-	if err != nil {
-		return err
-	}
-	defer srv.Shutdown()
-	nc, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		return err
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return err
-	}
 
-	c := &benchCluster{bin: bin, dir: dir, natsURL: srv.ClientURL(), ttl: o.memberTTL, progress: progress}
+	fmt.Fprintf(progress, "starting %d NATS servers...\n", o.natsServers)
+	ns, err := startBenchNATS(dir, o.natsServers)
+	if err != nil {
+		return err
+	}
+	defer ns.shutdown()
+
+	c := &benchCluster{bin: o.bin, dir: dir, ttl: o.memberTTL, replicas: o.replicas, progress: progress}
 	defer c.stop()
 	for i := range o.members {
-		if _, err := c.start(fmt.Sprintf("m%d", i+1)); err != nil {
+		if _, err := c.start(fmt.Sprintf("m%d", i+1), ns.servers[i%len(ns.servers)].ClientURL()); err != nil {
 			return err
 		}
 	}
 	if err := c.waitFormed(30 * time.Second); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "graphlog cluster bench: %d member processes on this machine sharing one NATS server\n", o.members)
+	natsDesc := "one NATS server"
+	if o.natsServers > 1 {
+		natsDesc = fmt.Sprintf("a cluster of %d NATS servers", o.natsServers)
+	}
+	fmt.Fprintf(out, "graphlog cluster bench: %d member processes and %s (run by the bench process; each member connected to its own), streams R%d,\n",
+		o.members, natsDesc, o.replicas)
+	fmt.Fprintf(out, "all on this machine: %d CPUs shared by everything\n", runtime.NumCPU())
 
+	size := encodedTxSize(o.txSize)
+	b := writeBench{txSize: o.txSize, graphs: o.graphs, writers: o.writers, duration: o.duration}
+	fmt.Fprintf(out, "\nwrites: %d writers for %s, %d-event transactions (%d B) to random graphs of %d, HTTP submits spread over every member,\n",
+		o.writers, o.duration, o.txSize, size, o.graphs)
+	fmt.Fprintf(out, "vs %d raw JetStream publishers, each waiting for its ack (sync publish), of %d-byte messages to an R%d stream of their own,\n",
+		o.writers, size, o.replicas)
+	fmt.Fprintf(out, "spread over the NATS servers (medians of %d rounds, raw and cluster interleaved)\n", o.rounds)
 	ctx := context.Background()
-	fmt.Fprintf(out, "\nthroughput: %d events per round in %d-event transactions over %d graphs, HTTP submits spread over every member,\n", o.events, o.txSize, o.graphs)
-	fmt.Fprintf(out, "vs raw JetStream async publish of the same events (medians of %d rounds)\n", o.rounds)
-	var raws, got, ratios []float64
+	var raws, got []float64
+	var rawCPU, clusterCPU, memberCPU []float64 // CPU seconds per transaction or message
 	for r := range o.rounds {
-		txs := benchTransactions(benchOptions{events: o.events, txSize: o.txSize, graphs: o.graphs}, fmt.Sprintf("cl-r%d", r))
-		raw, err := benchRawPublish(ctx, js, txs, progress)
+		run := fmt.Sprintf("cl%d", r)
+		fmt.Fprintf(progress, "round %d/%d: raw sync publish...\n", r+1, o.rounds)
+		before := c.cpu()
+		raw, err := rawSyncPublishOn(ctx, ns.js, b, size, o.replicas, run)
 		if err != nil {
 			return fmt.Errorf("raw publish: %w", err)
 		}
-		e2e, err := c.submitAll(txs)
+		rawUse := c.cpu().minus(before)
+		fmt.Fprintf(progress, "  raw sync publish of %d-byte messages: %.0f msg/s%s\n", size, raw, rawUse)
+
+		fmt.Fprintf(progress, "round %d/%d: HTTP submits to the members...\n", r+1, o.rounds)
+		before = c.cpu()
+		tx, err := c.submitTimed(ctx, b, run)
 		if err != nil {
-			return err
+			return fmt.Errorf("submit through HTTP: %w", err)
 		}
-		fmt.Fprintf(progress, "round %d: raw %.0f, cluster %.0f events/s\n", r+1, raw, e2e)
-		raws, got, ratios = append(raws, raw), append(got, e2e), append(ratios, e2e/raw)
+		use := c.cpu().minus(before)
+		fmt.Fprintf(progress, "  cluster: %.0f tx/s (%.0f events/s), ratio %.2f%s\n", tx, tx*float64(o.txSize), tx/raw, use)
+		raws, got = append(raws, raw), append(got, tx)
+		if rawUse.ok && use.ok {
+			rawCPU = append(rawCPU, rawUse.total()/(raw*rawUse.wall.Seconds()))
+			clusterCPU = append(clusterCPU, use.total()/(tx*use.wall.Seconds()))
+			memberCPU = append(memberCPU, use.membersTotal()/(tx*use.wall.Seconds()))
+		}
 	}
-	fmt.Fprintf(out, "  raw %.0f events/s, cluster %.0f events/s, ratio %.2f\n", medianOf(raws), medianOf(got), medianOf(ratios))
+	fmt.Fprintf(out, "  raw %.0f msg/s, cluster %.0f tx/s (%.0f events/s), ratio %.2f\n",
+		medianOf(raws), medianOf(got), medianOf(got)*float64(o.txSize), ratiosMedian(got, raws))
+	if len(rawCPU) == o.rounds {
+		fmt.Fprintf(out, "  CPU time of all the processes per raw message %.0f µs, per cluster transaction %.0f µs (%.0f µs of it in the members)\n",
+			1e6*medianOf(rawCPU), 1e6*medianOf(clusterCPU), 1e6*medianOf(memberCPU))
+	}
 
 	local, remote, err := c.latency(o.probes)
 	if err != nil {
@@ -141,22 +191,122 @@ func runClusterBench(args []string, out, progress io.Writer) error {
 	return nil
 }
 
+// benchNATS is the NATS cluster of `node bench cluster`, run in this
+// process, with a connection to each server.
+type benchNATS struct {
+	servers []*natsnode.Server
+	conns   []*nats.Conn
+	js      []jetstream.JetStream
+}
+
+// startBenchNATS starts n NATS servers with their data under dir, as one
+// NATS cluster if n > 1, and waits until JetStream has a leader.
+func startBenchNATS(dir string, n int) (_ *benchNATS, err error) {
+	ns := &benchNATS{}
+	defer func() {
+		if err != nil {
+			ns.shutdown()
+		}
+	}()
+	var routes []string
+	ports := map[int]bool{}
+	for len(ports) < n && n > 1 {
+		p, err := nodeproc.FreePort()
+		if err != nil {
+			return nil, err
+		}
+		if !ports[p] {
+			ports[p] = true
+			routes = append(routes, "nats-route://127.0.0.1:"+strconv.Itoa(p))
+		}
+	}
+	for i := range n {
+		o := natsnode.Options{
+			DataDir:    filepath.Join(dir, fmt.Sprintf("nats%d", i+1)),
+			Port:       natsnode.RandomPort,
+			ServerName: fmt.Sprintf("s%d", i+1),
+			NoLog:      true,
+		}
+		if n > 1 {
+			port, _ := strconv.Atoi(routes[i][strings.LastIndexByte(routes[i], ':')+1:])
+			o.Cluster = natsnode.Cluster{Name: "graphlog-bench", Host: "127.0.0.1", Port: port, Routes: routes}
+		}
+		srv, err := natsnode.Start(o)
+		if err != nil {
+			return nil, fmt.Errorf("NATS server %d of %d: %w", i+1, n, err)
+		}
+		ns.servers = append(ns.servers, srv)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, srv := range ns.servers {
+		if err := srv.WaitJetStream(ctx); err != nil {
+			return nil, err
+		}
+		nc, err := nats.Connect(srv.ClientURL())
+		if err != nil {
+			return nil, err
+		}
+		ns.conns = append(ns.conns, nc)
+		js, err := jetstream.New(nc)
+		if err != nil {
+			return nil, err
+		}
+		ns.js = append(ns.js, js)
+	}
+	return ns, nil
+}
+
+func (ns *benchNATS) shutdown() {
+	for _, nc := range ns.conns {
+		nc.Close()
+	}
+	var wg sync.WaitGroup
+	for _, srv := range ns.servers {
+		wg.Go(srv.Shutdown)
+	}
+	wg.Wait()
+}
+
+// rawSyncPublishOn is rawSyncPublish on a stream of the given replicas,
+// with the publishes spread over jss (one per NATS server) in turn.
+func rawSyncPublishOn(ctx context.Context, jss []jetstream.JetStream, b writeBench, size, replicas int, run string) (float64, error) {
+	stream := "BENCH_RAW_" + run
+	subjects := "bench.raw." + run + "."
+	if _, err := jss[0].CreateStream(ctx, jetstream.StreamConfig{
+		Name: stream, Subjects: []string{subjects + ">"}, Storage: jetstream.FileStorage, Replicas: replicas,
+	}); err != nil {
+		return 0, err
+	}
+	defer jss[0].DeleteStream(context.Background(), stream) //nolint:errcheck // best effort: the directory goes anyway
+	data := bytes.Repeat([]byte{'x'}, size)
+	var next atomic.Uint64
+	return timedWriters(ctx, b, run, func(ctx context.Context, graphID string) error {
+		js := jss[next.Add(1)%uint64(len(jss))]
+		_, err := js.PublishMsg(ctx, &nats.Msg{Subject: subjects + graphID, Data: data})
+		return err
+	})
+}
+
 // benchCluster is a set of member processes.
 type benchCluster struct {
-	bin, dir, natsURL string
-	ttl               time.Duration
-	progress          io.Writer
-	members           []*benchMember
+	bin, dir string
+	ttl      time.Duration
+	replicas int
+	progress io.Writer
+	members  []*benchMember
 }
 
 type benchMember struct {
 	*nodeproc.Process
 	name    string
+	natsURL string
 	address string // actor remote
 }
 
-// start starts a member process and waits until it is ready.
-func (c *benchCluster) start(name string) (*benchMember, error) {
+// start starts a member process connected to the NATS server at natsURL
+// and waits until it is ready.
+func (c *benchCluster) start(name, natsURL string) (*benchMember, error) {
 	actorPort, err := nodeproc.FreePort()
 	if err != nil {
 		return nil, err
@@ -168,12 +318,13 @@ func (c *benchCluster) start(name string) (*benchMember, error) {
 	}
 	p, err := nodeproc.Start(c.bin, []string{
 		"--node-name", name,
-		"--nats-url", c.natsURL,
+		"--nats-url", natsURL,
+		"--replicas", strconv.Itoa(c.replicas),
 		"--actor-port", strconv.Itoa(actorPort),
 		"--member-ttl", c.ttl.String(),
 		"--request-timeout", "30s",
 		"--log-level", "warn",
-	}, logFile, 30*time.Second)
+	}, logFile, time.Minute)
 	if err != nil {
 		logFile.Close()
 		return nil, fmt.Errorf("member %s: %w; see %s", name, err, logPath)
@@ -182,9 +333,9 @@ func (c *benchCluster) start(name string) (*benchMember, error) {
 		<-p.Exited()
 		logFile.Close()
 	}()
-	m := &benchMember{Process: p, name: name, address: "127.0.0.1:" + strconv.Itoa(actorPort)}
+	m := &benchMember{Process: p, name: name, natsURL: natsURL, address: "127.0.0.1:" + strconv.Itoa(actorPort)}
 	c.members = append(c.members, m)
-	fmt.Fprintf(c.progress, "member %s ready at %s\n", name, m.Base)
+	fmt.Fprintf(c.progress, "member %s ready at %s, on NATS %s\n", name, m.Base, natsURL)
 	return m, nil
 }
 
@@ -245,89 +396,143 @@ func getJSON(url string, out any) error {
 	return json.NewDecoder(resp.Body).Decode(out)
 }
 
-// submitAll submits every graph's transactions over HTTP, one writer per
-// graph, each graph through its own member, and returns events per second.
-func (c *benchCluster) submitAll(txs [][]*messages.Transaction) (float64, error) {
+// submitTimed runs b.writers writers for b.duration, each submitting
+// transactions of b.txSize events to random graphs of b.graphs through
+// HTTP, every request to the next live member in turn, and returns
+// transactions per second.
+func (c *benchCluster) submitTimed(ctx context.Context, b writeBench, run string) (float64, error) {
 	live := c.live()
-	bodies := make([][][]byte, len(txs))
-	var total int64
-	for g, graphTxs := range txs {
-		for _, tx := range graphTxs {
-			evs := make([]api.EventData, 0, len(tx.GetEvents()))
-			for _, ev := range tx.GetEvents() {
-				na := ev.GetNodeAdded()
-				evs = append(evs, api.EventData{Type: "NodeAdded", NodeID: na.GetNodeId(), NodeType: na.GetNodeType(), Properties: na.GetProperties().AsMap()})
-			}
-			body, err := json.Marshal(api.TransactionRequest{Events: evs})
-			if err != nil {
-				return 0, err
-			}
-			bodies[g] = append(bodies[g], body)
-			total += int64(len(evs))
+	client := &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: b.writers}}
+	defer client.CloseIdleConnections()
+	var ids atomic.Int64
+	var next atomic.Uint64
+	return timedWriters(ctx, b, run, func(ctx context.Context, graphID string) error {
+		m := live[next.Add(1)%uint64(len(live))]
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.Base+"/v1/graphs/"+graphID+"/transactions", bytes.NewReader(benchBody(b.txSize, &ids)))
+		if err != nil {
+			return err
 		}
-	}
-	fmt.Fprintf(c.progress, "cluster submit of %d events...\n", total)
-	var (
-		wg    sync.WaitGroup
-		done  atomic.Int64
-		first atomic.Pointer[error]
-	)
-	start := time.Now()
-	for g, graphBodies := range bodies {
-		if len(graphBodies) == 0 {
-			continue // fewer transactions than graphs
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			m := live[g%len(live)]
-			url := m.Base + "/v1/graphs/" + txs[g][0].GetGraphId() + "/transactions"
-			for i, body := range graphBodies {
-				resp, err := benchHTTP.Post(url, "application/json", bytes.NewReader(body))
-				if err == nil {
-					if resp.StatusCode != http.StatusOK {
-						msg, _ := io.ReadAll(resp.Body)
-						err = fmt.Errorf("POST %s: %s: %s", url, resp.Status, bytes.TrimSpace(msg))
-					}
-					resp.Body.Close()
-				}
-				if err != nil {
-					first.CompareAndSwap(nil, &err)
-					return
-				}
-				done.Add(int64(len(txs[g][i].GetEvents())))
-			}
-		}()
-	}
-	stopProgress := reportProgress(c.progress, "  submitted", &done, total)
-	wg.Wait()
-	stopProgress()
-	elapsed := time.Since(start)
-	if err := first.Load(); err != nil {
-		return 0, *err
-	}
-	return float64(total) / elapsed.Seconds(), nil
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			msg, _ := io.ReadAll(resp.Body)
+			return fmt.Errorf("POST %s to %s: %s %s", req.URL.Path, m.name, resp.Status, bytes.TrimSpace(msg))
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		return err
+	})
 }
 
-// reportProgress prints the share of total done every second until the
-// returned function is called.
-func reportProgress(w io.Writer, what string, done *atomic.Int64, total int64) func() {
-	stop := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				fmt.Fprintf(w, "%s %3d%%\n", what, 100*done.Load()/max(total, 1))
-			}
+// cpuUse is CPU seconds used: by each member process (its
+// process_cpu_seconds_total) and by this process (the NATS servers, the
+// writers and the raw publishers), at a time or between two times. ok is
+// false where they cannot be read (not Linux).
+type cpuUse struct {
+	members []float64
+	self    float64
+	at      time.Time
+	wall    time.Duration // of a difference
+	ok      bool
+}
+
+// cpu reads the CPU time used so far by the live members and this process.
+func (c *benchCluster) cpu() cpuUse {
+	u := cpuUse{at: time.Now(), ok: true}
+	self, err := selfCPUSeconds()
+	if err != nil {
+		u.ok = false
+	}
+	u.self = self
+	for _, m := range c.live() {
+		v, err := metricOf(m.Base, "process_cpu_seconds_total")
+		if err != nil {
+			u.ok = false
 		}
-	}()
-	return func() { close(stop); <-finished }
+		u.members = append(u.members, v)
+	}
+	return u
+}
+
+// minus is the CPU time used between earlier and u.
+func (u cpuUse) minus(earlier cpuUse) cpuUse {
+	d := cpuUse{self: u.self - earlier.self, wall: u.at.Sub(earlier.at), ok: u.ok && earlier.ok && len(u.members) == len(earlier.members)}
+	if !d.ok {
+		return d
+	}
+	for i := range u.members {
+		d.members = append(d.members, u.members[i]-earlier.members[i])
+	}
+	return d
+}
+
+func (u cpuUse) membersTotal() float64 {
+	var s float64
+	for _, v := range u.members {
+		s += v
+	}
+	return s
+}
+
+func (u cpuUse) total() float64 { return u.self + u.membersTotal() }
+
+// String describes a difference as cores busy, for progress lines.
+func (u cpuUse) String() string {
+	if !u.ok || u.wall <= 0 {
+		return ""
+	}
+	cores := func(s float64) string { return fmt.Sprintf("%.2f", s/u.wall.Seconds()) }
+	var ms []string
+	for _, v := range u.members {
+		ms = append(ms, cores(v))
+	}
+	return fmt.Sprintf("; CPU cores busy: this process (NATS servers, load) %s, members %s", cores(u.self), strings.Join(ms, " + "))
+}
+
+// selfCPUSeconds is the user and system CPU time this process used, from
+// /proc/self/stat.
+func selfCPUSeconds() (float64, error) {
+	raw, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return 0, err
+	}
+	// The command name, field 2, is in parentheses and may hold spaces;
+	// utime and stime are fields 14 and 15, in clock ticks (USER_HZ, 100
+	// on Linux).
+	s := string(raw)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0, errors.New("/proc/self/stat: too few fields")
+	}
+	utime, err1 := strconv.ParseFloat(f[11], 64)
+	stime, err2 := strconv.ParseFloat(f[12], 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, err
+	}
+	return (utime + stime) / 100, nil
+}
+
+// metricOf reads one unlabelled metric from the node at base.
+func metricOf(base, name string) (float64, error) {
+	resp, err := benchHTTP.Get(base + "/metrics")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			return strconv.ParseFloat(strings.TrimSpace(v), 64)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	return 0, fmt.Errorf("%s/metrics has no %s", base, name)
 }
 
 // latency creates small graphs and reads each through the member hosting
@@ -453,7 +658,7 @@ func (c *benchCluster) failovers(kills int) ([]time.Duration, error) {
 		took := time.Since(killed)
 		times = append(times, took)
 		fmt.Fprintf(c.progress, "kill %d: %s answered %s after %s was killed\n", k+1, graphID, took.Round(time.Millisecond), victim.name)
-		if _, err := c.start(victim.name); err != nil {
+		if _, err := c.start(victim.name, victim.natsURL); err != nil {
 			return nil, err
 		}
 		if err := c.waitFormed(30 * time.Second); err != nil {

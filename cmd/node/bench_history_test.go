@@ -20,13 +20,23 @@ func TestHistoryBenchSmoke(t *testing.T) {
 	}
 	args := []string{
 		"--graphs", "12", "--events-per-graph", "40", "--sample", "4",
-		"--travel-events", "3000", "--travel-nodes", "50", "--snapshot-every", "500", "--travel-samples", "5",
+		// Transactions of 7 events: the last one is short, and snapshots
+		// every 500 events fall inside transactions; with the node's
+		// retention (one per 2000 events, the newest 3) some are pruned.
+		"--travel-events", "3000", "--travel-tx-size", "7", "--travel-nodes", "50", "--snapshot-every", "500", "--travel-samples", "5",
 		"--snapshot-edges", "2000", "--rounds", "1",
 	}
 	if err := runHistoryBench(args, &out, progress); err != nil {
 		t.Fatalf("bench history: %v\n%s", err, out.String())
 	}
-	for _, want := range []string{"1. cold activation", "2. time travel", "3. full rebuild", "4. snapshot", "summary"} {
+	for _, want := range []string{
+		"1. cold activation", "2. time travel", "3. full rebuild", "4. snapshot", "summary",
+		"3000 events in 429 transactions of 7 events",
+		"6 snapshots taken", "4 kept by the node's default retention",
+		"History.At a random time (5 samples)", "History.At a random version (5 samples)",
+		"HTTP GET one node ?version= a random version (5 samples)",
+		"2. time travel p99, HTTP one node, random version",
+	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output has no %q:\n%s", want, out.String())
 		}
