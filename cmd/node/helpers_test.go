@@ -14,11 +14,17 @@ import (
 
 	"github.com/graphlog/graphlog/api"
 	"github.com/graphlog/graphlog/config"
+	"github.com/graphlog/graphlog/internal/natstest"
 	"github.com/graphlog/graphlog/internal/nodeproc"
 )
 
 // testConfig is a node on loopback with random ports, storing in dir.
-func testConfig(dir string) config.Config { return loopbackConfig("test", dir) }
+// testConfig is the tests' node, with the tests' partition count.
+func testConfig(dir string) config.Config {
+	cfg := loopbackConfig("test", dir)
+	cfg.NATS.Partitions = natstest.Partitions()
+	return cfg
+}
 
 func testLogger(t testing.TB) *slog.Logger {
 	if testing.Verbose() {

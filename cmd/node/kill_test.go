@@ -16,6 +16,7 @@ import (
 
 	"github.com/graphlog/graphlog/api"
 	"github.com/graphlog/graphlog/graph"
+	"github.com/graphlog/graphlog/internal/natstest"
 	"github.com/graphlog/graphlog/internal/nodeproc"
 	"github.com/graphlog/graphlog/store/natsjs"
 )
@@ -67,7 +68,8 @@ func freePort(t *testing.T) int {
 
 // A node killed with SIGKILL in the middle of a stream of writes comes back
 // with every acknowledged transaction applied, none twice, and each graph
-// equal to a fresh replay of its log.
+// equal to a fresh replay of its log; every acknowledged transaction sent
+// again (same ID, same events) is answered with its first version.
 func TestSIGKILLLosesNoAcknowledgedWrite(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts node processes")
@@ -78,9 +80,10 @@ func TestSIGKILLLosesNoAcknowledgedWrite(t *testing.T) {
 
 	graphs := []string{"kill-a", "kill-b", "kill-c"}
 	var (
-		mu    sync.Mutex
-		acked = map[string][]string{} // graph → node IDs of acknowledged transactions
-		wg    sync.WaitGroup
+		mu       sync.Mutex
+		acked    = map[string][]string{} // graph → node IDs of acknowledged transactions
+		versions = map[string]uint64{}   // node ID → the version its transaction got
+		wg       sync.WaitGroup
 	)
 	stop := make(chan struct{})
 	for w := range 6 {
@@ -95,13 +98,15 @@ func TestSIGKILLLosesNoAcknowledgedWrite(t *testing.T) {
 				default:
 				}
 				node := fmt.Sprintf("w%d-%d", w, i)
-				status, _, err := c.do("POST", "/v1/graphs/"+g+"/transactions", events(addNode(node)), &submitResult{})
+				var res submitResult
+				status, _, err := c.do("POST", "/v1/graphs/"+g+"/transactions", killTx(node), &res)
 				if err != nil {
 					return // the node is gone
 				}
 				if status == http.StatusOK {
 					mu.Lock()
 					acked[g] = append(acked[g], node)
+					versions[node] = res.Version
 					mu.Unlock()
 				}
 			}
@@ -141,7 +146,25 @@ func TestSIGKILLLosesNoAcknowledgedWrite(t *testing.T) {
 		if want := replayFromLog(t, p.natsPort, g); !sameGraph(got, want) {
 			t.Errorf("graph %s differs from a fresh replay of its log", g)
 		}
+		// The restarted node remembers every acknowledged transaction.
+		for _, n := range acked[g] {
+			var res submitResult
+			status, e, err := c.do("POST", "/v1/graphs/"+g+"/transactions", killTx(n), &res)
+			if err != nil || status != http.StatusOK || res.Version != versions[n] {
+				t.Fatalf("graph %s: %s sent again after the restart: %d %+v %v, version %d; want its first version %d",
+					g, n, status, e, err, res.Version, versions[n])
+			}
+		}
+		if _, after := c.graph(g); after.Version != got.Version {
+			t.Errorf("graph %s at version %d after the resends, %d before", g, after.Version, got.Version)
+		}
 	}
+}
+
+// killTx is the transaction that adds node, with an ID of its own, so it
+// can be sent again as it was.
+func killTx(node string) map[string]any {
+	return map[string]any{"transaction_id": "tx-" + node, "events": []any{addNode(node)}}
 }
 
 // replayFromLog folds a graph's log with the pure core, outside the node.
@@ -157,7 +180,7 @@ func replayFromLog(t *testing.T, natsPort int, graphID string) api.Graph {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	log, err := natsjs.Open(ctx, js, natsjs.Config{})
+	log, err := natsjs.Open(ctx, js, natsjs.Config{Partitions: natstest.Partitions()})
 	if err != nil {
 		t.Fatal(err)
 	}

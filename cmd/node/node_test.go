@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/internal/natstest"
 	"github.com/graphlog/graphlog/messages"
 	"github.com/graphlog/graphlog/store"
 	"github.com/graphlog/graphlog/store/natsjs"
@@ -220,7 +222,7 @@ func openLogAt(t *testing.T, url string) (*natsjs.Log, jetstream.JetStream) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log, err := natsjs.Open(context.Background(), js, natsjs.Config{})
+	log, err := natsjs.Open(context.Background(), js, natsjs.Config{Partitions: natstest.Partitions()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,4 +337,94 @@ func metricValue(t *testing.T, base, name string) string {
 		}
 	}
 	return ""
+}
+
+// A resend after the graph passivated (idle for a second, snapshotted) is
+// answered with its first version; a reused ID with other events is 409
+// duplicate_transaction_id; nothing is applied twice.
+func TestResendAfterPassivationOverHTTP(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.Graphs.IdleTimeout = time.Second
+	_, base := startNode(t, cfg)
+	c := newClient(t, base)
+	withID := func(id string, evs ...map[string]any) map[string]any {
+		return map[string]any{"transaction_id": id, "events": evs}
+	}
+	c.mustSubmit("resend", withID("t-1", addNode("a")))
+	second := c.mustSubmit("resend", withID("t-2", addNode("b")))
+	eventually(t, 10*time.Second, "the idle graph passivated", func() bool {
+		return metricValue(t, base, "graphlog_active_graphs") == "0"
+	})
+	if again := c.mustSubmit("resend", withID("t-2", addNode("b"))); again != second {
+		t.Fatalf("t-2 resent after passivation answered %+v, first answer %+v", again, second)
+	}
+	status, _, e := c.submit("resend", withID("t-1", addNode("other")))
+	if status != http.StatusConflict || e.Code != api.CodeDuplicateTransactionID {
+		t.Fatalf("t-1 reused for another node: %d %+v, want 409 %s", status, e, api.CodeDuplicateTransactionID)
+	}
+	if _, g := c.graph("resend"); g.Version != 2 || len(g.Nodes) != 2 {
+		t.Fatalf("graph at version %d with %d nodes after the resends, want 2 and 2", g.Version, len(g.Nodes))
+	}
+}
+
+// A node started with --partitions 4 spreads its graphs over four streams,
+// each holding only its own graphs' subjects, and serves every graph; the
+// same node started with another count refuses to start and names the
+// count the log has.
+func TestGraphsLandInFourPartitions(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(dir)
+	cfg.NATS.Partitions = 4
+	n, base := startNode(t, cfg)
+	c := newClient(t, base)
+	const graphs = 40
+	for i := range graphs {
+		c.mustSubmit(fmt.Sprintf("p%d", i), events(addNode("a"), addNode("b")))
+	}
+	nc, err := nats.Connect(n.nats.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	total := 0
+	for p := range 4 {
+		s, err := js.Stream(ctx, natsjs.StreamName(cfg.NATS.Stream, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := s.Info(ctx, jetstream.WithSubjectFilter(">"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(info.State.Subjects) == 0 {
+			t.Errorf("partition %d holds no graph", p)
+		}
+		for subject := range info.State.Subjects {
+			if _, err := natsjs.GraphIDFromSubject(subject, 4); err != nil {
+				t.Errorf("partition %d holds %s: %v", p, subject, err)
+			}
+		}
+		total += len(info.State.Subjects)
+	}
+	if total != graphs {
+		t.Errorf("%d graph subjects over the partitions, want %d", total, graphs)
+	}
+	for i := range graphs {
+		if status, g := c.graph(fmt.Sprintf("p%d", i)); status != http.StatusOK || g.Version != 1 || len(g.Nodes) != 2 {
+			t.Fatalf("graph p%d: status %d, %+v", i, status, g)
+		}
+	}
+
+	sctx, cancel := context.WithTimeout(ctx, shutdownTimeout)
+	n.shutdown(sctx)
+	cancel()
+	cfg.NATS.Partitions = 2
+	if _, err := start(ctx, cfg, testLogger(t)); !errors.Is(err, natsjs.ErrPartitionMismatch) || !strings.Contains(err.Error(), "--partitions 4") {
+		t.Fatalf("a node started with 2 partitions on a log of 4: %v, want a refusal naming --partitions 4", err)
+	}
 }
