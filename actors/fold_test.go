@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/graphlog/graphlog/graph"
+	"github.com/graphlog/graphlog/internal/natstest"
 	"github.com/graphlog/graphlog/messages"
 	"github.com/graphlog/graphlog/replay"
 	"github.com/graphlog/graphlog/store"
@@ -107,7 +108,7 @@ func TestFoldSkipsAndCountsBadTransactions(t *testing.T) {
 	log, js := openLog(t)
 	ctx := testContext(t)
 	const id = "bad"
-	subject := natsjs.Subject(id, 1)
+	subject := natsjs.Subject(id, natstest.Partitions())
 
 	v1 := appendDirect(t, log, id, addNode("a"))
 	// Version 2 breaks the rules in its second event: x must not appear.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/graphlog/graphlog/actors"
 	"github.com/graphlog/graphlog/graph"
+	"github.com/graphlog/graphlog/internal/natstest"
 	"github.com/graphlog/graphlog/messages"
 	"github.com/graphlog/graphlog/metrics"
 	"github.com/graphlog/graphlog/replay"
@@ -320,7 +321,7 @@ func TestGrain(t *testing.T) {
 
 	t.Run("garbage on the graph's subjects does not block writes", func(t *testing.T) {
 		const id = "junk"
-		subject := natsjs.Subject(id, 1)
+		subject := natsjs.Subject(id, natstest.Partitions())
 		publishJunk(t, js, subject) // before the grain activates
 		if r := mustSubmit(t, cl, txOf(id, addNode("a"))); r.GetVersion() != 1 {
 			t.Fatalf("first submit gave version %d", r.GetVersion())

@@ -169,7 +169,7 @@ func publishRaw(t testing.TB, js jetstream.JetStream, graphID string, version ui
 	if err != nil {
 		t.Fatal(err)
 	}
-	subject := natsjs.Subject(graphID, 1)
+	subject := natsjs.Subject(graphID, natstest.Partitions())
 	ack, err := js.Publish(testContext(t), subject, data)
 	if err != nil {
 		t.Fatalf("publish %s: %v", subject, err)

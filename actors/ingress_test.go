@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/graphlog/graphlog/actors"
+	"github.com/graphlog/graphlog/internal/natstest"
 	"github.com/graphlog/graphlog/messages"
 	"github.com/graphlog/graphlog/metrics"
 	"github.com/graphlog/graphlog/store/natsjs"
@@ -56,13 +56,9 @@ func TestIngress(t *testing.T) {
 	for i := range 20 {
 		mustSubmit(t, cl, txOf("own", addNode(fmt.Sprint("n", i))))
 	}
-	ownCons, err := js.Consumer(ctx, natsjs.StreamName(natsjs.DefaultStream, 0), durable)
-	if err != nil {
-		t.Fatal(err)
-	}
 	eventually(t, 10*time.Second, "the grain's own transactions acknowledged", func() bool {
-		info, err := ownCons.Info(ctx)
-		return err == nil && info.NumAckPending == 0 && info.NumPending == 0
+		pending, ackPending, err := log.Feed().Lag(ctx, durable)
+		return err == nil && pending == 0 && ackPending == 0
 	})
 	// A notice can overtake the ack of its own append; that one is asked.
 	if n := grains.calls.Load(); n > 5 {
@@ -84,7 +80,7 @@ func TestIngress(t *testing.T) {
 	mustSubmit(t, cl, txOf("rejected", addNode("a")))
 	bad := &messages.Transaction{GraphId: "rejected", TransactionId: "past", Version: 2,
 		Events: []*messages.Event{addNode("p"), addEdge("e", "p", "missing")}}
-	if _, err := js.Publish(ctx, natsjs.Subject("rejected", 1), mustEntry(t, bad)); err != nil {
+	if _, err := js.Publish(ctx, natsjs.Subject("rejected", natstest.Partitions()), mustEntry(t, bad)); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 10*time.Second, "the stored transaction reached the grain", func() bool {
@@ -99,7 +95,7 @@ func TestIngress(t *testing.T) {
 
 	// Bytes that are no entry, on a graph's own subject, are skipped by
 	// the graph's reads; they never block the graph.
-	if _, err := js.Publish(ctx, natsjs.Subject("junk", 1), []byte("\xff\xff not an entry")); err != nil {
+	if _, err := js.Publish(ctx, natsjs.Subject("junk", natstest.Partitions()), []byte("\xff\xff not an entry")); err != nil {
 		t.Fatal(err)
 	}
 	// Subjects that name no graph can never be read by one: they go to
@@ -133,25 +129,32 @@ func TestIngress(t *testing.T) {
 		info, err := dlq.Info(ctx)
 		return err == nil && info.State.Msgs >= uint64(len(deadLetters))
 	})
-	cons, err := js.Consumer(ctx, natsjs.StreamName(natsjs.DefaultStream, 0), durable)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var info *jetstream.ConsumerInfo
 	eventually(t, 10*time.Second, "every message of the log acknowledged", func() bool {
-		info, err = cons.Info(ctx)
-		return err == nil && info.NumAckPending == 0 && info.NumPending == 0
+		pending, ackPending, err := log.Feed().Lag(ctx, durable)
+		return err == nil && pending == 0 && ackPending == 0
 	})
-	events, err := js.Stream(ctx, natsjs.StreamName(natsjs.DefaultStream, 0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	si, err := events.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info.AckFloor.Stream != si.State.LastSeq {
-		t.Fatalf("consumer acked up to sequence %d, the stream ends at %d", info.AckFloor.Stream, si.State.LastSeq)
+	// Every partition's consumer acknowledged up to its stream's end.
+	for p := range natstest.Partitions() {
+		name := natsjs.StreamName(natsjs.DefaultStream, p)
+		cons, err := js.Consumer(ctx, name, durable)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := cons.Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		events, err := js.Stream(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		si, err := events.Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.AckFloor.Stream != si.State.LastSeq {
+			t.Fatalf("consumer on %s acked up to sequence %d, the stream ends at %d", name, info.AckFloor.Stream, si.State.LastSeq)
+		}
 	}
 	dinfo, err := dlq.Info(ctx)
 	if err != nil {

@@ -99,13 +99,14 @@ type load struct {
 	mu      sync.Mutex
 	targets []*member
 	acked   map[string][]string // graph → node IDs acknowledged
+	version map[string]uint64   // node ID → the version its transaction got
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	writes  atomic.Int64
 }
 
 func startLoad(t *testing.T, graphs []string, writers int, targets ...*member) *load {
-	l := &load{t: t, targets: targets, acked: map[string][]string{}, stop: make(chan struct{})}
+	l := &load{t: t, targets: targets, acked: map[string][]string{}, version: map[string]uint64{}, stop: make(chan struct{})}
 	for w := range writers {
 		l.wg.Add(1)
 		go func() {
@@ -122,10 +123,12 @@ func startLoad(t *testing.T, graphs []string, writers int, targets ...*member) *
 				c.base = l.targets[(w+i)%len(l.targets)].Base
 				l.mu.Unlock()
 				node := fmt.Sprintf("w%d-%d", w, i)
-				status, _, err := c.do("POST", "/v1/graphs/"+g+"/transactions", events(addNode(node)), &submitResult{})
+				var res submitResult
+				status, _, err := c.do("POST", "/v1/graphs/"+g+"/transactions", killTx(node), &res)
 				if err == nil && status == http.StatusOK {
 					l.mu.Lock()
 					l.acked[g] = append(l.acked[g], node)
+					l.version[node] = res.Version
 					l.mu.Unlock()
 					l.writes.Add(1)
 				}
@@ -274,6 +277,25 @@ func TestClusterFailoverAndJoin(t *testing.T) {
 
 	log, _ := openLogAt(t, natsURL)
 	checkGraphs(t, log, d, acked, graphs)
+
+	// Every acknowledged transaction sent again through another member
+	// than the one that took it, after the failover and the join, is
+	// answered with its first version, and applied nothing.
+	cl := newClient(t, b.Base)
+	for _, g := range moved {
+		_, before := cl.graph(g)
+		for _, node := range acked[g] {
+			var res submitResult
+			status, e, err := cl.do("POST", "/v1/graphs/"+g+"/transactions", killTx(node), &res)
+			if err != nil || status != http.StatusOK || res.Version != l.version[node] {
+				t.Fatalf("graph %s: %s sent again after the failover: %d %+v %v, version %d; want its first version %d",
+					g, node, status, e, err, res.Version, l.version[node])
+			}
+		}
+		if _, after := cl.graph(g); after.Version != before.Version {
+			t.Errorf("graph %s at version %d after the resends, %d before", g, after.Version, before.Version)
+		}
+	}
 }
 
 // Transactions appended straight to the log reach their grains through the

@@ -291,7 +291,7 @@ func TestUndecodableMessagesAreDeadLettered(t *testing.T) {
 	ctx := context.Background()
 
 	c.mustSubmit("g", events(addNode("a")))
-	for _, subj := range []string{natsjs.Subject("g", 1), natsjs.PartitionPrefix(0) + "bad!id", natsjs.PartitionPrefix(0) + "bad~id"} {
+	for _, subj := range []string{natsjs.Subject("g", natstest.Partitions()), natsjs.PartitionPrefix(0) + "bad!id", natsjs.PartitionPrefix(0) + "bad~id"} {
 		if _, err := js.Publish(ctx, subj, []byte("\xff not protobuf")); err != nil {
 			t.Fatal(err)
 		}
