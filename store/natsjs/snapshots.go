@@ -15,6 +15,7 @@ import (
 	cidpkg "github.com/ipfs/go-cid"
 	"github.com/multiformats/go-multihash"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/synadia-io/orbit.go/jetstreamext"
 
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/store"
@@ -103,6 +104,7 @@ func validBucketName(name string) bool {
 // back.
 type Snapshots struct {
 	cfg     SnapshotConfig
+	js      jetstream.JetStream
 	objects jetstream.ObjectStore
 	index   jetstream.KeyValue
 }
@@ -135,7 +137,7 @@ func OpenSnapshots(ctx context.Context, js jetstream.JetStream, cfg SnapshotConf
 	if err != nil {
 		return nil, &Error{Op: opOpenSnapshots, Err: fmt.Errorf("create or update key-value bucket %s: %w", cfg.IndexBucket, translateSnapshot(err))}
 	}
-	return &Snapshots{cfg: cfg, objects: objects, index: index}, nil
+	return &Snapshots{cfg: cfg, js: js, objects: objects, index: index}, nil
 }
 
 // Config returns the store's configuration, defaults filled in.
@@ -228,15 +230,70 @@ func intact(obj *jetstream.ObjectInfo, cid string, size int) bool {
 }
 
 // List returns the graph's snapshots, oldest version first; see
-// store.SnapshotStore. It reads the index with one filtered watcher (an
-// ordered consumer on the graph's keys only), not a key listing followed
-// by a get per key.
+// store.SnapshotStore. It reads the index with one batched direct get of
+// the last message of each of the graph's keys: no consumer is created,
+// so any number of graphs may list at once (each watcher would be a
+// consumer of the index stream, and the server bounds those). A graph
+// with more keys than one such answer holds (the server sends at most
+// 1,024) is read with a watcher instead.
 func (s *Snapshots) List(ctx context.Context, graphID string) ([]store.SnapshotInfo, error) {
 	fail := func(err error) ([]store.SnapshotInfo, error) {
 		return nil, &Error{Op: opListSnapshots, GraphID: graphID, Err: err}
 	}
 	if err := graph.ValidateGraphID(graphID); err != nil {
 		return fail(err)
+	}
+	prefix := "$KV." + s.cfg.IndexBucket + "."
+	msgs, err := jetstreamext.GetLastMsgsFor(ctx, s.js, "KV_"+s.cfg.IndexBucket, []string{prefix + graphID + ".*"})
+	if err != nil {
+		return fail(translateSnapshot(err))
+	}
+	var (
+		snaps    []store.SnapshotInfo
+		bad      []error
+		answered bool
+	)
+	var pending string
+	for m, err := range msgs {
+		if errors.Is(err, jetstreamext.ErrNoMessages) {
+			answered = true
+			break
+		}
+		if err != nil {
+			// Too many keys for one answer, among others.
+			return s.listByWatch(ctx, graphID)
+		}
+		answered = true
+		pending = m.Header.Get(headerNumPending)
+		if op := m.Header.Get(kvOperationHeader); op == "DEL" || op == "PURGE" {
+			continue // a deleted entry
+		}
+		info, err := parseEntry(graphID, strings.TrimPrefix(m.Subject, prefix), m.Data)
+		if err != nil {
+			bad = append(bad, err)
+			continue
+		}
+		snaps = append(snaps, info)
+	}
+	if !answered {
+		return fail(noAnswer(ctx))
+	}
+	if pending != "" && pending != "0" {
+		return s.listByWatch(ctx, graphID) // the answer was cut
+	}
+	slices.SortFunc(snaps, func(a, b store.SnapshotInfo) int { return cmp.Compare(a.Version, b.Version) })
+	if len(bad) > 0 {
+		return snaps, &Error{Op: opListSnapshots, GraphID: graphID, Err: errors.Join(bad...)}
+	}
+	return snaps, nil
+}
+
+// listByWatch reads the index with one filtered watcher (an ordered
+// consumer on the graph's keys only): the way for a graph with more keys
+// than one direct get answers.
+func (s *Snapshots) listByWatch(ctx context.Context, graphID string) ([]store.SnapshotInfo, error) {
+	fail := func(err error) ([]store.SnapshotInfo, error) {
+		return nil, &Error{Op: opListSnapshots, GraphID: graphID, Err: err}
 	}
 	w, err := s.index.WatchFiltered(ctx, []string{graphID + ".*"}, jetstream.IgnoreDeletes())
 	if err != nil {
@@ -272,6 +329,9 @@ func (s *Snapshots) List(ctx context.Context, graphID string) ([]store.SnapshotI
 		}
 	}
 }
+
+// kvOperationHeader marks a KV message that deletes or purges its key.
+const kvOperationHeader = "KV-Operation"
 
 // Load returns the snapshot's bytes once they verify against info.CID; see
 // store.SnapshotStore.

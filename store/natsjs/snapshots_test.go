@@ -2,8 +2,10 @@ package natsjs_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -160,5 +162,43 @@ func TestSnapshotUnavailable(t *testing.T) {
 	}
 	if _, err := s.Save(ctx, store.SnapshotInfo{GraphID: "g"}, []byte("x")); !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("Save without a server: err = %v, want ErrUnavailable", err)
+	}
+}
+
+// List reads a graph's index without a consumer, so graphs may list at
+// once by the thousand; a graph with more entries than one direct get
+// answers (1,024) is listed whole too, by a watcher.
+func TestSnapshotListManyEntriesAndManyListers(t *testing.T) {
+	s, _ := openSnapshots(t)
+	ctx := testContext(t)
+	const many = 1100
+	for v := uint64(1); v <= many; v++ {
+		data := []byte(fmt.Sprintf("state of version %d", v))
+		if _, err := s.Save(ctx, store.SnapshotInfo{GraphID: "big", Version: v, Sequence: v}, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := s.List(ctx, "big")
+	if err != nil || len(list) != many || list[0].Version != 1 || list[many-1].Version != many {
+		t.Fatalf("List of %d entries: %d entries (%v)", many, len(list), err)
+	}
+	// More concurrent listers than the server lets one stream have
+	// consumers.
+	if _, err := s.Save(ctx, store.SnapshotInfo{GraphID: "small", Version: 1, Sequence: 1}, []byte("small")); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 2000)
+	for range 2000 {
+		wg.Go(func() {
+			if l, err := s.List(ctx, "small"); err != nil || len(l) != 1 {
+				errs <- fmt.Errorf("%d entries, %v", len(l), err)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("a concurrent List: %v", err)
 	}
 }
