@@ -25,12 +25,14 @@
 //
 // Every error is {"error": "<what is wrong and what to do>", "code": "<code>"}
 // and one function (classify, errors.go) maps Go errors to it with
-// errors.Is / errors.As:
+// errors.Is / errors.As: the HTTP layer's own errors there, the graphs'
+// by the one table of codes, replay.Codes:
 //
 //	400 invalid_argument    graph.ErrInvalidID, graph.ErrInvalidTransaction, graph.ErrInvalidWeight, ErrInvalidRequest
 //	404 not_found           graph.ErrNotFound, store.ErrNotFound, unknown routes, a graph with no events
 //	405 method_not_allowed  a known path with another method
 //	409 conflict            store.ErrConflict
+//	409 duplicate_transaction_id  store.ErrDuplicateTransactionID (the ID was used for other events)
 //	413 too_large           store.ErrTooLarge, a body over the limit (http.MaxBytesError)
 //	422 rejected            graph.ErrRejected (nothing was applied)
 //	422 cycle               graph.ErrCycle
