@@ -30,8 +30,13 @@ type kvProvider struct {
 	name   string // of this node, unique in the cluster
 	c      *pcluster.Cluster
 	id     string
+	value  []byte // this member's announcement
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	// refreshing orders refreshes of the entry: the store refreshes at the
+	// revision it last wrote, so two at once would make the second look
+	// expired.
+	refreshing sync.Mutex
 
 	mu      sync.Mutex // orders topology updates with Shutdown
 	stopped bool
@@ -64,6 +69,7 @@ func (p *kvProvider) StartMember(c *pcluster.Cluster) error {
 	if err != nil {
 		return err
 	}
+	p.value = value
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
 	rctx, rcancel := context.WithTimeout(ctx, opTimeout)
@@ -88,8 +94,15 @@ func (p *kvProvider) StartMember(c *pcluster.Cluster) error {
 		}
 	}
 	p.wg.Add(1)
-	go p.heartbeat(ctx, value)
+	go p.heartbeat(ctx)
 	return nil
+}
+
+// refresh rewrites this member's entry, restarting its TTL.
+func (p *kvProvider) refresh(ctx context.Context) error {
+	p.refreshing.Lock()
+	defer p.refreshing.Unlock()
+	return p.members.Refresh(ctx, p.id, p.value)
 }
 
 // previousIncarnations lists the entries of other members under this
@@ -142,7 +155,7 @@ func (p *kvProvider) Shutdown(bool) error {
 // heartbeat refreshes the member's entry until ctx ends or the entry is
 // found expired. A refresh that fails for another reason (NATS briefly
 // unreachable) is retried: only the store can tell that the entry expired.
-func (p *kvProvider) heartbeat(ctx context.Context, value []byte) {
+func (p *kvProvider) heartbeat(ctx context.Context) {
 	defer p.wg.Done()
 	every := p.members.TTL() / 3
 	t := time.NewTicker(every)
@@ -155,7 +168,7 @@ func (p *kvProvider) heartbeat(ctx context.Context, value []byte) {
 		case <-t.C:
 		}
 		rctx, cancel := context.WithTimeout(ctx, every)
-		err := p.members.Refresh(rctx, p.id, value)
+		err := p.refresh(rctx)
 		cancel()
 		switch {
 		case err == nil:
@@ -196,13 +209,32 @@ func (p *kvProvider) update(entries []store.MemberEntry) {
 		return
 	}
 	if !self {
-		// The entry expired while the heartbeat could not refresh it: the
-		// others have dropped this member already.
-		p.markLost(fmt.Errorf("member %s: %w", p.id, store.ErrMemberExpired))
+		p.confirmLost()
 		return
 	}
 	p.logChanges(members)
 	p.c.MemberList.UpdateClusterTopology(members)
+}
+
+// confirmLost asks the store whether this member's entry is gone, when a
+// watch shows the members without it. Only the store's leader can say: a
+// watch may be served by a replica still catching up, which misses a
+// member that registered a moment ago. A refresh is judged by the leader:
+// if it works, the view lagged and is not applied (the next one will have
+// this member); if the entry expired (the heartbeat could not refresh it
+// in time), the others have dropped this member already.
+func (p *kvProvider) confirmLost() {
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	switch err := p.refresh(ctx); {
+	case err == nil:
+		p.logger.Info("a members view without this member was stale; it is registered", slog.String("member", p.id))
+	case errors.Is(err, store.ErrMemberExpired):
+		p.markLost(fmt.Errorf("member %s: %w", p.id, err))
+	default:
+		p.logger.Warn("a members view lacks this member and the store cannot confirm it; the heartbeat will tell",
+			slog.String("member", p.id), slog.Any("error", err))
+	}
 }
 
 // logChanges logs the members that joined and left since the last update.
