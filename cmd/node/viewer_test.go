@@ -379,6 +379,21 @@ func TestViewerLive(t *testing.T) {
 	if !same {
 		t.Fatal("the page was reloaded")
 	}
+
+	// The viewer knows the log's message of its live version, where a
+	// catch-up reads from; one with nothing to read changes nothing.
+	_, g := c.graph("live")
+	var seq float64
+	page.eval(`graphlog.liveSequence`, &seq)
+	if uint64(seq) != g.Sequence || g.Sequence == 0 {
+		t.Fatalf("the viewer's live sequence is %v, the graph's is %d", seq, g.Sequence)
+	}
+	page.eval(`graphlog.catchUp()`, nil)
+	c.mustSubmit("live", events(addNode("e")))
+	want, _ = counted(t, c, "live", 0)
+	if got := page.waitDrawn("live", "live", 5); got != want {
+		t.Fatalf("after a catch-up and one more transaction: %+v, the API has %+v", got, want)
+	}
 }
 
 // TestViewerSurvivesReloads reloads the page more often than a browser

@@ -66,6 +66,7 @@ const $ = (id) => document.getElementById(id);
 const app = {
   graph: "",
   live: null, // GraphState following the stream
+  liveSeq: 0, // the stream sequence of the live version's message
   shown: null, // GraphState drawn: live itself in live mode
   mode: "live",
   diff: null, // {node: Map id→status, edge: Map, changes, from, to}
@@ -95,6 +96,8 @@ const hook = {
   get mode() { return app.mode; },
   get version() { return app.shown ? app.shown.version : 0; },
   get liveVersion() { return app.live ? app.live.version : 0; },
+  get liveSequence() { return app.liveSeq; },
+  catchUp: () => enqueue(() => catchUp(app.graph)),
   counts: () => ({ nodes: view.stats.nodes, edges: view.stats.edges }),
   diffCounts: () => ({ added: view.stats.added, removed: view.stats.removed, changed: view.stats.changed }),
   select: (id) => selectGraph(id),
@@ -152,6 +155,7 @@ async function selectGraph(id) {
   if (seq !== app.loadSeq || !json) return;
   const t1 = performance.now();
   app.live = GraphState.fromJSON(json);
+  app.liveSeq = json.sequence || 0; // the log's message of the live version
   app.shown = app.live;
   const v = visit();
   v.nodeColors.learn(typesOf(app.live.nodes));
@@ -269,20 +273,23 @@ async function onTransaction(graph, msg) {
     await catchUp(graph);
     if (msg.version <= app.live.version) return;
   }
-  applyLive(msg.version, msg.events, msg.recorded_at);
+  applyLive(msg.version, msg.events, msg.recorded_at, msg.sequence);
 }
 
 // catchUp applies every transaction after the live version, read from
-// GET .../events (whole transactions, in version order).
+// GET .../events (whole transactions, in version order) from the log's
+// message of the live version on (after_sequence), so it reads what it
+// missed, not the graph's whole history.
 async function catchUp(graph) {
   for (;;) {
     if (graph !== app.graph || !app.live) return;
     const after = app.live.version;
-    const page = await getJSON(graphPath(graph, `/events?after_version=${after}&limit=1000`));
+    const from = app.liveSeq ? `&after_sequence=${app.liveSeq}` : "";
+    const page = await getJSON(graphPath(graph, `/events?after_version=${after}${from}&limit=1000`));
     if (graph !== app.graph || app.live.version !== after) return;
     const txs = groupByVersion(page.events);
     for (const tx of txs) {
-      if (tx.version === app.live.version + 1) applyLive(tx.version, tx.events, tx.recordedAt);
+      if (tx.version === app.live.version + 1) applyLive(tx.version, tx.events, tx.recordedAt, tx.sequence);
     }
     if (txs.length === 0 || page.next_after_version <= after) return;
   }
@@ -293,13 +300,14 @@ function groupByVersion(events) {
   for (const ev of events) {
     const last = txs[txs.length - 1];
     if (last && last.version === ev.version) last.events.push(ev);
-    else txs.push({ version: ev.version, recordedAt: ev.recorded_at, events: [ev] });
+    else txs.push({ version: ev.version, recordedAt: ev.recorded_at, sequence: ev.sequence, events: [ev] });
   }
   return txs;
 }
 
-function applyLive(version, events, recordedAt) {
+function applyLive(version, events, recordedAt, sequence) {
   const changes = app.live.apply(events, version);
+  if (sequence) app.liveSeq = sequence;
   if (recordedAt) {
     app.times.set(version, recordedAt);
     app.heads[app.graph] = { version, recorded_at: recordedAt };
