@@ -3,7 +3,6 @@ package natstest
 import (
 	"context"
 	"fmt"
-	"net"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/graphlog/graphlog/internal/nodeproc"
 	"github.com/graphlog/graphlog/natsnode"
 )
 
@@ -134,26 +134,13 @@ func waitReplicated(ctx context.Context, js jetstream.JetStream, replicas int) e
 }
 
 // FreePorts returns n distinct TCP ports that were free a moment ago on
-// 127.0.0.1. Another process may take one before it is used; that is rare
-// enough for tests.
+// 127.0.0.1, below the kernel's ephemeral range (nodeproc.FreePorts), so
+// that servers other tests start on port 0 do not take them first.
 func FreePorts(t testing.TB, n int) []int {
 	t.Helper()
-	ports := make([]int, 0, n)
-	var lns []net.Listener
-	defer func() {
-		for _, ln := range lns {
-			ln.Close()
-		}
-	}()
-	// All listeners stay open until every port is chosen, so the ports
-	// differ.
-	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatalf("natstest: find a free port: %v", err)
-		}
-		lns = append(lns, ln)
-		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+	ports, err := nodeproc.FreePorts(n)
+	if err != nil {
+		t.Fatalf("natstest: %v", err)
 	}
 	return ports
 }

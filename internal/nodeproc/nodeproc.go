@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -56,14 +57,50 @@ func RemoveBuild() {
 	}
 }
 
-// FreePort returns a loopback TCP port that was free when it was asked.
+// FreePort returns a TCP port that was free a moment ago on 127.0.0.1
+// (see FreePorts).
 func FreePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ports, err := FreePorts(1)
 	if err != nil {
 		return 0, err
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
+	return ports[0], nil
+}
+
+// Ports handed out by FreePorts lie below the kernel's ephemeral range
+// (Linux: 32768 and up), where no socket bound to port 0 and no outgoing
+// connection lands: a port chosen here and used a moment later is taken
+// in between only if another test picks the same one at random.
+const (
+	freePortsLow  = 20000
+	freePortsHigh = 32767
+)
+
+// FreePorts returns n distinct TCP ports that were free a moment ago on
+// 127.0.0.1, for servers whose addresses must be known before they start
+// (a NATS cluster's routes).
+func FreePorts(n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	var lns []net.Listener
+	defer func() {
+		for _, ln := range lns {
+			ln.Close()
+		}
+	}()
+	// Listeners stay open until every port is chosen, so the ports differ.
+	for tries := 0; len(ports) < n; tries++ {
+		if tries > 1000 {
+			return nil, errors.New("nodeproc: no free port below the ephemeral range after 1000 tries")
+		}
+		port := freePortsLow + rand.IntN(freePortsHigh-freePortsLow+1)
+		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			continue
+		}
+		lns = append(lns, ln)
+		ports = append(ports, port)
+	}
+	return ports, nil
 }
 
 // Process is a node running as a child process.
