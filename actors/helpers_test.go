@@ -65,7 +65,6 @@ func openLog(t testing.TB, cfg ...natsjs.Config) (*natsjs.Log, jetstream.JetStre
 // started earlier).
 func startMember(t testing.TB, cfg actors.GrainConfig) *cluster.Member {
 	t.Helper()
-	natstest.WaitGRPCQuiet(t)
 	if cfg.Logger == nil {
 		cfg.Logger = testLogger()
 	}

@@ -35,7 +35,6 @@ func testContext(t testing.TB) context.Context {
 // in a log on a fresh NATS server.
 func startMember(t testing.TB, m *metrics.Metrics) (*cluster.Member, *natsjs.Log) {
 	t.Helper()
-	natstest.WaitGRPCQuiet(t)
 	_, _, js := natstest.Start(t)
 	log, err := natsjs.Open(testContext(t), js, natsjs.Config{Partitions: natstest.Partitions()})
 	if err != nil {

@@ -61,7 +61,6 @@ func TestStaleMembersViewDoesNotDropAMember(t *testing.T) {
 		t.Fatal(err)
 	}
 	lost := make(chan error, 1)
-	natstest.WaitGRPCQuiet(t)
 	member, err := cluster.StartMember(cluster.MemberConfig{
 		Host: "127.0.0.1", Port: 0, Membership: members,
 		OnLost:         func(err error) { lost <- err },

@@ -37,7 +37,6 @@ func testLogger(t testing.TB) *slog.Logger {
 // of its API.
 func startNode(t testing.TB, cfg config.Config) (*node, string) {
 	t.Helper()
-	natstest.WaitGRPCQuiet(t)
 	n, err := start(context.Background(), cfg, testLogger(t))
 	if err != nil {
 		t.Fatalf("start node: %v", err)
