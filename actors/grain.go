@@ -317,8 +317,9 @@ func txAttrs(tx *messages.Transaction, more ...any) []any {
 // already; the submit is answered as it was the first time.
 var errCommitted = errors.New("transaction committed already")
 
-// resubmitted answers a transaction whose ID the graph remembers (DESIGN
-// invariant 9): with its first answer if it carries the same events, and
+// resubmitted answers a transaction whose ID the graph remembers
+// (docs/ARCHITECTURE.md,
+// "Retries are safe forever"): with its first answer if it carries the same events, and
 // with ErrDuplicateTransactionID if the ID is reused for other events,
 // never by applying it again.
 func resubmitted(tx *messages.Transaction, c graph.Committed) *messages.SubmitReply {
@@ -433,7 +434,8 @@ func (a *grain) checkShape(tx *messages.Transaction) error {
 // deliver handles the ingress's notice that the log holds a transaction
 // of the graph at stream sequence tx.Sequence. A sequence at or below what
 // the grain has read is a duplicate, whatever else the notice says
-// (DESIGN invariant 3); otherwise the grain reads its log from where it
+// (docs/ARCHITECTURE.md, "Versions"); otherwise the grain reads its log
+// from where it
 // stands, so it applies what it missed in order and whole, gaps repaired.
 func (a *grain) deliver(tx *messages.Transaction) *messages.DeliverReply {
 	if tx.GetGraphId() != a.id {

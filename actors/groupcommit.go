@@ -20,7 +20,8 @@ import (
 // round trip (store.Appender.AppendGroup), each validated after the ones
 // before it (graph.PrepareAfter) as if they had been committed. A lone
 // submit is a group of one and takes the plain path. Nothing is answered
-// before the log acked it (DESIGN invariant 8); versions stay consecutive
+// before the log acked it (docs/ARCHITECTURE.md, "Durability"); versions
+// stay consecutive
 // and each transaction keeps its own ID.
 
 // maxGroup bounds the transactions of one group commit.

@@ -426,7 +426,8 @@ func TestSnapshotsOfALargeGraphWaitInProportion(t *testing.T) {
 // A resend after passivation gets its first answer even when the
 // reactivated grain reads none of the log (it starts from a snapshot),
 // and an ID reused for other events is refused: the remembered IDs are
-// part of the snapshot (DESIGN invariant 9). The grain passivates on its
+// part of the snapshot (docs/ARCHITECTURE.md, "Retries are safe forever").
+// The grain passivates on its
 // own after an idle second, as in the report that found it.
 func TestResendAfterPassivationIsAnsweredOnce(t *testing.T) {
 	log, snaps := openSnapshots(t)

@@ -83,8 +83,9 @@
 //
 // # Remembered transactions
 //
-// A transaction ID is applied at most once, across activations (DESIGN
-// invariant 9): a client, the API or the cluster client may send a
+// A transaction ID is applied at most once, across activations
+// (docs/ARCHITECTURE.md,
+// "Retries are safe forever"): a client, the API or the cluster client may send a
 // transaction again after an answer was lost, and the grain that gets it
 // may have been activated since, on another member, from a snapshot. So
 // the memory of IDs is part of the graph's state, not of the grain: the

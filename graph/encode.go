@@ -41,7 +41,8 @@ const (
 // StateFormat is the format of the states Encode writes, in their format
 // field; Decode and FromState read no other. Format 2 added the remembered
 // transactions: a state without them would let a graph activated from it
-// apply a resent transaction again (DESIGN invariant 9), so an older
+// apply a resent transaction again (docs/ARCHITECTURE.md, "Retries are safe
+// forever"), so an older
 // snapshot is refused, and the graph is read from an older snapshot or the
 // log. (Format 1, never written down, is every state before the field.)
 const StateFormat = 2

@@ -18,7 +18,8 @@ type Graph struct {
 	// pointers, so clones share them.
 	types map[string]*string
 	// recent remembers the latest transactions (recent.go), so that a
-	// transaction ID is applied at most once (DESIGN invariant 9). It is
+	// transaction ID is applied at most once (docs/ARCHITECTURE.md,
+	// "Retries are safe forever"). It is
 	// part of the state, in every snapshot, because the grain that answers
 	// a resend may be one activated from a snapshot since.
 	recent recent

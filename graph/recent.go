@@ -23,7 +23,8 @@ const DigestSize = 16
 
 // Committed is what a graph remembers of one of its transactions: enough
 // to answer a resend with the first answer, and to tell a resend from
-// another transaction that reuses the ID (DESIGN invariant 9).
+// another transaction that reuses the ID (docs/ARCHITECTURE.md, "Retries
+// are safe forever").
 type Committed struct {
 	TransactionID string
 	// Version is the version the transaction took, Sequence its stream

@@ -1003,7 +1003,8 @@ func (x *LogEntry) GetTransactions() []*Transaction {
 }
 
 // CommittedTransaction is what a graph remembers of one of its recent
-// transactions (DESIGN invariant 9): enough to answer a resend of it with
+// transactions (docs/ARCHITECTURE.md, "Retries are safe forever"): enough
+// to answer a resend of it with
 // its first answer, and to refuse the ID's reuse for other events.
 type CommittedTransaction struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`

@@ -135,7 +135,8 @@ func (r *FoldResult) add(o FoldResult) {
 var errDuplicate = errors.New("duplicate: version already applied")
 
 // ApplyCommitted applies a committed transaction to g with the receiver's
-// rules of DESIGN invariant 3: a version at or below g's is a duplicate
+// rules of docs/ARCHITECTURE.md, "Versions": a version at or below g's is a
+// duplicate
 // (errDuplicate, nothing changes); the next version is applied, and if the
 // graph's rules reject it, it still takes its version and the returned
 // error is a *graph.RejectedError; a higher version is a gap, which the

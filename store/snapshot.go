@@ -39,7 +39,8 @@ type SnapshotInfo struct {
 
 // SnapshotStore keeps graphs' snapshots: content-addressed blobs (a
 // graph's canonical encoding, graph.Encode) and, per graph, an index of
-// them by version. Snapshots only bound reads (DESIGN invariant 7); the log
+// them by version. Snapshots only bound reads (docs/ARCHITECTURE.md,
+// "Reading one graph's history"); the log
 // stays the truth, so a snapshot that is missing or does not verify is
 // never an emergency: fall back to an older one, or to the log.
 //
@@ -82,7 +83,8 @@ var cidPrefix = cid.Prefix{Version: 1, Codec: cid.Raw, MhType: multihash.SHA2_25
 
 // CIDOf returns the CID of data: CIDv1, raw codec, sha2-256 multihash, as
 // a base32 string ("bafkrei…"). Equal bytes give equal CIDs, and a graph's
-// canonical encoding makes equal states equal bytes (DESIGN invariant 6).
+// canonical encoding makes equal states equal bytes (docs/ARCHITECTURE.md,
+// "Snapshots").
 func CIDOf(data []byte) (string, error) {
 	sum := sha256.Sum256(data)
 	mh, err := multihash.Encode(sum[:], multihash.SHA2_256)
@@ -102,7 +104,7 @@ func CheckCID(s string) error {
 
 // VerifyCID reports whether data hashes to the CID s. On a mismatch, or if
 // s is not a snapshot CID, the error wraps ErrCorrupt and names s: such
-// bytes must not be used (DESIGN invariant 6).
+// bytes must not be used (docs/ARCHITECTURE.md, "Snapshots").
 func VerifyCID(s string, data []byte) error {
 	want, err := snapshotDigest(s)
 	if err != nil {

@@ -408,22 +408,7 @@ func (c *benchCluster) submitTimed(ctx context.Context, b writeBench, run string
 	var next atomic.Uint64
 	return timedWriters(ctx, b, run, func(ctx context.Context, graphID string) error {
 		m := live[next.Add(1)%uint64(len(live))]
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.Base+"/v1/graphs/"+graphID+"/transactions", bytes.NewReader(benchBody(b.txSize, &ids)))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := client.Do(req)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			msg, _ := io.ReadAll(resp.Body)
-			return fmt.Errorf("POST %s to %s: %s %s", req.URL.Path, m.name, resp.Status, bytes.TrimSpace(msg))
-		}
-		_, err = io.Copy(io.Discard, resp.Body)
-		return err
+		return postBenchTx(ctx, client, m.Base, graphID, b.txSize, &ids)
 	})
 }
 

@@ -49,8 +49,8 @@ type historyOptions struct {
 	headers        bool            // store events with the headers Append writes
 }
 
-// The figures graphlog is built to (DESIGN invariant 7 and the brief of
-// this benchmark); each is printed beside what was measured.
+// The figures graphlog is built to (docs/ARCHITECTURE.md, "Reading one
+// graph's history"); each is printed beside what was measured.
 const (
 	targetActivationP50 = 10 * time.Millisecond
 	targetActivationP99 = 25 * time.Millisecond

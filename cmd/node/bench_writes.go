@@ -65,27 +65,34 @@ func benchWriteRound(ctx context.Context, n *node, js jetstream.JetStream, b wri
 	defer client.CloseIdleConnections()
 	base := "http://" + n.httpAddr()
 	submitHTTP := func(ctx context.Context, graphID string) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/graphs/"+graphID+"/transactions", bytes.NewReader(benchBody(b.txSize, &ids)))
-		if err != nil {
-			return err
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			msg, _ := io.ReadAll(resp.Body)
-			return fmt.Errorf("POST %s: %s %s", req.URL.Path, resp.Status, msg)
-		}
-		_, err = io.Copy(io.Discard, resp.Body)
-		return err
+		return postBenchTx(ctx, client, base, graphID, b.txSize, &ids)
 	}
 	if r.http, err = timedWriters(ctx, b, "http-"+run, submitHTTP); err != nil {
 		return r, fmt.Errorf("submit through HTTP: %w", err)
 	}
 	fmt.Fprintf(progress, "  submit through HTTP: %.0f tx/s\n", r.http)
 	return r, nil
+}
+
+// postBenchTx submits a transaction of n fresh nodes to graphID through
+// the HTTP API at base, as a client would.
+func postBenchTx(ctx context.Context, client *http.Client, base, graphID string, n int, ids *atomic.Int64) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/graphs/"+graphID+"/transactions", bytes.NewReader(benchBody(n, ids)))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(resp.Body)
+		return fmt.Errorf("POST %s%s: %s %s", base, req.URL.Path, resp.Status, bytes.TrimSpace(msg))
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	return err
 }
 
 // timedWriters runs b.writers goroutines calling write on random graphs of

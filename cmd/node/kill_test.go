@@ -11,9 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/graphlog/graphlog/api"
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/internal/natstest"
@@ -170,15 +167,7 @@ func killTx(node string) map[string]any {
 // replayFromLog folds a graph's log with the pure core, outside the node.
 func replayFromLog(t *testing.T, natsPort int, graphID string) api.Graph {
 	t.Helper()
-	nc, err := nats.Connect("nats://127.0.0.1:" + strconv.Itoa(natsPort))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := jsAt(t, "nats://127.0.0.1:"+strconv.Itoa(natsPort))
 	ctx := context.Background()
 	log, err := natsjs.Open(ctx, js, natsjs.Config{Partitions: natstest.Partitions()})
 	if err != nil {

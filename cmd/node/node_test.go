@@ -210,8 +210,8 @@ func openLog(t *testing.T, n *node) (*natsjs.Log, jetstream.JetStream) {
 	return openLogAt(t, n.nats.ClientURL())
 }
 
-// openLogAt connects to the NATS server at url and opens the event log.
-func openLogAt(t *testing.T, url string) (*natsjs.Log, jetstream.JetStream) {
+// jsAt connects to the NATS server at url for the rest of the test.
+func jsAt(t *testing.T, url string) jetstream.JetStream {
 	t.Helper()
 	nc, err := nats.Connect(url)
 	if err != nil {
@@ -222,6 +222,13 @@ func openLogAt(t *testing.T, url string) (*natsjs.Log, jetstream.JetStream) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return js
+}
+
+// openLogAt connects to the NATS server at url and opens the event log.
+func openLogAt(t *testing.T, url string) (*natsjs.Log, jetstream.JetStream) {
+	t.Helper()
+	js := jsAt(t, url)
 	log, err := natsjs.Open(context.Background(), js, natsjs.Config{Partitions: natstest.Partitions()})
 	if err != nil {
 		t.Fatal(err)
@@ -381,15 +388,7 @@ func TestGraphsLandInFourPartitions(t *testing.T) {
 	for i := range graphs {
 		c.mustSubmit(fmt.Sprintf("p%d", i), events(addNode("a"), addNode("b")))
 	}
-	nc, err := nats.Connect(n.nats.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := jsAt(t, n.nats.ClientURL())
 	ctx := context.Background()
 	total := 0
 	for p := range 4 {

@@ -17,7 +17,8 @@ import (
 )
 
 // Sizes of the read benchmarks. The defaults finish in seconds; the design
-// target (DESIGN invariant 7) is -natsjs.events=1000 -natsjs.noise=1000000.
+// target (docs/ARCHITECTURE.md, "Reading one graph's history") is
+// -natsjs.events=1000 -natsjs.noise=1000000.
 var (
 	benchEvents = flag.Int("natsjs.events", 1000, "events of the graph the read benchmarks read, in transactions of 10")
 	benchNoise  = flag.Int("natsjs.noise", 20000, "events of other graphs, in transactions of 10, interleaved in the stream for the read benchmarks")

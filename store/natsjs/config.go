@@ -17,7 +17,8 @@ const (
 	DefaultPartitions       = 1
 	// DefaultDuplicateWindow is how long the streams remember message IDs.
 	// The server keeps every ID of the window in memory, so it is short;
-	// the grains remember transaction IDs for longer (DESIGN invariant 9).
+	// the grains remember transaction IDs for longer (docs/ARCHITECTURE.md,
+	// "Retries are safe forever").
 	DefaultDuplicateWindow = time.Minute
 	// DefaultMaxTransactionBytes bounds one transaction's encoding: with
 	// the headers it fits NATS's default max payload (1 MiB).

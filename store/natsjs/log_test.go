@@ -795,8 +795,8 @@ func TestDuplicateWithinWindow(t *testing.T) {
 // The log remembers transaction IDs only for its duplicate window: past
 // it, nats-server (2.15.3) stores a resend at the current head again, as a
 // new transaction with the next version. Refusing such resends is the
-// grains' job, which remember transaction IDs for longer (DESIGN invariant
-// 9); this test pins down what the log alone does.
+// grains' job, which remember transaction IDs for longer (docs/ARCHITECTURE.md,
+// "Retries are safe forever"); this test pins down what the log alone does.
 func TestDuplicateWindowExpires(t *testing.T) {
 	ctx := testContext(t)
 	log, js := openLogJS(t, natsjs.Config{DuplicateWindow: 100 * time.Millisecond})

@@ -25,7 +25,8 @@ const headerNumPending = "Nats-Num-Pending"
 // serves a consumer several times faster per message than a direct get of
 // messages with headers (every transaction carries its message ID), and at that density
 // skipping the other graphs' messages costs less than that. Below it the
-// consumer's scan of the stream is the slow path (DESIGN invariant 7).
+// consumer's scan of the stream is the slow path (docs/ARCHITECTURE.md,
+// "Reading one graph's history").
 const (
 	denseMinPages = 2
 	denseRatio    = 8

@@ -362,7 +362,7 @@ func testTooLarge(t *testing.T, log store.EventLog) {
 }
 
 // A transaction ID stored already is not stored again, whatever head the
-// resend states (DESIGN invariant 9).
+// resend states (docs/ARCHITECTURE.md, "Retries are safe forever").
 func testResentID(t *testing.T, log store.EventLog) {
 	ctx := testContext(t)
 	h := mustAppend(t, ctx, log, newTx("g", "t1", 2), store.Head{})
