@@ -55,8 +55,12 @@ func NewGrainProps(cfg GrainConfig) *actor.Props {
 	if cfg.IOTimeout <= 0 {
 		cfg.IOTimeout = 10 * time.Second
 	}
-	return actor.PropsFromProducer(func() actor.Actor { return &grain{cfg: cfg} })
+	return actor.PropsFromProducer(func() actor.Actor { return &grain{cfg: cfg} },
+		actor.WithDispatcher(grainDispatcher))
 }
+
+// grainDispatcher runs the mailboxes of every grain of the process.
+var grainDispatcher = newWarmDispatcher(300)
 
 // grain owns one graph's state, a cache of the log. It decides with graph,
 // appends with store and applies only what the log accepted. Two
