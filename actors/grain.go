@@ -33,8 +33,14 @@ type GrainConfig struct {
 	// IdleTimeout passivates a grain that received nothing for so long;
 	// zero keeps grains active until the member stops.
 	IdleTimeout time.Duration
-	// IOTimeout bounds each call to the log.
+	// IOTimeout bounds each call to the log. An activation's read of its
+	// log is bounded by progress instead: it fails only when IOTimeout
+	// passes without a transaction read, so a long history still
+	// activates.
 	IOTimeout time.Duration
+	// Activations, if set, bounds the grains of the member that read
+	// their log to activate at once; the others wait for a slot.
+	Activations Slots
 	// Snapshots stores snapshots; nil: grains always fold from the start
 	// of their log and take none.
 	Snapshots store.SnapshotStore
@@ -112,6 +118,13 @@ func (a *grain) Receive(ctx actor.Context) {
 			return
 		}
 		ctx.Respond(a.query(m))
+		if a.g.Version() == 0 && len(a.queue) == 0 {
+			// A read of a graph that has no events: nothing to keep,
+			// so the grain leaves at once instead of holding memory
+			// until its idle timeout (docs/ARCHITECTURE.md, "Every
+			// request is bounded").
+			ctx.Stop(ctx.Self())
+		}
 	case *messages.TakeSnapshot:
 		if a.unavailable(ctx) {
 			return
@@ -168,7 +181,9 @@ func (a *grain) activate(ctx actor.Context, id string) {
 		return
 	}
 	a.cfg.Registry.add(ctx.Self())
-	ioctx, cancel := a.ioContext()
+	release := a.cfg.Activations.take()
+	defer release()
+	ioctx, progress, cancel := a.readContext(start)
 	defer cancel()
 	// The newest snapshot that verifies, then only the events after it.
 	h := replay.History{Log: a.cfg.Log, Snapshots: a.cfg.Snapshots, Logger: a.log, Counters: a.cfg.Metrics}
@@ -180,7 +195,8 @@ func (a *grain) activate(ctx actor.Context, id string) {
 	}
 	a.g = g
 	a.snap = snapshotState{taken: start, lastSaved: g.Version(), events: from.Events}
-	res, err := a.foldLog(ioctx)
+	progress(0)
+	res, err := a.foldLog(ioctx, progress)
 	a.cfg.Metrics.ActivationRead(res.Events)
 	if err != nil {
 		a.failed = fmt.Errorf("activating graph %s: reading its log: %w", id, err)
@@ -190,6 +206,9 @@ func (a *grain) activate(ctx actor.Context, id string) {
 	a.changed(res.Events)
 	a.markRead(ctx)
 	a.cfg.Metrics.Activated(time.Since(start))
+	if took := time.Since(start); took > slowActivation {
+		a.log.Warn("slow activation", slog.Uint64(keyVersion, a.g.Version()), slog.Int(keyEvents, res.Events), slog.Duration(keyDuration, took))
+	}
 	a.log.Debug("activated", slog.Uint64(keyVersion, a.g.Version()), slog.Uint64("snapshot_version", a.snap.lastSaved),
 		slog.Int(keyEvents, res.Events), slog.Int("rejected", res.Rejected), slog.Duration(keyDuration, time.Since(start)))
 }
@@ -216,6 +235,52 @@ func (a *grain) ioContext() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), a.cfg.IOTimeout)
 }
 
+// Reads of the log that take long.
+const (
+	// slowActivation: an activation that takes longer is logged.
+	slowActivation = time.Second
+	// readReport is how often a long read of the log logs how far it is.
+	readReport = 5 * time.Second
+)
+
+// readContext is the context of a read of the graph's log (activation,
+// catch-up): it ends when IOTimeout passes without progress, which the
+// read reports with the events of each transaction it reads, so a long
+// history is read whole however long it takes. A long read logs how far
+// it is every readReport.
+func (a *grain) readContext(start time.Time) (ctx context.Context, progress func(events int), cancel context.CancelFunc) {
+	ctx, cancelCause := context.WithCancelCause(context.Background())
+	stalled := time.AfterFunc(a.cfg.IOTimeout, func() {
+		cancelCause(fmt.Errorf("%w: no progress reading the log for %s", context.DeadlineExceeded, a.cfg.IOTimeout))
+	})
+	var read int
+	lastReport := start
+	progress = func(events int) {
+		stalled.Reset(a.cfg.IOTimeout)
+		read += events
+		if now := time.Now(); now.Sub(lastReport) >= readReport {
+			lastReport = now
+			a.log.Info("still reading the graph's log", slog.Int(keyEvents, read), slog.Duration(keyDuration, now.Sub(start)))
+		}
+	}
+	return ctx, progress, func() { stalled.Stop(); cancelCause(nil) }
+}
+
+// Slots bounds how many run at once; the nil Slots bounds nothing.
+type Slots chan struct{}
+
+// NewSlots returns Slots for n at once.
+func NewSlots(n int) Slots { return make(Slots, n) }
+
+// take waits for a slot and returns the function that gives it back.
+func (s Slots) take() (release func()) {
+	if s == nil {
+		return func() {}
+	}
+	s <- struct{}{}
+	return func() { <-s }
+}
+
 func (a *grain) reportIssue(tx *messages.Transaction, err error) {
 	var rejected *graph.RejectedError
 	switch {
@@ -238,9 +303,9 @@ func (a *grain) catchUp() error {
 }
 
 func (a *grain) catchUpWith() (replay.FoldResult, error) {
-	ioctx, cancel := a.ioContext()
+	ioctx, progress, cancel := a.readContext(time.Now())
 	defer cancel()
-	res, err := a.foldLog(ioctx)
+	res, err := a.foldLog(ioctx, progress)
 	a.changed(res.Events)
 	return res, err
 }
@@ -250,12 +315,21 @@ func (a *grain) catchUpWith() (replay.FoldResult, error) {
 // shows a gap (see replay.FoldThroughGaps): taking a stale read's gap as the head
 // would let the next append state the log's last sequence with a version
 // the log already holds, a fork.
-func (a *grain) foldLog(ctx context.Context) (replay.FoldResult, error) {
-	res, err := replay.FoldThroughGaps(ctx, a.cfg.Log, a.g, a.logSeq, nil, a.reportIssue, func(attempt int) {
+// foldLog brings the graph up to date with its log; progress, if set, is
+// told the events of each transaction read.
+func (a *grain) foldLog(ctx context.Context, progress func(events int)) (replay.FoldResult, error) {
+	var read func(*messages.Transaction) bool
+	if progress != nil {
+		read = func(tx *messages.Transaction) bool { progress(len(tx.GetEvents())); return false }
+	}
+	res, err := replay.FoldThroughGaps(ctx, a.cfg.Log, a.g, a.logSeq, read, a.reportIssue, func(attempt int) {
 		a.log.Warn("the log read shows a gap in the graph's versions; reading it again",
 			slog.Uint64(keyVersion, a.g.Version()), slog.Int("attempt", attempt))
 	})
 	a.logSeq = max(a.logSeq, a.g.Sequence(), res.LastSequence)
+	if err != nil && ctx.Err() != nil {
+		err = context.Cause(ctx) // "no progress for …", a deadline
+	}
 	return res, err
 }
 

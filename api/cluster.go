@@ -72,10 +72,15 @@ func (s *server) authorize(r *http.Request) error {
 		return nil
 	}
 	auth := r.Header.Get("Authorization")
-	if auth == "" && r.Method == http.MethodGet && r.URL.Query().Has("access_token") {
-		// Browsers' EventSource cannot set headers: a GET may carry the
-		// token as a query parameter instead.
-		auth = "Bearer " + r.URL.Query().Get("access_token")
+	if r.URL.Query().Has("access_token") {
+		if !isStream(r) {
+			// A token in a URL ends up in logs and browser history: it is
+			// taken only where a header cannot be sent.
+			return fmt.Errorf("%w: access_token is accepted only on .../events/stream (EventSource cannot send headers); send the bearer token as Authorization: Bearer <token>", errUnauthorized)
+		}
+		if auth == "" {
+			auth = "Bearer " + r.URL.Query().Get("access_token")
+		}
 	}
 	scheme, token, ok := strings.Cut(auth, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {

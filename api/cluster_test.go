@@ -142,6 +142,13 @@ func TestBearerToken(t *testing.T) {
 		{name: "bare /v1 with token", method: "GET", path: "/v1", auth: "Bearer " + token, status: 404},
 		{name: "wrong method", method: "DELETE", path: "/v1/graphs/g", status: 401},
 		{name: "wrong method with token", method: "DELETE", path: "/v1/graphs/g", auth: "Bearer " + token, status: 405},
+		// The token as a query parameter: only where EventSource cannot
+		// send a header.
+		{name: "access_token on a read", method: "GET", path: "/v1/graphs/g?access_token=" + token, status: 401},
+		{name: "access_token on a submit", method: "POST", path: "/v1/graphs/g2/transactions?access_token=" + token, body: `{"events": [{"type": "NodeAdded", "node_id": "x"}]}`, status: 401},
+		{name: "access_token beside the header on a read", method: "GET", path: "/v1/graphs/g?access_token=" + token, auth: "Bearer " + token, status: 401},
+		{name: "access_token on a stream", method: "GET", path: "/v1/graphs/g/events/stream?access_token=" + token, status: 503}, // passed; the fake serves no streams
+		{name: "wrong access_token on a stream", method: "GET", path: "/v1/graphs/g/events/stream?access_token=nope", status: 401},
 		// Probes and scrapes stay open.
 		{name: "healthz", method: "GET", path: "/healthz", status: 200},
 		{name: "readyz", method: "GET", path: "/readyz", status: 200},

@@ -36,6 +36,8 @@
 //	413 too_large           store.ErrTooLarge, a body over the limit (http.MaxBytesError)
 //	422 rejected            graph.ErrRejected (nothing was applied)
 //	422 cycle               graph.ErrCycle
+//	422 limit_exceeded      graph.ErrLimit (a configured limit; the message names it and its flag)
+//	429 too_many_streams    live streams over the node's or the client's limit
 //	503 unavailable         store.ErrUnavailable, context.DeadlineExceeded (timeouts), context.Canceled
 //	500 internal            anything else: a generic message; the detail is logged
 //

@@ -27,6 +27,8 @@ const (
 	CodeInternal               = "internal"
 	CodeMethodNotAllowed       = "method_not_allowed"
 	CodeUnauthorized           = "unauthorized"
+	CodeLimitExceeded          = "limit_exceeded"
+	CodeTooManyStreams         = "too_many_streams"
 )
 
 // ErrorResponse is the body of every error answer.
@@ -46,6 +48,7 @@ var (
 	errMethodNotAllowed = errors.New("method not allowed")
 	errNotServed        = errors.New("not served by this node")
 	errUnauthorized     = errors.New("unauthorized")
+	errTooManyStreams   = errors.New("too many live streams")
 )
 
 // classify maps Go errors to HTTP status and code: the HTTP layer's own
@@ -64,6 +67,8 @@ func classify(err error) (status int, code string) {
 		return http.StatusUnauthorized, CodeUnauthorized
 	case errors.Is(err, errMethodNotAllowed):
 		return http.StatusMethodNotAllowed, CodeMethodNotAllowed
+	case errors.Is(err, errTooManyStreams):
+		return http.StatusTooManyRequests, CodeTooManyStreams
 	case errors.Is(err, context.Canceled), // the client left; nobody reads the answer
 		errors.Is(err, errNotServed):
 		return http.StatusServiceUnavailable, CodeUnavailable

@@ -35,6 +35,8 @@ func TestClassify(t *testing.T) {
 		{wrap(store.ErrNotFound), 404, CodeNotFound},
 		{wrap(store.ErrTooLarge), 413, CodeTooLarge},
 		{wrap(&http.MaxBytesError{Limit: 10}), 413, CodeTooLarge},
+		{wrap(graph.ErrLimit), 422, CodeLimitExceeded},
+		{wrap(errTooManyStreams), 429, CodeTooManyStreams},
 		{wrap(store.ErrUnavailable), 503, CodeUnavailable},
 		{wrap(context.DeadlineExceeded), 503, CodeUnavailable},
 		{wrap(context.Canceled), 503, CodeUnavailable},
@@ -50,6 +52,7 @@ func TestClassify(t *testing.T) {
 		{replyError(&messages.Error{Code: messages.ErrorCode_ERROR_CODE_CYCLE, Message: "cycle a b"}), 422, CodeCycle},
 		{replyError(&messages.Error{Code: messages.ErrorCode_ERROR_CODE_TOO_LARGE}), 413, CodeTooLarge},
 		{replyError(&messages.Error{Code: messages.ErrorCode_ERROR_CODE_DUPLICATE_TRANSACTION_ID}), 409, CodeDuplicateTransactionID},
+		{replyError(&messages.Error{Code: messages.ErrorCode_ERROR_CODE_LIMIT_EXCEEDED}), 422, CodeLimitExceeded},
 	}
 	for _, tt := range tests {
 		status, code := classify(tt.err)
@@ -86,7 +89,7 @@ func TestErrorMessages(t *testing.T) {
 // constant of its own, and every reply code has a row there.
 func TestCodesCoverTheTable(t *testing.T) {
 	spelled := map[string]bool{CodeInvalidArgument: true, CodeNotFound: true, CodeConflict: true, CodeDuplicateTransactionID: true,
-		CodeRejected: true, CodeCycle: true, CodeTooLarge: true, CodeUnavailable: true}
+		CodeRejected: true, CodeCycle: true, CodeTooLarge: true, CodeUnavailable: true, CodeLimitExceeded: true}
 	rows := map[messages.ErrorCode]bool{}
 	for _, c := range replay.Codes {
 		if !spelled[c.Name] {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/messages"
 	"github.com/graphlog/graphlog/store"
 )
@@ -23,10 +24,12 @@ type Moment struct {
 func (m Moment) isZero() bool { return m.Version == 0 && m.Time.IsZero() }
 
 // Every cuts a replay into frames: one per Events events or one per
-// Interval of recorded time.
+// Interval of recorded time. MaxEvents bounds a frame's events: a step of
+// Interval with more is cut into several frames.
 type Every struct {
-	Events   int
-	Interval time.Duration
+	Events    int
+	Interval  time.Duration
+	MaxEvents int
 }
 
 // History answers questions about graphs' pasts: read-only replays beside
@@ -212,13 +215,22 @@ func (s *server) diff(w http.ResponseWriter, r *http.Request) error {
 
 // Frame is one line of GET .../replay: the first holds the state at the
 // start; each later one the events of a step and what they changed.
+//
+// A replay that ends before its end (the request's time ran out, the
+// node's frame limit was reached, the log failed) ends with a line that
+// has Error and Code set, like an error answer, and NextFrom: the version
+// of the last frame sent, from which the same request goes on. A stream
+// without that line is complete.
 type Frame struct {
-	Version uint64       `json:"version"`
-	At      string       `json:"at,omitempty"`
-	State   *Graph       `json:"state,omitempty"`
-	Events  []Event      `json:"events,omitempty"`
-	Nodes   *NodeChanges `json:"nodes,omitempty"`
-	Edges   *EdgeChanges `json:"edges,omitempty"`
+	Version  uint64       `json:"version"`
+	At       string       `json:"at,omitempty"`
+	State    *Graph       `json:"state,omitempty"`
+	Events   []Event      `json:"events,omitempty"`
+	Nodes    *NodeChanges `json:"nodes,omitempty"`
+	Edges    *EdgeChanges `json:"edges,omitempty"`
+	Error    string       `json:"error,omitempty"`
+	Code     string       `json:"code,omitempty"`
+	NextFrom uint64       `json:"next_from,omitempty"`
 }
 
 // FrameJSON is the JSON form of a replay frame.
@@ -266,6 +278,10 @@ func (s *server) replay(w http.ResponseWriter, r *http.Request) error {
 		if err != nil || n < 1 {
 			return fmt.Errorf("%w: every is %q; use a whole number of events from 1", ErrInvalidRequest, clip(ev))
 		}
+		if n > s.limits.FrameEvents {
+			return fmt.Errorf("%w: every is %d; a frame holds at most %d events on this node (--max-frame-events); use interval, or a smaller every",
+				graph.ErrLimit, n, s.limits.FrameEvents)
+		}
 		every.Events = n
 	default:
 		d, err := time.ParseDuration(iv)
@@ -277,31 +293,51 @@ func (s *server) replay(w http.ResponseWriter, r *http.Request) error {
 	if s.opts.History == nil {
 		return fmt.Errorf("%w: this node does not serve history", errNotServed)
 	}
+	every.MaxEvents = s.limits.FrameEvents
 	// Frames stream as they are made; an error before the first frame is
-	// still answered with a status, one after it ends the stream.
-	started := false
+	// still answered with a status, one after it ends the stream with a
+	// line that says so (Frame).
+	var (
+		started bool
+		frames  int
+		last    uint64 // version of the last frame sent
+	)
 	flusher, _ := w.(http.Flusher)
 	enc := json.NewEncoder(w)
 	err = s.opts.History.Replay(r.Context(), graphID, from, to, every, func(f *messages.Frame) error {
+		if started && frames == s.limits.ReplayFrames {
+			return fmt.Errorf("%w: a replay sends at most %d frames on this node (--max-replay-frames); go on with from=%d, or ask for larger steps",
+				graph.ErrLimit, s.limits.ReplayFrames, last)
+		}
 		if !started {
 			started = true
 			w.Header().Set("Content-Type", "application/x-ndjson")
 			w.Header().Set("X-Content-Type-Options", "nosniff")
 			w.WriteHeader(http.StatusOK)
+		} else {
+			frames++
 		}
 		if err := enc.Encode(FrameJSON(graphID, f)); err != nil {
 			return err
 		}
+		last = f.GetVersion()
 		if flusher != nil {
 			flusher.Flush()
 		}
 		return nil
 	})
-	if err != nil && started {
-		requestInfoFrom(r.Context()).log.Warn("replay stream ended early", keyGraph, graphID, "error", err)
-		return nil
+	if err == nil || !started {
+		return err
 	}
-	return err
+	status, code := classify(err)
+	requestInfoFrom(r.Context()).log.Warn("replay stream ended early", keyGraph, graphID, keyStatus, status, keyCode, code, keyError, err)
+	if rec, ok := w.(*recorder); ok {
+		rec.err, rec.code = err, code
+	}
+	// The client may be gone (then this write fails, and nobody minds).
+	_ = enc.Encode(Frame{Version: last, NextFrom: last, Code: code,
+		Error: errorMessage(err, code, requestInfoFrom(r.Context()).requestID)})
+	return nil
 }
 
 // Snapshot answers POST and GET .../snapshots.

@@ -66,6 +66,56 @@ type Options struct {
 	// Token, when set, is the bearer token every /v1 request must carry;
 	// others are answered 401. /healthz, /readyz and /metrics stay open.
 	Token string
+	// Limits bound what one request can make the node do.
+	Limits Limits
+	// Closing, when closed, ends the live streams open on the node: each
+	// sends an "end" message and closes, and its client reconnects. The
+	// node closes it first when it shuts down, since net/http's Shutdown
+	// waits for streams that would never end by themselves.
+	Closing <-chan struct{}
+}
+
+// Limits bound what one request can make the node do (docs/ARCHITECTURE.md,
+// "Every request is bounded"). A zero field takes its default; each is a
+// flag of the node, which every refusal names.
+type Limits struct {
+	// ReplayFrames bounds the frames of one replay after its keyframe
+	// (--max-replay-frames); a longer replay ends with an error line
+	// naming the version to go on from.
+	ReplayFrames int
+	// FrameEvents bounds the events of one replay frame
+	// (--max-frame-events): every above it is refused, and a step of
+	// interval with more events is cut into several frames.
+	FrameEvents int
+	// Streams bounds the live streams open on the node at once
+	// (--max-streams), StreamsPerClient those of one client address
+	// (--max-streams-per-client); more are answered 429.
+	Streams          int
+	StreamsPerClient int
+}
+
+// Defaults of Limits.
+const (
+	DefaultMaxReplayFrames     = 100_000
+	DefaultMaxFrameEvents      = 10_000
+	DefaultMaxStreams          = 1_000
+	DefaultMaxStreamsPerClient = 32
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.ReplayFrames <= 0 {
+		l.ReplayFrames = DefaultMaxReplayFrames
+	}
+	if l.FrameEvents <= 0 {
+		l.FrameEvents = DefaultMaxFrameEvents
+	}
+	if l.Streams <= 0 {
+		l.Streams = DefaultMaxStreams
+	}
+	if l.StreamsPerClient <= 0 {
+		l.StreamsPerClient = DefaultMaxStreamsPerClient
+	}
+	return l
 }
 
 // DefaultMaxBodyBytes is the body limit when none is configured.
@@ -87,13 +137,16 @@ type server struct {
 	mux       *http.ServeMux
 	maxBody   int64
 	maxEvents int
+	limits    Limits
+	streams   *streamSlots
 }
 
 // New returns the HTTP API v1 handler. See the package documentation for
 // the routes.
 func New(opts Options) http.Handler {
 	s := &server{opts: opts, log: opts.Logger, mux: http.NewServeMux(),
-		maxBody: opts.MaxBodyBytes, maxEvents: opts.MaxEventsPerTransaction}
+		maxBody: opts.MaxBodyBytes, maxEvents: opts.MaxEventsPerTransaction, limits: opts.Limits.withDefaults()}
+	s.streams = newStreamSlots(s.limits.Streams, s.limits.StreamsPerClient)
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -47,6 +48,11 @@ func (s *server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 	if s.opts.Follower == nil || s.opts.Log == nil {
 		return fmt.Errorf("%w: this node does not follow the event log", errNotServed)
 	}
+	release, err := s.streams.take(clientAddress(r))
+	if err != nil {
+		return err
+	}
+	defer release()
 	rc := http.NewResponseController(w)
 	ctx := r.Context()
 	head, err := s.opts.Log.Head(ctx, graphID)
@@ -91,6 +97,12 @@ func (s *server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 			select {
 			case <-ctx.Done():
 				return
+			case <-s.opts.Closing:
+				// The node is going: tell the client, which reconnects
+				// (to another node) with its Last-Event-ID.
+				_ = out.message("end", "", StreamEnd{Reason: "the node is shutting down; reconnect with Last-Event-ID to go on"})
+				cancel()
+				return
 			case <-t.C:
 				if out.comment("ping") != nil {
 					cancel()
@@ -108,6 +120,9 @@ func (s *server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 				log.Error("skipping an undecodable event", keyGraph, graphID, keyError, err.Error())
 				continue
 			}
+			if ctx.Err() != nil {
+				return nil // the client went away, or the node is going
+			}
 			log.Warn("event stream ended", keyGraph, graphID, keyError, err.Error())
 			_ = out.message("error", "", ErrorResponse{Error: err.Error(), Code: CodeUnavailable})
 			return nil
@@ -121,6 +136,64 @@ func (s *server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return nil
+}
+
+// StreamEnd is the data of the "end" message a live stream sends before
+// the node closes it (it is shutting down).
+type StreamEnd struct {
+	Reason string `json:"reason"`
+}
+
+// streamSlots counts the live streams open on the node and per client
+// address, within their limits.
+type streamSlots struct {
+	mu             sync.Mutex
+	max, perClient int
+	open           int
+	byClient       map[string]int
+}
+
+func newStreamSlots(max, perClient int) *streamSlots {
+	return &streamSlots{max: max, perClient: perClient, byClient: make(map[string]int)}
+}
+
+// take opens a slot for client, or says which limit is reached; release
+// gives it back.
+func (s *streamSlots) take(client string) (release func(), err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.open >= s.max:
+		return nil, fmt.Errorf("%w: this node serves at most %d live streams at once (--max-streams); retry later or on another node",
+			errTooManyStreams, s.max)
+	case s.byClient[client] >= s.perClient:
+		return nil, fmt.Errorf("%w: a client may keep at most %d live streams open on this node (--max-streams-per-client); close one first",
+			errTooManyStreams, s.perClient)
+	}
+	s.open++
+	s.byClient[client]++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.open--
+			if s.byClient[client]--; s.byClient[client] == 0 {
+				delete(s.byClient, client)
+			}
+		})
+	}, nil
+}
+
+// clientAddress is the host a request came from, which stream limits count
+// by. Behind a proxy every client shares the proxy's address: raise
+// --max-streams-per-client there.
+func clientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // streamStart reads where a stream starts: after_version, else the

@@ -17,6 +17,7 @@ import (
 	"github.com/asynkron/protoactor-go/remote"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/graphlog/graphlog/actors"
 	"github.com/graphlog/graphlog/store"
@@ -129,8 +130,17 @@ func remoteOptions(advertised string, port int, serverTLS, clientTLS *tls.Config
 		}
 		ropts = append(ropts, remote.WithAdvertisedHost(advertised))
 	}
-	return append(ropts, remoteTLS(serverTLS, clientTLS)...), nil
+	return append(ropts, remoteGRPC(serverTLS, clientTLS)...), nil
 }
+
+// MaxRemoteMessageBytes bounds one message between members (a batch of
+// the actor remote). gRPC's default, 4 MiB, is less than a transaction
+// may be (--max-transaction-bytes, up to 64 MiB) and than the answer of a
+// read of a graph of a few thousand elements, which then failed between
+// members while the same read on the graph's own member worked. A bound
+// is still kept: the remote batches messages, and a batch past it is
+// refused, not buffered without end.
+const MaxRemoteMessageBytes = 1 << 30
 
 // provider is the membership provider of cfg: the members registered in
 // cfg.Membership, or this member alone when that is nil.
@@ -142,17 +152,23 @@ func provider(cfg MemberConfig) pcluster.ClusterProvider {
 		logger: cfg.Logger.With(slog.String("component", "membership"))}
 }
 
-// remoteTLS returns the remote's gRPC options for TLS; none when both
-// configs are nil.
-func remoteTLS(server, client *tls.Config) []remote.ConfigOption {
-	var opts []remote.ConfigOption
+// remoteGRPC returns the remote's gRPC options: message sizes up to
+// MaxRemoteMessageBytes, and TLS when the configs are set (the remote's
+// options replace its defaults, so each list is whole).
+func remoteGRPC(server, client *tls.Config) []remote.ConfigOption {
+	serverOpts := []grpc.ServerOption{grpc.MaxRecvMsgSize(MaxRemoteMessageBytes), grpc.MaxSendMsgSize(MaxRemoteMessageBytes)}
 	if server != nil {
-		opts = append(opts, remote.WithServerOptions(grpc.Creds(credentials.NewTLS(server))))
+		serverOpts = append(serverOpts, grpc.Creds(credentials.NewTLS(server)))
 	}
+	creds := insecure.NewCredentials()
 	if client != nil {
-		opts = append(opts, remote.WithDialOptions(grpc.WithTransportCredentials(credentials.NewTLS(client))))
+		creds = credentials.NewTLS(client)
 	}
-	return opts
+	return []remote.ConfigOption{
+		remote.WithServerOptions(serverOpts...),
+		remote.WithDialOptions(grpc.WithTransportCredentials(creds),
+			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxRemoteMessageBytes), grpc.MaxCallSendMsgSize(MaxRemoteMessageBytes))),
+	}
 }
 
 // Client returns the client that reaches any graph through this member.

@@ -62,6 +62,18 @@ const (
 	FlagClusterBucket           = "cluster-bucket"
 	FlagMemberTTL               = "member-ttl"
 	FlagDemo                    = "demo"
+	FlagMaxReplayFrames         = "max-replay-frames"
+	FlagMaxFrameEvents          = "max-frame-events"
+	FlagMaxStreams              = "max-streams"
+	FlagMaxStreamsPerClient     = "max-streams-per-client"
+	FlagMaxActivations          = "max-activations"
+)
+
+// Listen addresses of the HTTP API when --http-addr is not set: loopback
+// only, unless a token guards the API.
+const (
+	DefaultHTTPAddr      = "127.0.0.1:8080"
+	DefaultHTTPAddrToken = ":8080"
 )
 
 // Limits that Validate enforces.
@@ -156,7 +168,10 @@ type Snapshots struct {
 
 // HTTP configures the HTTP API.
 type HTTP struct {
-	// Addr is the listen address (host:port; empty host = all interfaces).
+	// Addr is the listen address (host:port; empty host = all
+	// interfaces). Empty means DefaultHTTPAddr (loopback), or
+	// DefaultHTTPAddrToken (every interface) when Token is set: see
+	// ListenAddr.
 	Addr string
 	// MaxBodyBytes bounds a request body.
 	MaxBodyBytes int64
@@ -165,6 +180,26 @@ type HTTP struct {
 	// Token, when set, is the bearer token every /v1 request must carry
 	// (Authorization: Bearer <token>). Health and metrics stay open.
 	Token string
+	// MaxReplayFrames bounds the frames of one replay; MaxFrameEvents the
+	// events of one frame.
+	MaxReplayFrames int
+	MaxFrameEvents  int
+	// MaxStreams bounds the live event streams open on the node;
+	// MaxStreamsPerClient those of one client address.
+	MaxStreams          int
+	MaxStreamsPerClient int
+}
+
+// ListenAddr is where the API listens: Addr, or by default loopback only,
+// unless a token guards the API.
+func (h HTTP) ListenAddr() string {
+	switch {
+	case h.Addr != "":
+		return h.Addr
+	case h.Token != "":
+		return DefaultHTTPAddrToken
+	}
+	return DefaultHTTPAddr
 }
 
 // NATS configures the connection to NATS and the event stream.
@@ -234,6 +269,9 @@ type Graphs struct {
 	MaxTransactionBytes int
 	// IdleTimeout passivates a graph that received nothing for this long.
 	IdleTimeout time.Duration
+	// MaxActivations bounds the grains of a member that read their log to
+	// activate at once; the others wait their turn.
+	MaxActivations int
 }
 
 // Ingress configures the JetStream ingress: the consumer that hands
@@ -284,9 +322,12 @@ func Default() Config {
 		NodeName: defaultNodeName(),
 		DataDir:  "./data",
 		HTTP: HTTP{
-			Addr:           ":8080",
-			MaxBodyBytes:   4 << 20,
-			RequestTimeout: 10 * time.Second,
+			MaxBodyBytes:        4 << 20,
+			RequestTimeout:      10 * time.Second,
+			MaxReplayFrames:     100_000,
+			MaxFrameEvents:      10_000,
+			MaxStreams:          1_000,
+			MaxStreamsPerClient: 32,
 		},
 		NATS: NATS{
 			Listen:          "127.0.0.1:4222",
@@ -299,6 +340,7 @@ func Default() Config {
 		Graphs: Graphs{
 			MaxTransactionBytes: 1_000_000,
 			IdleTimeout:         5 * time.Minute,
+			MaxActivations:      64,
 		},
 		Snapshots: Snapshots{
 			Bucket:          "GRAPH_SNAPSHOTS",
@@ -374,7 +416,7 @@ func (c Config) Validate() error {
 	if c.Embedded() && strings.TrimSpace(c.DataDir) == "" {
 		bad(FlagDataDir, "is empty; the embedded NATS server needs a directory for its data (or set --%s to use an external server)", FlagNATSURL)
 	}
-	if err := checkHostPort(c.HTTP.Addr, 0, false); err != nil {
+	if err := checkHostPort(c.HTTP.ListenAddr(), 0, false); err != nil {
 		bad(FlagHTTPAddr, "%v; write it as host:port or :port, e.g. :8080", err)
 	}
 	if c.NATS.URL != "" {
@@ -453,6 +495,15 @@ func (c Config) Validate() error {
 	}
 	if c.Graphs.IdleTimeout <= 0 {
 		bad(FlagGrainIdleTimeout, "is %s; set a positive duration such as 5m", c.Graphs.IdleTimeout)
+	}
+	for _, l := range []struct {
+		flag string
+		n    int
+	}{{FlagMaxReplayFrames, c.HTTP.MaxReplayFrames}, {FlagMaxFrameEvents, c.HTTP.MaxFrameEvents},
+		{FlagMaxStreams, c.HTTP.MaxStreams}, {FlagMaxStreamsPerClient, c.HTTP.MaxStreamsPerClient}, {FlagMaxActivations, c.Graphs.MaxActivations}} {
+		if l.n < 1 {
+			bad(l.flag, "is %d; set a positive number (see -h for the default)", l.n)
+		}
 	}
 	if c.HTTP.RequestTimeout <= 0 {
 		bad(FlagRequestTimeout, "is %s; set a positive duration such as 10s", c.HTTP.RequestTimeout)

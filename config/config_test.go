@@ -24,12 +24,27 @@ func writeFile(t *testing.T, content string) string {
 	return p
 }
 
+// The API listens on loopback only unless told where, or guarded by a
+// token.
+func TestListenAddr(t *testing.T) {
+	for _, tt := range []struct{ addr, token, want string }{
+		{"", "", "127.0.0.1:8080"},
+		{"", "secret", ":8080"},
+		{":9000", "", ":9000"},
+		{"127.0.0.1:9000", "secret", "127.0.0.1:9000"},
+	} {
+		if got := (HTTP{Addr: tt.addr, Token: tt.token}).ListenAddr(); got != tt.want {
+			t.Errorf("ListenAddr(addr %q, token %q) = %q, want %q", tt.addr, tt.token, got, tt.want)
+		}
+	}
+}
+
 func TestDefaultIsValid(t *testing.T) {
 	c := Default()
 	if err := c.Validate(); err != nil {
 		t.Fatalf("Default().Validate() = %v", err)
 	}
-	if c.HTTP.Addr != ":8080" || c.DataDir != "./data" || c.NATS.Listen != "127.0.0.1:4222" ||
+	if c.HTTP.ListenAddr() != "127.0.0.1:8080" || c.DataDir != "./data" || c.NATS.Listen != "127.0.0.1:4222" ||
 		c.NATS.Stream != "EVENTS" || c.NATS.Replicas != 1 || c.HTTP.MaxBodyBytes != 4194304 ||
 		c.Graphs.MaxTransactionBytes != 1_000_000 || c.NATS.Partitions != 1 || c.NATS.DuplicateWindow != time.Minute || c.Graphs.IdleTimeout != 5*time.Minute ||
 		c.HTTP.RequestTimeout != 10*time.Second || !c.Ingress.Enabled || c.Ingress.Consumer != "graphlog-ingress" ||
@@ -122,16 +137,18 @@ func TestLoadPrecedence(t *testing.T) {
 				"--ingress-consumer", "c", "--actor-host", "10.0.0.1", "--actor-port", "9000", "--log-level", "error", "--log-format", "json",
 				"--snapshot-bucket", "SB", "--snapshot-every", "50", "--snapshot-every-per-element", "0.25", "--snapshot-interval", "2m", "--snapshot-keep", "4", "--snapshot-keep-every", "600",
 				"--http-token", "tok", "--nats-sync-interval", "1s", "--nats-user", "u", "--nats-password", "p",
+				"--max-replay-frames", "11", "--max-frame-events", "12", "--max-streams", "13", "--max-streams-per-client", "14", "--max-activations", "15",
 				"--nats-tls-cert", "nc.pem", "--nats-tls-key", "nk.pem", "--nats-tls-ca", "nca.pem",
 				"--actor-advertise-host", "n1.example", "--actor-tls-cert", "ac.pem", "--actor-tls-key", "ak.pem", "--actor-tls-ca", "aca.pem",
 				"--cluster-bucket", "members", "--member-ttl", "9s"},
 			check: func(t *testing.T, c Config) {
 				want := Config{NodeName: "n1", DataDir: "d",
-					HTTP: HTTP{Addr: "127.0.0.1:9", MaxBodyBytes: 10, RequestTimeout: time.Second, Token: "tok"},
+					HTTP: HTTP{Addr: "127.0.0.1:9", MaxBodyBytes: 10, RequestTimeout: time.Second, Token: "tok",
+						MaxReplayFrames: 11, MaxFrameEvents: 12, MaxStreams: 13, MaxStreamsPerClient: 14},
 					NATS: NATS{URL: "nats://a:4222,b:4223", Listen: "0.0.0.0:-1", SyncAlways: true, SyncInterval: time.Second,
 						Stream: "S", Partitions: 4, DuplicateWindow: 30 * time.Second, Replicas: 3, ClusterName: "graphlog", User: "u", Password: "p",
 						TLS: TLS{Cert: "nc.pem", Key: "nk.pem", CA: "nca.pem"}},
-					Graphs:    Graphs{MaxTransactionBytes: 7000, IdleTimeout: time.Hour},
+					Graphs:    Graphs{MaxTransactionBytes: 7000, IdleTimeout: time.Hour, MaxActivations: 15},
 					Snapshots: Snapshots{Bucket: "SB", Every: 50, EveryPerElement: 0.25, Interval: 2 * time.Minute, Keep: 4, KeepEvery: 600},
 					Ingress:   Ingress{Enabled: false, Consumer: "c"},
 					Actor: Actor{Host: "10.0.0.1", Port: 9000, AdvertiseHost: "n1.example",
@@ -288,7 +305,12 @@ func TestValidate(t *testing.T) {
 		{"advertised host:port random port", func(c *Config) { c.Actor.AdvertiseHost = "n1:7000" }, nil},
 		{"bad cluster bucket", func(c *Config) { c.Cluster.Bucket = "a.b" }, []string{FlagClusterBucket}},
 		{"short member ttl", func(c *Config) { c.Cluster.MemberTTL = time.Millisecond }, []string{FlagMemberTTL}},
-		{"several at once", func(c *Config) { c.Log.Format = "xml"; c.NATS.Replicas = 0; c.HTTP.Addr = "" },
+		{"zero replay frames", func(c *Config) { c.HTTP.MaxReplayFrames = 0 }, []string{FlagMaxReplayFrames}},
+		{"zero frame events", func(c *Config) { c.HTTP.MaxFrameEvents = 0 }, []string{FlagMaxFrameEvents}},
+		{"zero streams", func(c *Config) { c.HTTP.MaxStreams = 0 }, []string{FlagMaxStreams}},
+		{"zero streams per client", func(c *Config) { c.HTTP.MaxStreamsPerClient = -1 }, []string{FlagMaxStreamsPerClient}},
+		{"zero activations", func(c *Config) { c.Graphs.MaxActivations = 0 }, []string{FlagMaxActivations}},
+		{"several at once", func(c *Config) { c.Log.Format = "xml"; c.NATS.Replicas = 0; c.HTTP.Addr = "8080" },
 			[]string{FlagLogFormat, FlagReplicas, FlagHTTPAddr}},
 	}
 	all := []string{FlagNodeName, FlagDataDir, FlagHTTPAddr, FlagNATSURL, FlagNATSListen, FlagStream, FlagReplicas,
@@ -296,7 +318,8 @@ func TestValidate(t *testing.T) {
 		FlagActorHost, FlagActorPort, FlagLogLevel, FlagLogFormat, FlagSnapshotBucket, FlagSnapshotEvery, FlagSnapshotInterval, FlagSnapshotKeep,
 		FlagSnapshotEveryPerElement, FlagHTTPToken, FlagNATSSyncInterval, FlagNATSClusterName, FlagNATSClusterListen, FlagNATSClusterAdvertise, FlagNATSRoutes,
 		FlagNATSUser, FlagNATSPassword, FlagNATSNkeySeedFile, FlagNATSTLSCert, FlagNATSTLSKey, FlagNATSTLSCA,
-		FlagActorAdvertiseHost, FlagActorTLSCert, FlagActorTLSKey, FlagActorTLSCA, FlagClusterBucket, FlagMemberTTL}
+		FlagActorAdvertiseHost, FlagActorTLSCert, FlagActorTLSKey, FlagActorTLSCA, FlagClusterBucket, FlagMemberTTL,
+		FlagMaxReplayFrames, FlagMaxFrameEvents, FlagMaxStreams, FlagMaxStreamsPerClient, FlagMaxActivations}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := Default()

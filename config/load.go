@@ -176,7 +176,17 @@ func NewFlagSet(c *Config) *flag.FlagSet {
 	str(&c.DataDir, FlagDataDir,
 		"`directory` where the embedded NATS server stores JetStream data (unused with --nats-url)")
 	str(&c.HTTP.Addr, FlagHTTPAddr,
-		"`host:port` the HTTP API listens on")
+		"`host:port` the HTTP API listens on (default "+DefaultHTTPAddr+", loopback only; "+DefaultHTTPAddrToken+", every interface, when --http-token is set)")
+	fs.Var((*intValue)(&c.HTTP.MaxReplayFrames), FlagMaxReplayFrames,
+		"most `frames` one replay sends after its keyframe; a longer one ends with a line naming the version to go on from")
+	fs.Var((*intValue)(&c.HTTP.MaxFrameEvents), FlagMaxFrameEvents,
+		"most `events` in one replay frame: a larger every is answered 422, and a step of interval with more is cut into several frames")
+	fs.Var((*intValue)(&c.HTTP.MaxStreams), FlagMaxStreams,
+		"most live event streams (`count`) open on this node at once; more are answered 429")
+	fs.Var((*intValue)(&c.HTTP.MaxStreamsPerClient), FlagMaxStreamsPerClient,
+		"most live event streams (`count`) one client address keeps open on this node; more are answered 429. Behind a proxy every client shares its address")
+	fs.Var((*intValue)(&c.Graphs.MaxActivations), FlagMaxActivations,
+		"most graphs (`count`) of this member that read their log to activate at once; the others wait their turn")
 	str(&c.NATS.URL, FlagNATSURL,
 		"NATS server `URLs` (comma-separated) to use instead of the embedded server; empty runs an embedded server")
 	str(&c.NATS.Listen, FlagNATSListen,

@@ -38,6 +38,10 @@ var (
 	// ErrInvalidArgument: a query argument is out of range (an unknown
 	// direction or component kind). It says nothing of the graph's state.
 	ErrInvalidArgument = errors.New("invalid argument")
+	// ErrLimit: a request would pass one of the node's configured limits
+	// (frames of a replay, the size of an answer, the graphs an algorithm
+	// accepts). The error names the limit and its flag.
+	ErrLimit = errors.New("limit exceeded")
 )
 
 // RejectedError is what Apply returns for a committed transaction that fails

@@ -50,21 +50,24 @@ const (
 	ErrorCode_ERROR_CODE_INTERNAL ErrorCode = 8
 	// The transaction ID was used before, for other events.
 	ErrorCode_ERROR_CODE_DUPLICATE_TRANSACTION_ID ErrorCode = 9
+	// The request would pass one of the node's configured limits.
+	ErrorCode_ERROR_CODE_LIMIT_EXCEEDED ErrorCode = 10
 )
 
 // Enum value maps for ErrorCode.
 var (
 	ErrorCode_name = map[int32]string{
-		0: "ERROR_CODE_UNSPECIFIED",
-		1: "ERROR_CODE_INVALID_ARGUMENT",
-		2: "ERROR_CODE_CONFLICT",
-		3: "ERROR_CODE_REJECTED",
-		4: "ERROR_CODE_NOT_FOUND",
-		5: "ERROR_CODE_TOO_LARGE",
-		6: "ERROR_CODE_UNAVAILABLE",
-		7: "ERROR_CODE_CYCLE",
-		8: "ERROR_CODE_INTERNAL",
-		9: "ERROR_CODE_DUPLICATE_TRANSACTION_ID",
+		0:  "ERROR_CODE_UNSPECIFIED",
+		1:  "ERROR_CODE_INVALID_ARGUMENT",
+		2:  "ERROR_CODE_CONFLICT",
+		3:  "ERROR_CODE_REJECTED",
+		4:  "ERROR_CODE_NOT_FOUND",
+		5:  "ERROR_CODE_TOO_LARGE",
+		6:  "ERROR_CODE_UNAVAILABLE",
+		7:  "ERROR_CODE_CYCLE",
+		8:  "ERROR_CODE_INTERNAL",
+		9:  "ERROR_CODE_DUPLICATE_TRANSACTION_ID",
+		10: "ERROR_CODE_LIMIT_EXCEEDED",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_UNSPECIFIED":              0,
@@ -77,6 +80,7 @@ var (
 		"ERROR_CODE_CYCLE":                    7,
 		"ERROR_CODE_INTERNAL":                 8,
 		"ERROR_CODE_DUPLICATE_TRANSACTION_ID": 9,
+		"ERROR_CODE_LIMIT_EXCEEDED":           10,
 	}
 )
 
@@ -3379,7 +3383,7 @@ const file_graphlog_proto_rawDesc = "" +
 	"\fTakeSnapshot\"s\n" +
 	"\x11TakeSnapshotReply\x12(\n" +
 	"\x05error\x18\x01 \x01(\v2\x12.graphlog.v1.ErrorR\x05error\x124\n" +
-	"\bsnapshot\x18\x02 \x01(\v2\x18.graphlog.v1.SnapshotRefR\bsnapshot*\xa2\x02\n" +
+	"\bsnapshot\x18\x02 \x01(\v2\x18.graphlog.v1.SnapshotRefR\bsnapshot*\xc1\x02\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bERROR_CODE_INVALID_ARGUMENT\x10\x01\x12\x17\n" +
@@ -3390,7 +3394,9 @@ const file_graphlog_proto_rawDesc = "" +
 	"\x16ERROR_CODE_UNAVAILABLE\x10\x06\x12\x14\n" +
 	"\x10ERROR_CODE_CYCLE\x10\a\x12\x17\n" +
 	"\x13ERROR_CODE_INTERNAL\x10\b\x12'\n" +
-	"#ERROR_CODE_DUPLICATE_TRANSACTION_ID\x10\t*D\n" +
+	"#ERROR_CODE_DUPLICATE_TRANSACTION_ID\x10\t\x12\x1d\n" +
+	"\x19ERROR_CODE_LIMIT_EXCEEDED\x10\n" +
+	"*D\n" +
 	"\tDirection\x12\x11\n" +
 	"\rDIRECTION_OUT\x10\x00\x12\x10\n" +
 	"\fDIRECTION_IN\x10\x01\x12\x12\n" +

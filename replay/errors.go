@@ -33,6 +33,7 @@ var Codes = []Code{
 		[]error{graph.ErrInvalidTransaction, graph.ErrInvalidID, graph.ErrInvalidWeight, graph.ErrInvalidArgument}},
 	{messages.ErrorCode_ERROR_CODE_DUPLICATE_TRANSACTION_ID, http.StatusConflict, "duplicate_transaction_id", []error{store.ErrDuplicateTransactionID}},
 	{messages.ErrorCode_ERROR_CODE_CONFLICT, http.StatusConflict, "conflict", []error{store.ErrConflict}},
+	{messages.ErrorCode_ERROR_CODE_LIMIT_EXCEEDED, http.StatusUnprocessableEntity, "limit_exceeded", []error{graph.ErrLimit}},
 	{messages.ErrorCode_ERROR_CODE_REJECTED, http.StatusUnprocessableEntity, "rejected", []error{graph.ErrRejected}},
 	{messages.ErrorCode_ERROR_CODE_NOT_FOUND, http.StatusNotFound, "not_found", []error{graph.ErrNotFound, store.ErrNotFound}},
 	{messages.ErrorCode_ERROR_CODE_UNAVAILABLE, http.StatusServiceUnavailable, "unavailable", []error{store.ErrUnavailable, context.DeadlineExceeded}},

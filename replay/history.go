@@ -253,10 +253,15 @@ func (h *History) report(graphID string) func(*messages.Transaction, error) {
 }
 
 // FrameEvery cuts a replay into frames: one per Events events, or one per
-// Interval of recorded time (one of the two).
+// Interval of recorded time (one of the two). MaxEvents, if set, bounds the
+// events of one frame: a step of Interval that holds more is cut into
+// frames of at most MaxEvents (whole transactions: a single transaction
+// larger than that is a frame of its own), so a frame's memory does not
+// grow with the history it covers.
 type FrameEvery struct {
-	Events   int
-	Interval time.Duration
+	Events    int
+	Interval  time.Duration
+	MaxEvents int
 }
 
 // Replay plays graphID's history from from (the beginning if zero) to to
@@ -326,9 +331,15 @@ func (p *player) play(tx *messages.Transaction) error {
 			if err := p.flush(timestamppb.New(p.stepEnd)); err != nil {
 				return err
 			}
-			for !at.Before(p.stepEnd) {
-				p.stepEnd = p.stepEnd.Add(p.every.Interval)
-			}
+			// The first step end after at, in one step: a loop over the
+			// empty steps between two transactions would run once per
+			// interval (a 1ns interval over an idle hour: 3.6e12 turns).
+			p.stepEnd = at.Truncate(p.every.Interval).Add(p.every.Interval)
+		}
+	}
+	if p.frame != nil && p.every.MaxEvents > 0 && len(p.frame.Events)+len(tx.GetEvents()) > p.every.MaxEvents {
+		if err := p.flush(nil); err != nil {
+			return err
 		}
 	}
 	if p.frame == nil {

@@ -167,19 +167,23 @@ func printFrames(ctx context.Context, s *session, r io.Reader) error {
 	for {
 		line, err := br.ReadBytes('\n')
 		if len(line) > 0 && len(strings.TrimSpace(string(line))) > 0 {
+			var f api.Frame
+			if err := json.Unmarshal(line, &f); err != nil {
+				return fmt.Errorf("replay: a frame is not the expected JSON: %v", err)
+			}
 			if s.json {
 				if err := writeRaw(s.out, line); err != nil {
 					return err
 				}
-			} else {
-				var f api.Frame
-				if err := json.Unmarshal(line, &f); err != nil {
-					return fmt.Errorf("replay: a frame is not the expected JSON: %v", err)
-				}
+			} else if f.Error == "" {
 				t.row(strconv.FormatUint(f.Version, 10), f.At, frameSummary(f))
 			}
 			if err := s.out.Flush(); err != nil {
 				return err
+			}
+			if f.Error != "" {
+				// The server ended the replay before its end.
+				return fmt.Errorf("replay: ended at version %d (%s): %s; go on with --from %d", f.NextFrom, f.Code, f.Error, f.NextFrom)
 			}
 		}
 		if err == io.EOF {

@@ -45,15 +45,22 @@ type node struct {
 	// watch runs until stopWatch: it samples gauges (ingress lag, members).
 	watchCtx  context.Context
 	stopWatch context.CancelFunc
-	stopped   sync.Once
+	// closing is closed when shutdown begins: it ends the live streams.
+	closing chan struct{}
+	stopped sync.Once
 }
+
+// httpDrainTimeout bounds the wait for requests in flight at shutdown;
+// past it their connections are closed, and the grains' passivation that
+// follows keeps the rest of the shutdown's budget.
+const httpDrainTimeout = 5 * time.Second
 
 // start brings a node up. On error, whatever was started is stopped again.
 func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	n = &node{cfg: cfg, logger: logger, lost: make(chan error, 1)}
+	n = &node{cfg: cfg, logger: logger, lost: make(chan error, 1), closing: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
@@ -147,6 +154,7 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 			Metrics:     m,
 			IdleTimeout: cfg.Graphs.IdleTimeout,
 			IOTimeout:   cfg.HTTP.RequestTimeout,
+			Activations: actors.NewSlots(cfg.Graphs.MaxActivations),
 			Snapshots:   snaps,
 			Snapshot: actors.SnapshotPolicy{
 				Every:           cfg.Snapshots.Every,
@@ -202,10 +210,17 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 		Follower:       log,
 		UI:             web.Handler(),
 		Token:          cfg.HTTP.Token,
+		Closing:        n.closing,
+		Limits: api.Limits{
+			ReplayFrames:     cfg.HTTP.MaxReplayFrames,
+			FrameEvents:      cfg.HTTP.MaxFrameEvents,
+			Streams:          cfg.HTTP.MaxStreams,
+			StreamsPerClient: cfg.HTTP.MaxStreamsPerClient,
+		},
 	})
-	n.httpLn, err = net.Listen("tcp", cfg.HTTP.Addr)
+	n.httpLn, err = net.Listen("tcp", cfg.HTTP.ListenAddr())
 	if err != nil {
-		return n, fmt.Errorf("listening on --http-addr %s: %w", cfg.HTTP.Addr, err)
+		return n, fmt.Errorf("listening on --http-addr %s: %w", cfg.HTTP.ListenAddr(), err)
 	}
 	n.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -277,9 +292,12 @@ func (n *node) Lost() <-chan error { return n.lost }
 // httpAddr is where the API listens.
 func (n *node) httpAddr() string { return n.httpLn.Addr().String() }
 
-// shutdown stops accepting requests, stops the ingress (unacked messages
-// are delivered again later), stops the grains with the member, drains the
-// NATS connection and stops the embedded server.
+// shutdown ends the live streams (their clients reconnect, to another
+// node, with Last-Event-ID), stops accepting requests and waits up to
+// httpDrainTimeout for those in flight, stops the ingress (unacked
+// messages are delivered again later), passivates the grains (each
+// snapshots what changed) and leaves the cluster with what remains of
+// ctx, drains the NATS connection and stops the embedded server.
 func (n *node) shutdown(ctx context.Context) {
 	n.stopped.Do(func() { n.stop(ctx) })
 }
@@ -288,10 +306,14 @@ func (n *node) stop(ctx context.Context) {
 	if n.stopWatch != nil {
 		n.stopWatch()
 	}
+	close(n.closing)
 	if n.http != nil {
-		if err := n.http.Shutdown(ctx); err != nil {
-			n.logger.Warn("HTTP shutdown", slog.Any("error", err))
+		hctx, cancel := context.WithTimeout(ctx, httpDrainTimeout)
+		if err := n.http.Shutdown(hctx); err != nil {
+			n.logger.Warn("requests still in flight at shutdown; closing their connections", slog.Any("error", err))
+			n.http.Close()
 		}
+		cancel()
 	}
 	if n.ingress != nil {
 		if err := n.member.System().Root.StopFuture(n.ingress).Wait(); err != nil {

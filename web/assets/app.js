@@ -421,21 +421,37 @@ async function play() {
   app.diff = null;
   begin();
   const graph = app.graph, to = app.live.version;
-  const query = (from > 0 ? `from=${from}&` : "") + `to=${to}&every=1`;
   updatePlayButton();
   try {
-    for await (const f of ndjson(graphPath(graph, "/replay?" + query), { signal: ctrl.signal })) {
-      if (f.state) {
-        app.shown = GraphState.fromJSON(f.state);
-        view.clearFlashes();
-      } else {
-        await sleep(FRAME_MS / speed(), ctrl.signal);
-        view.flash(app.shown.apply(f.events, f.version));
+    // A replay the server ends early (its time per request, its frame
+    // limit) says so in a last line with next_from: go on from there.
+    let start = from, resumed = false;
+    for (;;) {
+      const query = (start > 0 ? `from=${start}&` : "") + `to=${to}&every=1`;
+      let next = 0;
+      for await (const f of ndjson(graphPath(graph, "/replay?" + query), { signal: ctrl.signal })) {
+        if (f.error) {
+          if (!f.next_from || f.next_from <= start) throw new APIError(0, f.code, f.error);
+          next = f.next_from;
+          break;
+        }
+        if (f.state) {
+          if (!resumed) {
+            app.shown = GraphState.fromJSON(f.state);
+            view.clearFlashes();
+          }
+        } else {
+          await sleep(FRAME_MS / speed(), ctrl.signal);
+          view.flash(app.shown.apply(f.events, f.version));
+        }
+        if (f.at && f.version > 0) app.times.set(f.version, f.at);
+        visit().layout.place(app.shown);
+        renderScene();
+        updateTimeline(app.shown.version);
       }
-      if (f.at && f.version > 0) app.times.set(f.version, f.at);
-      visit().layout.place(app.shown);
-      renderScene();
-      updateTimeline(app.shown.version);
+      if (!next) break;
+      start = next;
+      resumed = true;
     }
   } catch (err) {
     if (!ctrl.signal.aborted) showError(err);
