@@ -15,10 +15,12 @@ import (
 )
 
 // kvProvider is the membership of a cluster whose members register
-// themselves in a store.Membership (a NATS KV bucket with expiring
-// entries): no host list to keep. A member refreshes its entry every third
-// of the TTL; one that stops (killed, cut off) expires and every member's
-// watch drops it. Clients only watch.
+// themselves in a store.Membership (a NATS KV bucket): no host list to
+// keep. A member refreshes its entry every third of the TTL. One that
+// stops refreshing (killed, cut off) is removed by another member, whose
+// own refreshes have worked for a whole TTL meanwhile, so that an outage
+// of the store (a leader election) drops nobody; every member's watch
+// then drops it. Clients only watch.
 type kvProvider struct {
 	members store.Membership
 	logger  *slog.Logger
@@ -42,6 +44,18 @@ type kvProvider struct {
 	stopped bool
 	known   map[string]string // member ID → address, as last reported
 	lost    sync.Once
+
+	// Liveness: when this member's watch last saw each entry change, and
+	// since when its own refreshes have worked without a failure.
+	live    sync.Mutex
+	seen    map[string]seenEntry
+	okSince time.Time // zero while refreshes fail
+}
+
+// seenEntry is an entry's last revision and when the watch showed it.
+type seenEntry struct {
+	revision uint64
+	at       time.Time
 }
 
 var _ pcluster.ClusterProvider = (*kvProvider)(nil)
@@ -70,6 +84,7 @@ func (p *kvProvider) StartMember(c *pcluster.Cluster) error {
 		return err
 	}
 	p.value = value
+	p.okSince = time.Now()
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
 	rctx, rcancel := context.WithTimeout(ctx, opTimeout)
@@ -170,12 +185,14 @@ func (p *kvProvider) heartbeat(ctx context.Context) {
 		rctx, cancel := context.WithTimeout(ctx, every)
 		err := p.refresh(rctx)
 		cancel()
+		p.refreshed(err == nil)
 		switch {
 		case err == nil:
 			if failing {
 				p.logger.Info("member heartbeat works again")
 				failing = false
 			}
+			p.dropSilent(ctx)
 		case errors.Is(err, store.ErrMemberExpired):
 			p.markLost(err)
 			return
@@ -190,8 +207,84 @@ func (p *kvProvider) heartbeat(ctx context.Context) {
 	}
 }
 
+// refreshed notes whether a refresh of this member's entry worked.
+func (p *kvProvider) refreshed(ok bool) {
+	p.live.Lock()
+	defer p.live.Unlock()
+	switch {
+	case !ok:
+		p.okSince = time.Time{}
+	case p.okSince.IsZero():
+		p.okSince = time.Now()
+	}
+}
+
+// see notes the entries a watch shows: those whose revision changed were
+// refreshed now.
+func (p *kvProvider) see(entries []store.MemberEntry) {
+	p.live.Lock()
+	defer p.live.Unlock()
+	now := time.Now()
+	next := make(map[string]seenEntry, len(entries))
+	for _, e := range entries {
+		s, ok := p.seen[e.ID]
+		if !ok || s.revision != e.Revision {
+			s = seenEntry{revision: e.Revision, at: now}
+		}
+		next[e.ID] = s
+	}
+	p.seen = next
+}
+
+// silent returns the members whose entries have not changed for a TTL,
+// with the revision they are at, when this member can judge: its own
+// refreshes have worked for at least a TTL (the store was up, so the
+// others could refresh too), and its watch shows them (it is not behind).
+func (p *kvProvider) silent() map[string]uint64 {
+	p.live.Lock()
+	defer p.live.Unlock()
+	ttl, now := p.members.TTL(), time.Now()
+	if p.okSince.IsZero() || now.Sub(p.okSince) < ttl {
+		return nil
+	}
+	if self, ok := p.seen[p.id]; !ok || now.Sub(self.at) > 2*ttl/3 {
+		return nil
+	}
+	var out map[string]uint64
+	for id, s := range p.seen {
+		if id != p.id && now.Sub(s.at) > ttl {
+			if out == nil {
+				out = map[string]uint64{}
+			}
+			out[id] = s.revision
+		}
+	}
+	return out
+}
+
+// dropSilent removes the entries of members that stopped refreshing
+// (docs/ARCHITECTURE.md, "Membership"); every member's watch then drops
+// them. Several members may try at once: the first removes the entry, and
+// none removes one written again meanwhile.
+func (p *kvProvider) dropSilent(ctx context.Context) {
+	for id, rev := range p.silent() {
+		dctx, cancel := context.WithTimeout(ctx, opTimeout)
+		err := p.members.Drop(dctx, id, rev)
+		cancel()
+		if err != nil {
+			p.logger.Info("a silent member was not removed", slog.String("member", id), slog.Any("error", err))
+			continue
+		}
+		p.logger.Warn("removed a member that stopped refreshing its entry", slog.String("member", id),
+			slog.Duration("ttl", p.members.TTL()))
+	}
+}
+
 // update turns the registered members into the cluster topology.
 func (p *kvProvider) update(entries []store.MemberEntry) {
+	if p.id != "" {
+		p.see(entries)
+	}
 	members := make(pcluster.Members, 0, len(entries))
 	self := p.id == ""
 	for _, e := range entries {

@@ -181,6 +181,14 @@ func (p *Process) Kill() {
 	<-p.exited
 }
 
+// Freeze stops the process with SIGSTOP: it keeps its sockets open but
+// answers nothing, as a machine cut off from the network does; Thaw lets
+// it go on. Peers notice only by timeouts, not by closed connections.
+func (p *Process) Freeze() error { return p.cmd.Process.Signal(syscall.SIGSTOP) }
+
+// Thaw resumes a frozen process with SIGCONT.
+func (p *Process) Thaw() error { return p.cmd.Process.Signal(syscall.SIGCONT) }
+
 // Terminate asks the process to stop with SIGTERM and waits up to within
 // for it to exit. It returns how it exited (nil: status 0), or an error if
 // it is still running.

@@ -1,6 +1,7 @@
 package natsjs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -20,10 +21,14 @@ type MembershipConfig struct {
 	// Bucket names the KV bucket; every member of one cluster uses the
 	// same. Required.
 	Bucket string
-	// TTL is how long an entry lives without a refresh; at least
-	// MinMemberTTL. The bucket is (re)configured with it, so members of
-	// one cluster should agree on it.
+	// TTL is how long a member may go without a refresh before the others
+	// remove its entry; at least MinMemberTTL. Entries expire on their
+	// own only after ExpiryFor(TTL). The bucket is (re)configured with it,
+	// so members of one cluster should agree on it.
 	TTL time.Duration
+	// Expiry is how long an entry lives without a refresh before the
+	// server expires it; default ExpiryFor(TTL).
+	Expiry time.Duration
 	// Replicas of the bucket; default 1. Use 3 in a NATS cluster.
 	Replicas int
 	// Logger receives watch restarts; nil discards them.
@@ -34,11 +39,20 @@ type MembershipConfig struct {
 // expired entries, which watchers see as deletions, for at least a second.
 const MinMemberTTL = time.Second
 
-// Membership is a store.Membership in a NATS KV bucket whose entries
-// expire after TTL (the stream's max age). The server writes a marker when
-// an entry expires, so watchers see expiry as a deletion; Refresh updates
-// an entry only at the revision it last wrote, so it notices an entry that
-// expired in between.
+// ExpiryFor is how long an entry of a bucket of member TTL ttl lives
+// without a refresh before the server expires it (the stream's max age):
+// ten TTLs, and at least a minute. Liveness is judged by the members, not
+// by expiry: the server expires entries by the time they were written,
+// and after a leader election of the bucket that took longer than a TTL
+// (4 to 9 s after a server's crash) it would expire every entry at once,
+// dropping members that were alive and only waiting for the election.
+// Expiry is left to clean up after a cluster that stopped altogether.
+func ExpiryFor(ttl time.Duration) time.Duration { return max(10*ttl, time.Minute) }
+
+// Membership is a store.Membership in a NATS KV bucket. The server writes
+// a marker when an entry expires, so watchers see expiry as a deletion;
+// Refresh updates an entry only at the revision it last wrote, so it
+// notices an entry that was removed or expired in between.
 type Membership struct {
 	kv     jetstream.KeyValue
 	ttl    time.Duration
@@ -62,6 +76,9 @@ func OpenMembership(ctx context.Context, js jetstream.JetStream, cfg MembershipC
 	if cfg.Replicas == 0 {
 		cfg.Replicas = 1
 	}
+	if cfg.Expiry == 0 {
+		cfg.Expiry = ExpiryFor(cfg.TTL)
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -69,8 +86,8 @@ func OpenMembership(ctx context.Context, js jetstream.JetStream, cfg MembershipC
 		Bucket:         cfg.Bucket,
 		Description:    "graphlog cluster members: member ID → announced address (JSON); entries expire unless refreshed",
 		History:        1,
-		TTL:            cfg.TTL,
-		LimitMarkerTTL: cfg.TTL,
+		TTL:            cfg.Expiry,
+		LimitMarkerTTL: max(cfg.TTL, MinMemberTTL),
 		Replicas:       cfg.Replicas,
 	})
 	if err != nil {
@@ -79,7 +96,8 @@ func OpenMembership(ctx context.Context, js jetstream.JetStream, cfg MembershipC
 	return &Membership{kv: kv, ttl: cfg.TTL, logger: cfg.Logger, revs: map[string]uint64{}}, nil
 }
 
-// TTL is how long an entry lives without a refresh.
+// TTL is how long a member may go without a refresh before the others
+// remove it.
 func (m *Membership) TTL() time.Duration { return m.ttl }
 
 // Register creates id's entry.
@@ -111,9 +129,17 @@ func (m *Membership) Refresh(ctx context.Context, id string, value []byte) error
 		return &Error{Op: op, Err: fmt.Errorf("member %s: %w", id, store.ErrMemberExpired)}
 	}
 	next, err := m.kv.Update(ctx, id, value, rev)
+	if wrongRevision(err) {
+		// An earlier refresh may have landed without its answer reaching
+		// us (a timeout during a leader election): only this member
+		// writes its entry, so an entry still there with our value is
+		// ours, at a revision we did not hear of.
+		if e, gerr := m.kv.Get(ctx, id); gerr == nil && bytes.Equal(e.Value(), value) {
+			next, err = m.kv.Update(ctx, id, value, e.Revision())
+		}
+	}
 	if err != nil {
-		var apiErr *jetstream.APIError
-		if errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence {
+		if wrongRevision(err) || errors.Is(err, jetstream.ErrKeyNotFound) {
 			m.forget(id)
 			return &Error{Op: op, Err: fmt.Errorf("member %s: %w", id, store.ErrMemberExpired)}
 		}
@@ -134,6 +160,25 @@ func (m *Membership) Deregister(ctx context.Context, id string) error {
 		return &Error{Op: "deregister member", Err: translate(err)}
 	}
 	return nil
+}
+
+// Drop removes id's entry if it is still at revision.
+func (m *Membership) Drop(ctx context.Context, id string, revision uint64) error {
+	err := m.kv.Delete(ctx, id, jetstream.LastRevision(revision))
+	if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		if wrongRevision(err) {
+			return &Error{Op: "drop member", Err: fmt.Errorf("member %s wrote its entry again; it stays", id)}
+		}
+		return &Error{Op: "drop member", Err: translate(err)}
+	}
+	return nil
+}
+
+// wrongRevision reports a write refused because the entry is not at the
+// revision stated.
+func wrongRevision(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence
 }
 
 func (m *Membership) forget(id string) {
@@ -158,7 +203,7 @@ func (m *Membership) Watch(ctx context.Context, fn func([]store.MemberEntry)) er
 	if err != nil {
 		return &Error{Op: "watch members", Err: translate(err)}
 	}
-	members := map[string][]byte{}
+	members := map[string]jetstream.KeyValueEntry{}
 	ready := make(chan struct{})
 	go func() {
 		first := ready
@@ -169,8 +214,8 @@ func (m *Membership) Watch(ctx context.Context, fn func([]store.MemberEntry)) er
 				return
 			}
 			list := make([]store.MemberEntry, 0, len(members))
-			for id, v := range members {
-				list = append(list, store.MemberEntry{ID: id, Value: v})
+			for id, e := range members {
+				list = append(list, store.MemberEntry{ID: id, Value: e.Value(), Revision: e.Revision()})
 			}
 			slices.SortFunc(list, func(a, b store.MemberEntry) int { return strings.Compare(a.ID, b.ID) })
 			fn(list)
@@ -235,7 +280,7 @@ func (m *Membership) Watch(ctx context.Context, fn func([]store.MemberEntry)) er
 					continue
 				}
 				if e.Operation() == jetstream.KeyValuePut {
-					members[e.Key()] = e.Value()
+					members[e.Key()] = e
 				} else {
 					delete(members, e.Key())
 				}

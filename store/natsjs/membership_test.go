@@ -56,7 +56,7 @@ func TestMembership(t *testing.T) {
 	ctx := testContext(t)
 	_, _, js := natstest.Start(t)
 	const ttl = time.Second
-	m, err := natsjs.OpenMembership(ctx, js, natsjs.MembershipConfig{Bucket: "members", TTL: ttl})
+	m, err := natsjs.OpenMembership(ctx, js, natsjs.MembershipConfig{Bucket: "members", TTL: ttl, Expiry: ttl})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestMembership(t *testing.T) {
 	}
 
 	// A second registry (another member's) sees the same bucket.
-	other, err := natsjs.OpenMembership(ctx, js, natsjs.MembershipConfig{Bucket: "members", TTL: ttl})
+	other, err := natsjs.OpenMembership(ctx, js, natsjs.MembershipConfig{Bucket: "members", TTL: ttl, Expiry: ttl})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestMembershipWatchSurvivesLosingItsConsumer(t *testing.T) {
 	ctx := testContext(t)
 	_, _, js := natstest.Start(t)
 	const ttl = time.Second
-	m, err := natsjs.OpenMembership(ctx, js, natsjs.MembershipConfig{Bucket: "members", TTL: ttl})
+	m, err := natsjs.OpenMembership(ctx, js, natsjs.MembershipConfig{Bucket: "members", TTL: ttl, Expiry: ttl})
 	if err != nil {
 		t.Fatal(err)
 	}
