@@ -194,7 +194,8 @@ func (a *grain) activate(ctx actor.Context, id string) {
 		return
 	}
 	a.g = g
-	a.snap = snapshotState{taken: start, lastSaved: g.Version(), events: from.Events}
+	a.snap = snapshotState{taken: start, lastSaved: g.Version(), events: from.Events,
+		timed: timedUpTo{seq: from.Sequence, at: from.RecordedAt}}
 	progress(0)
 	res, err := a.foldLog(ioctx, progress)
 	a.cfg.Metrics.ActivationRead(res.Events)
@@ -318,9 +319,12 @@ func (a *grain) catchUpWith() (replay.FoldResult, error) {
 // foldLog brings the graph up to date with its log; progress, if set, is
 // told the events of each transaction read.
 func (a *grain) foldLog(ctx context.Context, progress func(events int)) (replay.FoldResult, error) {
-	var read func(*messages.Transaction) bool
-	if progress != nil {
-		read = func(tx *messages.Transaction) bool { progress(len(tx.GetEvents())); return false }
+	read := func(tx *messages.Transaction) bool {
+		a.snap.timed.add(tx.GetSequence(), tx.GetRecordedAt().AsTime())
+		if progress != nil {
+			progress(len(tx.GetEvents()))
+		}
+		return false
 	}
 	res, err := replay.FoldThroughGaps(ctx, a.cfg.Log, a.g, a.logSeq, read, a.reportIssue, func(attempt int) {
 		a.log.Warn("the log read shows a gap in the graph's versions; reading it again",

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -57,6 +58,25 @@ type snapshotState struct {
 	// events counts the events of the graph's history the grain holds
 	// (store.SnapshotInfo.Events): retention spaces snapshots by it.
 	events uint64
+	// timed is how far the grain knows its history's latest recorded
+	// time: its own appends are not told their times, so a snapshot
+	// reads them from the log (latestRecorded).
+	timed timedUpTo
+}
+
+// timedUpTo is the latest recorded time (at) of a graph's transactions up
+// to stream sequence seq.
+type timedUpTo struct {
+	seq uint64
+	at  time.Time
+}
+
+// add takes in a transaction read from the log.
+func (t *timedUpTo) add(seq uint64, at time.Time) {
+	t.seq = max(t.seq, seq)
+	if at.After(t.at) {
+		t.at = at
+	}
 }
 
 func (a *grain) changed(events int) {
@@ -84,11 +104,11 @@ func (a *grain) maybeSnapshot(ctx actor.Context) {
 	}
 	info := store.SnapshotInfo{GraphID: a.id, Version: a.g.Version(), Sequence: a.g.Sequence(), Events: a.snap.events}
 	a.snap.inFlight, a.snap.taken, a.snap.unsaved = true, start, 0
-	root, self := ctx.ActorSystem().Root, ctx.Self()
+	root, self, timed := ctx.ActorSystem().Root, ctx.Self(), a.snap.timed
 	go func() {
 		ioctx, cancel := a.ioContext()
 		defer cancel()
-		saved, err := a.store(ioctx, info, data, start)
+		saved, err := a.store(ioctx, info, timed, data, start)
 		root.Send(self, snapshotSaved{info: saved, err: err})
 	}()
 }
@@ -109,19 +129,24 @@ func (a *grain) snapshotNow() (store.SnapshotInfo, error) {
 	}
 	ioctx, cancel := a.ioContext()
 	defer cancel()
-	info, err := a.store(ioctx, store.SnapshotInfo{GraphID: a.id, Version: a.g.Version(), Sequence: a.g.Sequence(), Events: a.snap.events}, data, start)
+	info, err := a.store(ioctx, store.SnapshotInfo{GraphID: a.id, Version: a.g.Version(), Sequence: a.g.Sequence(), Events: a.snap.events}, a.snap.timed, data, start)
 	if err != nil {
 		a.snapshotFailed(err)
 		return store.SnapshotInfo{}, err
 	}
+	a.snap.timed.add(info.Sequence, info.RecordedAt)
 	a.snap.taken, a.snap.unsaved, a.snap.lastSaved = start, 0, max(a.snap.lastSaved, info.Version)
 	return info, nil
 }
 
 // store saves one snapshot and prunes the graph's older ones. It touches
 // no grain state, so it may run off the grain's goroutine.
-func (a *grain) store(ctx context.Context, info store.SnapshotInfo, data []byte, start time.Time) (store.SnapshotInfo, error) {
-	info.RecordedAt = recordedAt(ctx, a.cfg.Log, a.id, info.Sequence)
+func (a *grain) store(ctx context.Context, info store.SnapshotInfo, timed timedUpTo, data []byte, start time.Time) (store.SnapshotInfo, error) {
+	at, err := latestRecorded(ctx, a.cfg.Log, a.id, timed, info.Sequence)
+	if err != nil {
+		return info, fmt.Errorf("snapshot of graph %s at version %d: reading when its transactions were recorded: %w", a.id, info.Version, err)
+	}
+	info.RecordedAt = at
 	saved, err := a.cfg.Snapshots.Save(ctx, info, data)
 	if err != nil {
 		return saved, err
@@ -142,6 +167,7 @@ func (a *grain) snapshotSaved(m snapshotSaved) {
 		return
 	}
 	a.snap.lastSaved = max(a.snap.lastSaved, m.info.Version)
+	a.snap.timed.add(m.info.Sequence, m.info.RecordedAt)
 }
 
 func (a *grain) snapshotFailed(err error) {
@@ -167,20 +193,35 @@ func SnapshotRef(info store.SnapshotInfo) *messages.SnapshotRef {
 	return ref
 }
 
-// recordedAt is the time the log recorded the message at seq of graphID;
-// zero if it cannot be read (the snapshot is still good, only less
-// precisely placed in time).
-func recordedAt(ctx context.Context, log store.Reader, graphID string, seq uint64) time.Time {
-	if seq == 0 {
-		return time.Time{}
+// latestRecorded is the latest recorded time of graphID's transactions up
+// to stream sequence seq, knowing it up to timed: a snapshot's time
+// (store.SnapshotInfo.RecordedAt). It is the latest, not the last one's:
+// recorded times can go backwards (a stream's leader moved to a server
+// whose clock is behind), and an as-of read of a time must never start
+// from a snapshot holding a transaction recorded after it
+// (docs/ARCHITECTURE.md, "Time travel").
+func latestRecorded(ctx context.Context, log store.Reader, graphID string, timed timedUpTo, seq uint64) (time.Time, error) {
+	if seq <= timed.seq {
+		return timed.at, nil
 	}
-	for tx, err := range log.Read(ctx, graphID, seq-1) {
-		if err == nil && tx.GetSequence() == seq {
-			return tx.GetRecordedAt().AsTime()
+	// The message at timed.seq may hold the next transactions too (a
+	// group commit): read from it.
+	for tx, err := range log.Read(ctx, graphID, max(timed.seq, 1)-1) {
+		if err != nil {
+			if errors.Is(err, store.ErrCorrupt) {
+				continue
+			}
+			return time.Time{}, err
 		}
-		break
+		if tx.GetSequence() > seq {
+			break
+		}
+		timed.add(tx.GetSequence(), tx.GetRecordedAt().AsTime())
 	}
-	return time.Time{}
+	if timed.seq < seq {
+		return time.Time{}, fmt.Errorf("%w: the log ends at sequence %d, before the snapshot's %d", store.ErrUnavailable, timed.seq, seq)
+	}
+	return timed.at, nil
 }
 
 // prune deletes the snapshots retention no longer keeps.
