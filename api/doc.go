@@ -38,6 +38,7 @@
 //	422 cycle               graph.ErrCycle
 //	422 limit_exceeded      graph.ErrLimit (a configured limit; the message names it and its flag)
 //	429 too_many_streams    live streams over the node's or the client's limit
+//	507 storage_full        store.ErrStorageFull (JetStream's storage limit reached; nothing stored)
 //	503 unavailable         store.ErrUnavailable, context.DeadlineExceeded (timeouts), context.Canceled
 //	500 internal            anything else: a generic message; the detail is logged
 //

@@ -28,6 +28,7 @@ const (
 	CodeMethodNotAllowed       = "method_not_allowed"
 	CodeUnauthorized           = "unauthorized"
 	CodeLimitExceeded          = "limit_exceeded"
+	CodeStorageFull            = "storage_full"
 	CodeTooManyStreams         = "too_many_streams"
 )
 
@@ -96,6 +97,8 @@ func errorMessage(err error, code, requestID string) string {
 			return "the request was canceled"
 		}
 		return "the event log is unavailable or did not answer in time; retry later"
+	case CodeStorageFull:
+		return "the event log's storage is full; nothing was stored. Free disk space on the NATS servers or raise their JetStream storage limit (max_file_store; --nats-max-storage for the embedded server), then retry"
 	case CodeConflict:
 		return err.Error() + "; read the graph's current version and retry with it as expected_version"
 	case CodeDuplicateTransactionID:

@@ -37,6 +37,7 @@ func TestClassify(t *testing.T) {
 		{wrap(&http.MaxBytesError{Limit: 10}), 413, CodeTooLarge},
 		{wrap(graph.ErrLimit), 422, CodeLimitExceeded},
 		{wrap(errTooManyStreams), 429, CodeTooManyStreams},
+		{wrap(store.ErrStorageFull), 507, CodeStorageFull},
 		{wrap(store.ErrUnavailable), 503, CodeUnavailable},
 		{wrap(context.DeadlineExceeded), 503, CodeUnavailable},
 		{wrap(context.Canceled), 503, CodeUnavailable},
@@ -89,7 +90,7 @@ func TestErrorMessages(t *testing.T) {
 // constant of its own, and every reply code has a row there.
 func TestCodesCoverTheTable(t *testing.T) {
 	spelled := map[string]bool{CodeInvalidArgument: true, CodeNotFound: true, CodeConflict: true, CodeDuplicateTransactionID: true,
-		CodeRejected: true, CodeCycle: true, CodeTooLarge: true, CodeUnavailable: true, CodeLimitExceeded: true}
+		CodeRejected: true, CodeCycle: true, CodeTooLarge: true, CodeUnavailable: true, CodeLimitExceeded: true, CodeStorageFull: true}
 	rows := map[messages.ErrorCode]bool{}
 	for _, c := range replay.Codes {
 		if !spelled[c.Name] {

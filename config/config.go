@@ -67,6 +67,7 @@ const (
 	FlagMaxStreams              = "max-streams"
 	FlagMaxStreamsPerClient     = "max-streams-per-client"
 	FlagMaxActivations          = "max-activations"
+	FlagNATSMaxStorage          = "nats-max-storage"
 )
 
 // Listen addresses of the HTTP API when --http-addr is not set: loopback
@@ -220,6 +221,10 @@ type NATS struct {
 	// SyncInterval is how often the embedded server fsyncs JetStream
 	// writes when SyncAlways is false; 0 is the server's default (2m).
 	SyncInterval time.Duration
+	// MaxStorage bounds the bytes the embedded server's JetStream keeps on
+	// disk; 0 is the server's default (most of the disk's free space).
+	// Past it writes are answered 507 storage_full until space returns.
+	MaxStorage int64
 	// Stream is the base name of the JetStream streams that hold every
 	// transaction, one per partition: <Stream>-0, <Stream>-1, …
 	Stream string
@@ -480,6 +485,9 @@ func (c Config) Validate() error {
 	}
 	if c.Cluster.MemberTTL < 300*time.Millisecond {
 		bad(FlagMemberTTL, "is %s; set at least 300ms, e.g. 6s (a member is dropped after missing its heartbeats for this long)", c.Cluster.MemberTTL)
+	}
+	if c.NATS.MaxStorage < 0 {
+		bad(FlagNATSMaxStorage, "is %d; set a number of bytes, or 0 for the server's default", c.NATS.MaxStorage)
 	}
 	if c.HTTP.MaxBodyBytes < 1 {
 		bad(FlagMaxBodyBytes, "is %d; set a positive number of bytes, e.g. 4194304 (4 MiB)", c.HTTP.MaxBodyBytes)

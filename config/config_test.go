@@ -137,7 +137,7 @@ func TestLoadPrecedence(t *testing.T) {
 				"--ingress-consumer", "c", "--actor-host", "10.0.0.1", "--actor-port", "9000", "--log-level", "error", "--log-format", "json",
 				"--snapshot-bucket", "SB", "--snapshot-every", "50", "--snapshot-every-per-element", "0.25", "--snapshot-interval", "2m", "--snapshot-keep", "4", "--snapshot-keep-every", "600",
 				"--http-token", "tok", "--nats-sync-interval", "1s", "--nats-user", "u", "--nats-password", "p",
-				"--max-replay-frames", "11", "--max-frame-events", "12", "--max-streams", "13", "--max-streams-per-client", "14", "--max-activations", "15",
+				"--max-replay-frames", "11", "--max-frame-events", "12", "--max-streams", "13", "--max-streams-per-client", "14", "--max-activations", "15", "--nats-max-storage", "16",
 				"--nats-tls-cert", "nc.pem", "--nats-tls-key", "nk.pem", "--nats-tls-ca", "nca.pem",
 				"--actor-advertise-host", "n1.example", "--actor-tls-cert", "ac.pem", "--actor-tls-key", "ak.pem", "--actor-tls-ca", "aca.pem",
 				"--cluster-bucket", "members", "--member-ttl", "9s"},
@@ -145,7 +145,7 @@ func TestLoadPrecedence(t *testing.T) {
 				want := Config{NodeName: "n1", DataDir: "d",
 					HTTP: HTTP{Addr: "127.0.0.1:9", MaxBodyBytes: 10, RequestTimeout: time.Second, Token: "tok",
 						MaxReplayFrames: 11, MaxFrameEvents: 12, MaxStreams: 13, MaxStreamsPerClient: 14},
-					NATS: NATS{URL: "nats://a:4222,b:4223", Listen: "0.0.0.0:-1", SyncAlways: true, SyncInterval: time.Second,
+					NATS: NATS{URL: "nats://a:4222,b:4223", Listen: "0.0.0.0:-1", SyncAlways: true, SyncInterval: time.Second, MaxStorage: 16,
 						Stream: "S", Partitions: 4, DuplicateWindow: 30 * time.Second, Replicas: 3, ClusterName: "graphlog", User: "u", Password: "p",
 						TLS: TLS{Cert: "nc.pem", Key: "nk.pem", CA: "nca.pem"}},
 					Graphs:    Graphs{MaxTransactionBytes: 7000, IdleTimeout: time.Hour, MaxActivations: 15},
@@ -310,6 +310,7 @@ func TestValidate(t *testing.T) {
 		{"zero streams", func(c *Config) { c.HTTP.MaxStreams = 0 }, []string{FlagMaxStreams}},
 		{"zero streams per client", func(c *Config) { c.HTTP.MaxStreamsPerClient = -1 }, []string{FlagMaxStreamsPerClient}},
 		{"zero activations", func(c *Config) { c.Graphs.MaxActivations = 0 }, []string{FlagMaxActivations}},
+		{"negative max storage", func(c *Config) { c.NATS.MaxStorage = -1 }, []string{FlagNATSMaxStorage}},
 		{"several at once", func(c *Config) { c.Log.Format = "xml"; c.NATS.Replicas = 0; c.HTTP.Addr = "8080" },
 			[]string{FlagLogFormat, FlagReplicas, FlagHTTPAddr}},
 	}
@@ -319,7 +320,7 @@ func TestValidate(t *testing.T) {
 		FlagSnapshotEveryPerElement, FlagHTTPToken, FlagNATSSyncInterval, FlagNATSClusterName, FlagNATSClusterListen, FlagNATSClusterAdvertise, FlagNATSRoutes,
 		FlagNATSUser, FlagNATSPassword, FlagNATSNkeySeedFile, FlagNATSTLSCert, FlagNATSTLSKey, FlagNATSTLSCA,
 		FlagActorAdvertiseHost, FlagActorTLSCert, FlagActorTLSKey, FlagActorTLSCA, FlagClusterBucket, FlagMemberTTL,
-		FlagMaxReplayFrames, FlagMaxFrameEvents, FlagMaxStreams, FlagMaxStreamsPerClient, FlagMaxActivations}
+		FlagMaxReplayFrames, FlagMaxFrameEvents, FlagMaxStreams, FlagMaxStreamsPerClient, FlagMaxActivations, FlagNATSMaxStorage}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := Default()

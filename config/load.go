@@ -246,6 +246,8 @@ func NewFlagSet(c *Config) *flag.FlagSet {
 		"a member that stops refreshing its registration for this `duration` (killed, cut off) drops out of the cluster and its graphs move")
 	str(&c.HTTP.Token, FlagHTTPToken,
 		"bearer `token` every /v1 request must carry (Authorization: Bearer ...); empty leaves the API open. /healthz, /readyz and /metrics stay open")
+	fs.Var((*int64Value)(&c.NATS.MaxStorage), FlagNATSMaxStorage,
+		"most `bytes` the embedded NATS server's JetStream keeps on disk; 0 is the server's default (most of the free space). Past it writes are answered 507 until space returns")
 	fs.Var((*durationValue)(&c.NATS.SyncInterval), FlagNATSSyncInterval,
 		"how often the embedded server fsyncs JetStream writes, a `duration`; 0 is the server default (2m). See --nats-sync-always")
 	str(&c.NATS.ClusterName, FlagNATSClusterName,

@@ -52,6 +52,8 @@ const (
 	ErrorCode_ERROR_CODE_DUPLICATE_TRANSACTION_ID ErrorCode = 9
 	// The request would pass one of the node's configured limits.
 	ErrorCode_ERROR_CODE_LIMIT_EXCEEDED ErrorCode = 10
+	// The log's storage is full: nothing was stored.
+	ErrorCode_ERROR_CODE_STORAGE_FULL ErrorCode = 11
 )
 
 // Enum value maps for ErrorCode.
@@ -68,6 +70,7 @@ var (
 		8:  "ERROR_CODE_INTERNAL",
 		9:  "ERROR_CODE_DUPLICATE_TRANSACTION_ID",
 		10: "ERROR_CODE_LIMIT_EXCEEDED",
+		11: "ERROR_CODE_STORAGE_FULL",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_UNSPECIFIED":              0,
@@ -81,6 +84,7 @@ var (
 		"ERROR_CODE_INTERNAL":                 8,
 		"ERROR_CODE_DUPLICATE_TRANSACTION_ID": 9,
 		"ERROR_CODE_LIMIT_EXCEEDED":           10,
+		"ERROR_CODE_STORAGE_FULL":             11,
 	}
 )
 
@@ -3383,7 +3387,7 @@ const file_graphlog_proto_rawDesc = "" +
 	"\fTakeSnapshot\"s\n" +
 	"\x11TakeSnapshotReply\x12(\n" +
 	"\x05error\x18\x01 \x01(\v2\x12.graphlog.v1.ErrorR\x05error\x124\n" +
-	"\bsnapshot\x18\x02 \x01(\v2\x18.graphlog.v1.SnapshotRefR\bsnapshot*\xc1\x02\n" +
+	"\bsnapshot\x18\x02 \x01(\v2\x18.graphlog.v1.SnapshotRefR\bsnapshot*\xde\x02\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bERROR_CODE_INVALID_ARGUMENT\x10\x01\x12\x17\n" +
@@ -3396,7 +3400,8 @@ const file_graphlog_proto_rawDesc = "" +
 	"\x13ERROR_CODE_INTERNAL\x10\b\x12'\n" +
 	"#ERROR_CODE_DUPLICATE_TRANSACTION_ID\x10\t\x12\x1d\n" +
 	"\x19ERROR_CODE_LIMIT_EXCEEDED\x10\n" +
-	"*D\n" +
+	"\x12\x1b\n" +
+	"\x17ERROR_CODE_STORAGE_FULL\x10\v*D\n" +
 	"\tDirection\x12\x11\n" +
 	"\rDIRECTION_OUT\x10\x00\x12\x10\n" +
 	"\fDIRECTION_IN\x10\x01\x12\x12\n" +

@@ -52,6 +52,9 @@ type Options struct {
 	// MaxPayload bounds one message in bytes; zero means the server's
 	// default (1 MiB).
 	MaxPayload int32
+	// MaxStore bounds the bytes JetStream keeps on disk; zero means the
+	// server's default (75% of the disk's free space).
+	MaxStore int64
 
 	// Cluster joins the server to a NATS cluster; its zero value runs a
 	// standalone server.
@@ -161,14 +164,15 @@ func (o Options) serverOptions() (*server.Options, error) {
 		host = "127.0.0.1"
 	}
 	so := &server.Options{
-		ServerName:   o.ServerName,
-		Host:         host,
-		Port:         o.Port,
-		MaxPayload:   o.MaxPayload,
-		JetStream:    true,
-		StoreDir:     o.DataDir,
-		SyncAlways:   o.SyncAlways,
-		SyncInterval: o.SyncInterval,
+		ServerName:        o.ServerName,
+		Host:              host,
+		Port:              o.Port,
+		MaxPayload:        o.MaxPayload,
+		JetStreamMaxStore: o.MaxStore,
+		JetStream:         true,
+		StoreDir:          o.DataDir,
+		SyncAlways:        o.SyncAlways,
+		SyncInterval:      o.SyncInterval,
 		// The embedding process owns signals and logging.
 		NoSigs: true,
 		NoLog:  o.NoLog,

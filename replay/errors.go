@@ -36,6 +36,7 @@ var Codes = []Code{
 	{messages.ErrorCode_ERROR_CODE_LIMIT_EXCEEDED, http.StatusUnprocessableEntity, "limit_exceeded", []error{graph.ErrLimit}},
 	{messages.ErrorCode_ERROR_CODE_REJECTED, http.StatusUnprocessableEntity, "rejected", []error{graph.ErrRejected}},
 	{messages.ErrorCode_ERROR_CODE_NOT_FOUND, http.StatusNotFound, "not_found", []error{graph.ErrNotFound, store.ErrNotFound}},
+	{messages.ErrorCode_ERROR_CODE_STORAGE_FULL, http.StatusInsufficientStorage, "storage_full", []error{store.ErrStorageFull}},
 	{messages.ErrorCode_ERROR_CODE_UNAVAILABLE, http.StatusServiceUnavailable, "unavailable", []error{store.ErrUnavailable, context.DeadlineExceeded}},
 }
 

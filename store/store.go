@@ -116,4 +116,8 @@ var (
 	// ErrUnavailable: the log could not be reached or did not answer in
 	// time. The operation may be retried.
 	ErrUnavailable = errors.New("event log unavailable")
+	// ErrStorageFull: the log's storage limit is reached (the servers'
+	// JetStream limit, or their disks): nothing was stored. Writes work
+	// again once space returns.
+	ErrStorageFull = errors.New("event log storage full")
 )

@@ -1,14 +1,19 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/graphlog/graphlog/api"
 	"github.com/graphlog/graphlog/natsnode"
 )
 
@@ -157,5 +162,73 @@ func TestNATSRestartUnderWriters(t *testing.T) {
 		if want := replayFromLog(t, natsPort, g); !sameGraph(got, want) {
 			t.Errorf("graph %s differs from a fresh replay of its log", g)
 		}
+	}
+}
+
+// The log's storage fills up (the server's JetStream limit reached):
+// writes are answered 507 storage_full, naming what to do, and change
+// nothing; when space returns the node writes again by itself, and every
+// write acknowledged before is there.
+func TestStorageFullAndBack(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.NATS.MaxStorage = 24 << 20
+	n, base := startNode(t, cfg)
+	c := newClient(t, base)
+	var acked []string
+	for i := range 5 {
+		node := fmt.Sprintf("before-%d", i)
+		c.mustSubmit("full", events(addNode(node)))
+		acked = append(acked, node)
+	}
+
+	// Other data takes the rest of the space.
+	js := jsAt(t, n.nats.ClientURL())
+	ctx := context.Background()
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "BALLAST", Subjects: []string{"ballast"}}); err != nil {
+		t.Fatal(err)
+	}
+	chunk := make([]byte, 512<<10)
+	full := false
+	for i := 0; i < 200 && !full; i++ {
+		if _, err := js.Publish(ctx, "ballast", chunk); err != nil {
+			full = true
+			t.Logf("the storage took %d ballast messages of %d bytes; then %v", i, len(chunk), err)
+		}
+	}
+	if !full {
+		t.Fatal("200 ballast messages of 512 KiB fit in a storage limited to 24 MiB")
+	}
+
+	_, before := c.graph("full")
+	for _, g := range []string{"full", "new-graph"} {
+		status, e, err := c.do("POST", "/v1/graphs/"+g+"/transactions", events(addNode("during")), nil)
+		if err != nil || status != http.StatusInsufficientStorage || e.Code != api.CodeStorageFull || !strings.Contains(e.Error, "--nats-max-storage") {
+			t.Fatalf("write to %s with the storage full: %d %+v %v; want 507 storage_full naming --nats-max-storage", g, status, e, err)
+		}
+	}
+	if _, after := c.graph("full"); after.Version != before.Version {
+		t.Fatalf("a refused write moved the graph from version %d to %d", before.Version, after.Version)
+	}
+
+	if err := js.DeleteStream(ctx, "BALLAST"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "writes to work again once space returned", func() bool {
+		status, _, err := c.do("POST", "/v1/graphs/full/transactions", killTx("after"), nil)
+		return err == nil && status == http.StatusOK
+	})
+	acked = append(acked, "after")
+	_, got := c.graph("full")
+	have := map[string]bool{}
+	for _, nd := range got.Nodes {
+		have[nd.ID] = true
+	}
+	for _, node := range acked {
+		if !have[node] {
+			t.Errorf("node %s, acknowledged, is missing", node)
+		}
+	}
+	if have["during"] {
+		t.Error("a write refused for a full storage was applied")
 	}
 }

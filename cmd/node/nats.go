@@ -168,6 +168,7 @@ func embeddedOptions(cfg config.Config, logger *slog.Logger) (natsnode.Options, 
 		ServerName:   cfg.NodeName,
 		SyncAlways:   n.SyncAlways,
 		SyncInterval: n.SyncInterval,
+		MaxStore:     n.MaxStorage,
 		// A transaction is one message: the server must carry the largest
 		// with its headers.
 		MaxPayload: int32(max(cfg.Graphs.MaxTransactionBytes+natsjs.HeaderRoom, 1<<20)),

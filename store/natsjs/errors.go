@@ -68,6 +68,14 @@ func (e *PartitionMismatchError) Unwrap() error { return ErrPartitionMismatch }
 
 // translate classifies a NATS error into store's sentinels, keeping the
 // original in the chain. It matches error codes and error values only.
+// JetStream's error codes for a full storage: the server's limit
+// (max_file_store, or the disk) or the account's.
+const (
+	jsErrAccountResourcesExceeded jetstream.ErrorCode = 10002
+	jsErrInsufficientResources    jetstream.ErrorCode = 10023
+	jsErrStorageResourcesExceeded jetstream.ErrorCode = 10047
+)
+
 func translate(err error) error {
 	if err == nil {
 		return nil
@@ -82,6 +90,8 @@ func translate(err error) error {
 		case jetstream.JSErrCodeJetStreamNotEnabled,
 			jetstream.JSErrCodeJetStreamNotEnabledForAccount:
 			return unavailable(err)
+		case jsErrInsufficientResources, jsErrStorageResourcesExceeded, jsErrAccountResourcesExceeded:
+			return fmt.Errorf("%w (%w)", store.ErrStorageFull, err)
 		}
 		// 503: JetStream is there but cannot serve now (no leader, no
 		// quorum, stream recovering).
