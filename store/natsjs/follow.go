@@ -33,9 +33,10 @@ func (l *Log) Follow(ctx context.Context, graphID string, afterSequence uint64) 
 		}
 		r := l.newReader(ctx, graphID, yield)
 		cons, err := l.js.OrderedConsumer(ctx, r.stream.CachedInfo().Config.Name, jetstream.OrderedConsumerConfig{
-			FilterSubjects: []string{r.filter},
-			DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
-			OptStartSeq:    afterSequence + 1,
+			FilterSubjects:    []string{r.filter},
+			DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
+			OptStartSeq:       afterSequence + 1,
+			InactiveThreshold: consumerIdle,
 		})
 		if err != nil {
 			fail(translate(err))

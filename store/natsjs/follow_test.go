@@ -9,6 +9,7 @@ import (
 
 	"github.com/graphlog/graphlog/messages"
 	"github.com/graphlog/graphlog/store"
+	"github.com/graphlog/graphlog/store/natsjs"
 )
 
 func TestFollow(t *testing.T) {
@@ -190,5 +191,79 @@ func TestFollowSkipsCorruptAndSplitsGroupCommits(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("Follow yielded %+v, want %+v", got, want)
+	}
+}
+
+// The server drops a follower's consumer a few seconds after its client
+// stopped, not minutes (each one costs goroutines on the server), while a
+// follower that waits for news keeps its consumer however long it waits.
+func TestFollowConsumersLastAsLongAsTheirFollower(t *testing.T) {
+	log, js := openLogJS(t)
+	ctx := testContext(t)
+	consumers := func() int {
+		t.Helper()
+		s, err := js.Stream(ctx, natsjs.StreamName("EVENTS", 0)) // the log opened with one partition
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := s.Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.State.Consumers
+	}
+	if _, err := log.Append(ctx, txOf("idle", "t1", 1), store.Head{}); err != nil {
+		t.Fatal(err)
+	}
+	base := consumers()
+
+	// Followers that come and go.
+	for range 5 {
+		fctx, cancel := context.WithCancel(ctx)
+		for tx, err := range log.Follow(fctx, "idle", 0) {
+			if err != nil || tx.GetVersion() == 1 {
+				break
+			}
+		}
+		cancel()
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for consumers() > base {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d consumers 15s after their followers stopped, want %d", consumers(), base)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	// A follower that waits longer than that still gets what comes.
+	fctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	got := make(chan uint64, 4)
+	go func() {
+		for tx, err := range log.Follow(fctx, "idle", 0) {
+			if err != nil {
+				return
+			}
+			got <- tx.GetVersion()
+		}
+	}()
+	if v := <-got; v != 1 {
+		t.Fatalf("followed version %d, want 1", v)
+	}
+	time.Sleep(8 * time.Second)
+	h, err := log.Head(ctx, "idle")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := log.Append(ctx, txOf("idle", "t2", 1), h); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case v := <-got:
+		if v != 2 {
+			t.Fatalf("followed version %d, want 2", v)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a follower idle for 8s missed the next transaction")
 	}
 }

@@ -37,6 +37,13 @@ const (
 	// 1.55's ordered consumer was seen to stall until its heartbeat check
 	// (10 s) reset it.
 	consumerPull = 1000
+	// consumerIdle is how long the server keeps an ordered consumer of a
+	// read or a follower after its client stopped pulling. nats.go's
+	// default is 5 minutes: every live stream a client closed kept a
+	// consumer (three goroutines) on the server that long. A follower
+	// waiting for news keeps a pull request pending, which counts as
+	// activity however long it waits.
+	consumerIdle = 5 * time.Second
 )
 
 // consumerReads counts reads that switched to a consumer, for tests.
@@ -175,9 +182,10 @@ func (r *reader) dense(next, pending uint64) bool {
 func (r *reader) consume(next uint64) bool {
 	consumerReads.Add(1)
 	cons, err := r.l.js.OrderedConsumer(r.ctx, r.stream.CachedInfo().Config.Name, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{r.filter},
-		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
-		OptStartSeq:    next,
+		FilterSubjects:    []string{r.filter},
+		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:       next,
+		InactiveThreshold: consumerIdle,
 	})
 	if err != nil {
 		return r.fail(translate(err))
