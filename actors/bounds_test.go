@@ -122,3 +122,26 @@ func TestActivationBudgetFollowsProgress(t *testing.T) {
 		t.Fatalf("query of a graph whose log stalls: %v, want unavailable", err)
 	}
 }
+
+// racingLog loses every append to another writer.
+type racingLog struct{ *natsjs.Log }
+
+func (l *racingLog) Append(ctx context.Context, tx *messages.Transaction, expected store.Head) (store.Head, error) {
+	return store.Head{}, fmt.Errorf("racing: %w", store.ErrConflict)
+}
+
+// A submit without expected_version that keeps losing the race for the
+// log is told to retry (503), not that its version is stale (409): it
+// stated none.
+func TestLostRacesWithoutExpectedVersionAreUnavailable(t *testing.T) {
+	log, _ := openLog(t)
+	member := startMember(t, actors.GrainConfig{Log: &racingLog{Log: log}})
+	_, err := member.Client().Submit(testContext(t), txOf("raced", addNode("a")))
+	if !errors.Is(err, store.ErrUnavailable) || errors.Is(err, store.ErrConflict) {
+		t.Fatalf("submit that always lost the race: %v; want unavailable, not conflict", err)
+	}
+	_, err = member.Client().Submit(testContext(t), withExpected(txOf("raced", addNode("a")), 0))
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("submit with expected_version that lost the race: %v; want conflict", err)
+	}
+}

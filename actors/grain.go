@@ -475,6 +475,14 @@ func (a *grain) append(tx *messages.Transaction) (store.Head, error) {
 			}
 			continue
 		}
+		if errors.Is(err, store.ErrConflict) && tx.ExpectedVersion == nil {
+			// The client stated no version, so a conflict is not its to
+			// resolve: the graph is changing hands (two activations for a
+			// moment) or its reads of the log lag. Nothing was applied.
+			a.cfg.Metrics.Conflict()
+			return store.Head{}, fmt.Errorf("%w: graph %s: %d appends in a row lost a race for the log (the graph is moving between members, or the log is catching up); nothing was applied; retry",
+				store.ErrUnavailable, a.id, maxAppendAttempts)
+		}
 		if errors.Is(err, store.ErrDuplicate) {
 			// The log has this ID (an earlier attempt whose answer was
 			// lost): its answer is in the log, not in a new append.

@@ -67,7 +67,7 @@ type killReport struct {
 	Acknowledged int
 	Lost         int
 	Duplicated   int
-	Statuses     map[int]int // answers by status; -1: none (connection refused or cut)
+	Statuses     map[string]int // answers by status and code; "none": no answer (connection refused or cut)
 	Elapsed      time.Duration
 }
 
@@ -97,7 +97,7 @@ func runKillCampaign(args []string, out, progress io.Writer) error {
 		where = "three nodes, each one NATS server (R3) and one member"
 	}
 	fmt.Fprintf(out, "kill campaign: %s, %d writers over %d graphs resending each transaction with its ID until answered\n", where, o.writers, o.graphs)
-	fmt.Fprintf(out, "  SIGKILLs %d in %s (%d of the node whose NATS server led the event stream)\n  acknowledged %d\n  lost %d\n  applied twice %d\n  answers by status (-1: no answer) %v\n",
+	fmt.Fprintf(out, "  SIGKILLs %d in %s (%d of the node whose NATS server led the event stream)\n  acknowledged %d\n  lost %d\n  applied twice %d\n  answers by status and code %v\n",
 		r.Kills, r.Elapsed.Round(time.Second), r.LeaderKills, r.Acknowledged, r.Lost, r.Duplicated, r.Statuses)
 	if r.Lost > 0 || r.Duplicated > 0 {
 		return fmt.Errorf("campaign kill: %d acknowledged transactions lost, %d applied twice", r.Lost, r.Duplicated)
@@ -308,12 +308,12 @@ type campaignWriters struct {
 
 	mu       sync.Mutex
 	acked    map[string][]string // graph → nodes acknowledged
-	statuses map[int]int
+	statuses map[string]int
 }
 
 func newCampaignWriters(set *nodeSet, writers, graphs int) *campaignWriters {
 	w := &campaignWriters{set: set, graphs: graphs, done: make(chan struct{}), client: &http.Client{Timeout: 10 * time.Second},
-		acked: map[string][]string{}, statuses: map[int]int{}}
+		acked: map[string][]string{}, statuses: map[string]int{}}
 	for i := range writers {
 		w.wg.Go(func() { w.write(i) })
 	}
@@ -338,15 +338,19 @@ func (w *campaignWriters) write(i int) {
 				time.Sleep(50 * time.Millisecond)
 				continue
 			}
-			status := -1
+			status, answer := -1, "none"
 			resp, err := w.client.Post(bases[rng.IntN(len(bases))]+"/v1/graphs/"+g+"/transactions", "application/json", bytes.NewReader(body))
 			if err == nil {
-				status = resp.StatusCode
+				status, answer = resp.StatusCode, strconv.Itoa(resp.StatusCode)
+				var e api.ErrorResponse
+				if json.NewDecoder(resp.Body).Decode(&e) == nil && e.Code != "" {
+					answer += " " + e.Code
+				}
 				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 			}
 			w.mu.Lock()
-			w.statuses[status]++
+			w.statuses[answer]++
 			if status == http.StatusOK {
 				w.acked[g] = append(w.acked[g], node)
 			}
