@@ -31,8 +31,8 @@ type Client struct {
 	members *memberWatch
 }
 
-func newClient(c *pcluster.Cluster, timeout time.Duration) *Client {
-	return &Client{c: c, timeout: timeout, members: newMemberWatch(c)}
+func newClient(c *pcluster.Cluster, view *topology, timeout time.Duration) *Client {
+	return &Client{c: c, timeout: timeout, members: newMemberWatch(c, view)}
 }
 
 // Submit validates, appends and applies tx on its graph and returns the new
@@ -219,14 +219,14 @@ type memberWatch struct {
 	changed chan struct{} // closed at the next change
 }
 
-func newMemberWatch(c *pcluster.Cluster) *memberWatch {
+func newMemberWatch(c *pcluster.Cluster, view *topology) *memberWatch {
 	w := &memberWatch{changed: make(chan struct{})}
 	c.ActorSystem.EventStream.Subscribe(func(evt any) {
 		if t, ok := evt.(*pcluster.ClusterTopology); ok {
 			w.update(t.GetMembers())
 		}
 	})
-	w.update(c.MemberList.Members().Members())
+	w.update(view.list())
 	return w
 }
 

@@ -58,7 +58,8 @@ func StartClient(cfg ClientConfig) (n *ClientNode, err error) {
 	if err != nil {
 		return nil, err
 	}
-	prov := &kvProvider{members: cfg.Membership, logger: cfg.Logger.With(slog.String("component", "membership"))}
+	view := &topology{}
+	prov := &kvProvider{members: cfg.Membership, view: view, logger: cfg.Logger.With(slog.String("component", "membership"))}
 	c := pcluster.New(system, pcluster.Configure(Name, prov, disthash.New(),
 		remote.Configure(cfg.Host, cfg.Port, ropts...),
 		pcluster.WithRequestTimeout(cfg.RequestTimeout),
@@ -69,7 +70,7 @@ func StartClient(cfg ClientConfig) (n *ClientNode, err error) {
 		}
 	}()
 	c.StartClient()
-	return &ClientNode{cluster: c, provider: prov, client: newClient(c, cfg.RequestTimeout)}, nil
+	return &ClientNode{cluster: c, provider: prov, client: newClient(c, view, cfg.RequestTimeout)}, nil
 }
 
 // Client returns the client that reaches any graph.

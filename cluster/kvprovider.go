@@ -31,6 +31,7 @@ type kvProvider struct {
 
 	name   string // of this node, unique in the cluster
 	c      *pcluster.Cluster
+	view   *topology
 	id     string
 	value  []byte // this member's announcement
 	cancel context.CancelFunc
@@ -306,7 +307,7 @@ func (p *kvProvider) update(entries []store.MemberEntry) {
 		return
 	}
 	p.logChanges(members)
-	p.c.MemberList.UpdateClusterTopology(members)
+	p.view.apply(p.c, members)
 }
 
 // confirmLost asks the store whether this member's entry is gone, when a

@@ -65,6 +65,7 @@ type Member struct {
 	client  *Client
 	grains  *actors.Registry
 	marks   *actors.ReadMarks
+	view    *topology
 	logger  *slog.Logger
 }
 
@@ -89,7 +90,8 @@ func StartMember(cfg MemberConfig) (m *Member, err error) {
 		cfg.Grain.Marks = actors.NewReadMarks()
 	}
 	kind := pcluster.NewKind(actors.GrainKind, actors.NewGrainProps(cfg.Grain))
-	pcfg := pcluster.Configure(Name, provider(cfg), disthash.New(),
+	view := &topology{}
+	pcfg := pcluster.Configure(Name, provider(cfg, view), disthash.New(),
 		remote.Configure(cfg.Host, cfg.Port, ropts...),
 		pcluster.WithKinds(kind),
 		pcluster.WithRequestTimeout(cfg.RequestTimeout),
@@ -102,8 +104,8 @@ func StartMember(cfg MemberConfig) (m *Member, err error) {
 		}
 	}()
 	c.StartMember()
-	m = &Member{system: system, cluster: c, grains: cfg.Grain.Registry, marks: cfg.Grain.Marks, logger: cfg.Logger}
-	m.client = newClient(c, cfg.RequestTimeout)
+	m = &Member{system: system, cluster: c, grains: cfg.Grain.Registry, marks: cfg.Grain.Marks, view: view, logger: cfg.Logger}
+	m.client = newClient(c, view, cfg.RequestTimeout)
 	cfg.Logger.Info("cluster member started", slog.String("member", system.ID), slog.String("address", system.Address()))
 	return m, nil
 }
@@ -144,11 +146,11 @@ const MaxRemoteMessageBytes = 1 << 30
 
 // provider is the membership provider of cfg: the members registered in
 // cfg.Membership, or this member alone when that is nil.
-func provider(cfg MemberConfig) pcluster.ClusterProvider {
+func provider(cfg MemberConfig, view *topology) pcluster.ClusterProvider {
 	if cfg.Membership == nil {
-		return &soloProvider{}
+		return &soloProvider{view: view}
 	}
-	return &kvProvider{members: cfg.Membership, name: cfg.Name, onLost: cfg.OnLost,
+	return &kvProvider{members: cfg.Membership, name: cfg.Name, onLost: cfg.OnLost, view: view,
 		logger: cfg.Logger.With(slog.String("component", "membership"))}
 }
 
@@ -237,7 +239,7 @@ type MemberInfo struct {
 // Members lists the members this member sees, sorted by ID.
 func (m *Member) Members() []MemberInfo {
 	var out []MemberInfo
-	for _, mm := range m.cluster.MemberList.Members().Members() {
+	for _, mm := range m.view.list() {
 		out = append(out, MemberInfo{ID: mm.Id, Address: mm.Address()})
 	}
 	slices.SortFunc(out, func(a, b MemberInfo) int { return strings.Compare(a.ID, b.ID) })

@@ -8,7 +8,8 @@ import (
 // It needs no host list and no network; a multi-member provider replaces it
 // without touching the rest.
 type soloProvider struct {
-	c *pcluster.Cluster
+	c    *pcluster.Cluster
+	view *topology
 }
 
 var _ pcluster.ClusterProvider = (*soloProvider)(nil)
@@ -19,7 +20,7 @@ func (p *soloProvider) StartMember(c *pcluster.Cluster) error {
 	if err != nil {
 		return err
 	}
-	c.MemberList.UpdateClusterTopology(pcluster.Members{{
+	p.view.apply(c, pcluster.Members{{
 		Id:    c.ActorSystem.ID,
 		Host:  host,
 		Port:  int32(port),
