@@ -12,7 +12,6 @@ package cluster_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -64,21 +63,7 @@ func TestMembershipSurvivesAStoreOutage(t *testing.T) {
 		}
 		ms := &flakyMembership{Membership: real, down: &down}
 		l := make(chan error, 1)
-		m, err := cluster.StartMember(cluster.MemberConfig{
-			Host: "127.0.0.1", Port: 0, Membership: ms,
-			OnLost:         func(err error) { l <- err },
-			Grain:          actors.GrainConfig{Log: log},
-			RequestTimeout: 10 * time.Second,
-			Logger:         slog.New(slog.DiscardHandler),
-		})
-		if err != nil {
-			t.Fatalf("StartMember: %v", err)
-		}
-		t.Cleanup(func() {
-			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			m.Shutdown(sctx)
-		})
+		m := startKVMember(t, ms, actors.GrainConfig{Log: log}, l)
 		members, stores, lost = append(members, m), append(stores, ms), append(lost, l)
 	}
 	see := func(want int, who ...*cluster.Member) {

@@ -12,7 +12,6 @@ package cluster_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -43,21 +42,7 @@ func startMembers(t *testing.T, n int) []*cluster.Member {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := cluster.StartMember(cluster.MemberConfig{
-			Host: "127.0.0.1", Port: 0, Membership: ms,
-			Grain:          actors.GrainConfig{Log: log, IOTimeout: 30 * time.Second},
-			RequestTimeout: 60 * time.Second,
-			Logger:         slog.New(slog.DiscardHandler),
-		})
-		if err != nil {
-			t.Fatalf("StartMember: %v", err)
-		}
-		t.Cleanup(func() {
-			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			m.Shutdown(sctx)
-		})
-		members = append(members, m)
+		members = append(members, startKVMember(t, ms, actors.GrainConfig{Log: log, IOTimeout: 30 * time.Second}, nil))
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for _, m := range members {

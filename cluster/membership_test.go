@@ -61,21 +61,7 @@ func TestStaleMembersViewDoesNotDropAMember(t *testing.T) {
 		t.Fatal(err)
 	}
 	lost := make(chan error, 1)
-	member, err := cluster.StartMember(cluster.MemberConfig{
-		Host: "127.0.0.1", Port: 0, Membership: members,
-		OnLost:         func(err error) { lost <- err },
-		Grain:          actors.GrainConfig{Log: log},
-		RequestTimeout: 10 * time.Second,
-		Logger:         slog.New(slog.DiscardHandler),
-	})
-	if err != nil {
-		t.Fatalf("StartMember: %v", err)
-	}
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		member.Shutdown(sctx)
-	})
+	member := startKVMember(t, members, actors.GrainConfig{Log: log}, lost)
 	// Views without it, for two heartbeats: it must not think itself
 	// dropped.
 	select {
@@ -95,4 +81,30 @@ func TestStaleMembersViewDoesNotDropAMember(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the member did not learn that its entry was removed")
 	}
+}
+
+// startKVMember starts a member on loopback registered in members, whose
+// grains keep their graphs in log, and stops it when the test ends; lost,
+// if not nil, receives why it was dropped.
+func startKVMember(t *testing.T, members store.Membership, grain actors.GrainConfig, lost chan<- error) *cluster.Member {
+	t.Helper()
+	cfg := cluster.MemberConfig{
+		Host: "127.0.0.1", Port: 0, Membership: members,
+		Grain:          grain,
+		RequestTimeout: 60 * time.Second,
+		Logger:         slog.New(slog.DiscardHandler),
+	}
+	if lost != nil {
+		cfg.OnLost = func(err error) { lost <- err }
+	}
+	m, err := cluster.StartMember(cfg)
+	if err != nil {
+		t.Fatalf("StartMember: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		m.Shutdown(ctx)
+	})
+	return m
 }
