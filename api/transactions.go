@@ -339,7 +339,7 @@ func (d *fieldDecoder) time(key string) *timestamppb.Timestamp {
 	}
 	ts := timestamppb.New(t)
 	if err := ts.CheckValid(); err != nil {
-		d.err = invalid("%s.%s is %q, outside the years 0001 to 9999 UTC", d.at, key, s)
+		d.err = invalid("%s.%s is %q, outside the years 0001 to 9999 UTC", d.at, key, clip(s))
 		return nil
 	}
 	return ts
@@ -353,7 +353,7 @@ func decodeProperties(raw json.RawMessage, at string) (*structpb.Struct, error) 
 	if err := json.Unmarshal(raw, &v); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
-			return nil, invalid("%s has the %s, beyond what a property number (a double, up to about 1.8e308) can hold", at, typeErr.Value)
+			return nil, invalid("%s has the %s, beyond what a property number (a double, up to about 1.8e308) can hold", at, clip(typeErr.Value))
 		}
 		return nil, invalid("%s: %v", at, err)
 	}
