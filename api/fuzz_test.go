@@ -889,7 +889,19 @@ func naiveMoment(v string) (Moment, bool) {
 		return Moment{Version: n}, n > 0
 	}
 	t, err := time.Parse(time.RFC3339Nano, v)
-	return Moment{Time: t}, err == nil
+	if err != nil {
+		return Moment{}, false
+	}
+	return Moment{Time: givenTime(t)}, true
+}
+
+// givenTime is a time a client gave: never the zero Moment's present, so
+// the zero instant reads as the one after it, still before every event.
+func givenTime(t time.Time) time.Time {
+	if t.Equal(time.Time{}) {
+		return time.Time{}.Add(time.Nanosecond)
+	}
+	return t
 }
 
 // naiveAsOf is as_of (a time) or version (from 1), not both; neither is
@@ -901,7 +913,10 @@ func naiveAsOf(q url.Values) (Moment, bool) {
 		return Moment{}, false
 	case at != "":
 		t, err := time.Parse(time.RFC3339Nano, at)
-		return Moment{Time: t}, err == nil
+		if err != nil {
+			return Moment{}, false
+		}
+		return Moment{Time: givenTime(t)}, true
 	case ver != "":
 		n, ok := naiveUint(ver)
 		return Moment{Version: n}, ok && n > 0

@@ -63,7 +63,17 @@ func parseMoment(name, v string) (Moment, error) {
 		return Moment{}, fmt.Errorf("%w: %s is %q; use a version (1, 2, …) or an RFC 3339 time such as 2026-01-02T15:04:05Z",
 			ErrInvalidRequest, name, clip(v))
 	}
-	return Moment{Time: t}, nil
+	return Moment{Time: pastTime(t)}, nil
+}
+
+// pastTime keeps a time the client gave from reading as the present: the
+// zero time (0001-01-01T00:00:00Z) is what Moment means by "now", so it
+// becomes the next instant, which still comes before every event.
+func pastTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return t.Add(time.Nanosecond)
+	}
+	return t
 }
 
 // asOf reads the as_of (a time) and version parameters of a read; the
@@ -79,7 +89,7 @@ func asOf(r *http.Request) (Moment, error) {
 		if err != nil {
 			return Moment{}, fmt.Errorf("%w: as_of is %q; use an RFC 3339 time such as 2026-01-02T15:04:05Z", ErrInvalidRequest, clip(at))
 		}
-		return Moment{Time: t}, nil
+		return Moment{Time: pastTime(t)}, nil
 	case ver != "":
 		n, err := strconv.ParseUint(ver, 10, 64)
 		if err != nil || n == 0 {

@@ -136,3 +136,21 @@ func TestReplayFrameEventsLimit(t *testing.T) {
 		t.Fatalf("interval=1h: %d %s; MaxEvents passed %d, want 50", r.status, r.body, h.every.MaxEvents)
 	}
 }
+
+// The earliest time a client can write is a time of the past like any
+// other, never the present: a read as of it asks History (here absent, so
+// 503), and a replay or diff up to it does not run to now.
+func TestYearOneIsThePast(t *testing.T) {
+	ts := newTestServer(t)
+	seed(ts)
+	for _, at := range []string{"0001-01-01T00:00:00Z", "0001-01-01T01:00:00%2B01:00"} {
+		r := ts.do(t, "GET", "/v1/graphs/g?as_of="+at, "")
+		if r.status != 503 {
+			t.Errorf("as_of=%s: %d %s; want it read from history (503 here), not the present", at, r.status, r.body)
+		}
+	}
+	m, err := parseMoment("to", "0001-01-01T00:00:00Z")
+	if err != nil || m.isZero() {
+		t.Fatalf("parseMoment of year one: %+v, %v; want a moment of the past", m, err)
+	}
+}
