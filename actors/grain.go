@@ -62,7 +62,7 @@ func NewGrainProps(cfg GrainConfig) *actor.Props {
 		cfg.IOTimeout = 10 * time.Second
 	}
 	return actor.PropsFromProducer(func() actor.Actor { return &grain{cfg: cfg} },
-		actor.WithDispatcher(grainDispatcher))
+		actor.WithDispatcher(grainDispatcher), actor.WithMailbox(answeringMailbox()))
 }
 
 // grainDispatcher runs the mailboxes of every grain of the process.

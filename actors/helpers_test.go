@@ -81,12 +81,16 @@ func startMember(t testing.TB, cfg actors.GrainConfig) *cluster.Member {
 	if err != nil {
 		t.Fatalf("StartMember: %v", err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		m.Shutdown(ctx)
-	})
+	t.Cleanup(func() { shutdown(t, m) })
 	return m
+}
+
+// shutdown stops m now, before the test ends.
+func shutdown(t testing.TB, m *cluster.Member) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	m.Shutdown(ctx)
 }
 
 // eventually polls cond until it holds or timeout passes.

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -67,6 +68,7 @@ type Member struct {
 	marks   *actors.ReadMarks
 	view    *topology
 	logger  *slog.Logger
+	stopped sync.Once
 }
 
 // StartMember starts an actor system and joins it to the cluster as a
@@ -192,19 +194,22 @@ func (m *Member) ID() string { return m.system.ID }
 func (m *Member) Address() string { return m.system.Address() }
 
 // Shutdown passivates the member's grains (each snapshots what changed),
-// then leaves the cluster and stops the actor system.
+// then leaves the cluster and stops the actor system. Calls after the
+// first do nothing.
 func (m *Member) Shutdown(ctx context.Context) {
-	m.grains.PassivateAll(ctx, m.system.Root)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		m.cluster.Shutdown(true)
-	}()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		m.logger.Warn("cluster shutdown did not finish in time")
-	}
+	m.stopped.Do(func() {
+		m.grains.PassivateAll(ctx, m.system.Root)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			m.cluster.Shutdown(true)
+		}()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			m.logger.Warn("cluster shutdown did not finish in time")
+		}
+	})
 }
 
 // quietLogger keeps protoactor's own logging to errors: its info lines
