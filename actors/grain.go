@@ -51,6 +51,8 @@ type GrainConfig struct {
 	// Marks, if set, learns how far each live grain has read its log, for
 	// the ingress of the same member.
 	Marks *ReadMarks
+	// Algorithms bound the algorithms queries run on the grain's state.
+	Algorithms replay.Bounds
 }
 
 // NewGrainProps returns the props of the graph kind.

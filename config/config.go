@@ -68,6 +68,8 @@ const (
 	FlagMaxStreamsPerClient     = "max-streams-per-client"
 	FlagMaxActivations          = "max-activations"
 	FlagNATSMaxStorage          = "nats-max-storage"
+	FlagMaxAlgorithmElements    = "max-algorithm-elements"
+	FlagAlgorithmTimeout        = "algorithm-timeout"
 )
 
 // Listen addresses of the HTTP API when --http-addr is not set: loopback
@@ -277,6 +279,11 @@ type Graphs struct {
 	// MaxActivations bounds the grains of a member that read their log to
 	// activate at once; the others wait their turn.
 	MaxActivations int
+	// MaxAlgorithmElements bounds the nodes plus edges of a graph an
+	// algorithm runs on; AlgorithmTimeout how long one runs. Past either
+	// a request is answered 422 limit_exceeded.
+	MaxAlgorithmElements int
+	AlgorithmTimeout     time.Duration
 }
 
 // Ingress configures the JetStream ingress: the consumer that hands
@@ -343,9 +350,11 @@ func Default() Config {
 			ClusterName:     "graphlog",
 		},
 		Graphs: Graphs{
-			MaxTransactionBytes: 1_000_000,
-			IdleTimeout:         5 * time.Minute,
-			MaxActivations:      64,
+			MaxTransactionBytes:  1_000_000,
+			IdleTimeout:          5 * time.Minute,
+			MaxActivations:       64,
+			MaxAlgorithmElements: 2_000_000,
+			AlgorithmTimeout:     10 * time.Second,
 		},
 		Snapshots: Snapshots{
 			Bucket:          "GRAPH_SNAPSHOTS",
@@ -504,11 +513,15 @@ func (c Config) Validate() error {
 	if c.Graphs.IdleTimeout <= 0 {
 		bad(FlagGrainIdleTimeout, "is %s; set a positive duration such as 5m", c.Graphs.IdleTimeout)
 	}
+	if c.Graphs.AlgorithmTimeout <= 0 {
+		bad(FlagAlgorithmTimeout, "is %s; set a positive duration such as 10s", c.Graphs.AlgorithmTimeout)
+	}
 	for _, l := range []struct {
 		flag string
 		n    int
 	}{{FlagMaxReplayFrames, c.HTTP.MaxReplayFrames}, {FlagMaxFrameEvents, c.HTTP.MaxFrameEvents},
-		{FlagMaxStreams, c.HTTP.MaxStreams}, {FlagMaxStreamsPerClient, c.HTTP.MaxStreamsPerClient}, {FlagMaxActivations, c.Graphs.MaxActivations}} {
+		{FlagMaxStreams, c.HTTP.MaxStreams}, {FlagMaxStreamsPerClient, c.HTTP.MaxStreamsPerClient}, {FlagMaxActivations, c.Graphs.MaxActivations},
+		{FlagMaxAlgorithmElements, c.Graphs.MaxAlgorithmElements}} {
 		if l.n < 1 {
 			bad(l.flag, "is %d; set a positive number (see -h for the default)", l.n)
 		}

@@ -3,6 +3,7 @@ package graph
 import (
 	"cmp"
 	"container/heap"
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -61,10 +62,24 @@ func (d *digraph) arc(v, w int) arc {
 // maxExactSum is 2^53: integers up to it are exact in a float64.
 const maxExactSum = 1 << 53
 
+// checkEvery is how many steps an algorithm's loop takes between looks at
+// its context.
+const checkEvery = 4096
+
+// stopped returns ctx's cause when step is a multiple of checkEvery and
+// ctx is done: algorithms call it in their loops, so a request that ends
+// (its timeout, its client gone) stops the work it started.
+func stopped(ctx context.Context, step int) error {
+	if step%checkEvery != 0 || ctx.Err() == nil {
+		return nil
+	}
+	return context.Cause(ctx)
+}
+
 // digraph builds the index. cost gives an edge's cost; nil means 1 each.
 // On a cost error it reports the edge with the smallest ID that fails, so
 // the error, too, does not depend on history.
-func (g *Graph) digraph(cost func(*edge) (float64, error)) (*digraph, error) {
+func (g *Graph) digraph(ctx context.Context, cost func(*edge) (float64, error)) (*digraph, error) {
 	nodes := g.sortedNodes()
 	index := make(map[*node]int, len(nodes))
 	d := &digraph{ids: make([]string, len(nodes)), arcs: make([][]arc, len(nodes)), integral: true}
@@ -78,6 +93,9 @@ func (g *Graph) digraph(cost func(*edge) (float64, error)) (*digraph, error) {
 		sum    float64
 	)
 	for v, n := range nodes {
+		if err := stopped(ctx, v); err != nil {
+			return nil, err
+		}
 		list := make([]arc, 0, len(n.out))
 		for _, e := range n.out {
 			c := 1.0
@@ -131,8 +149,9 @@ func weightOf(key string) func(*edge) (float64, error) {
 // which every edge must have, non-negative (ErrInvalidWeight names the
 // first edge, by ID, that does not). Among parallel edges the cheapest is
 // used, ties going to the smallest edge ID. from == to is a path of one
-// node and cost 0. An unknown node, or no path, is ErrNotFound.
-func (g *Graph) ShortestPath(from, to, weight string) (*messages.Path, error) {
+// node and cost 0. An unknown node, or no path, is ErrNotFound. It stops
+// with ctx's cause when ctx ends.
+func (g *Graph) ShortestPath(ctx context.Context, from, to, weight string) (*messages.Path, error) {
 	for _, id := range []string{from, to} {
 		if _, ok := g.nodes.get(id); !ok {
 			return nil, fmt.Errorf("%w: node %q does not exist in graph %q", ErrNotFound, id, g.id)
@@ -145,7 +164,7 @@ func (g *Graph) ShortestPath(from, to, weight string) (*messages.Path, error) {
 	if weight != "" {
 		cost = weightOf(weight)
 	}
-	d, err := g.digraph(cost)
+	d, err := g.digraph(ctx, cost)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +184,9 @@ func (g *Graph) ShortestPath(from, to, weight string) (*messages.Path, error) {
 		// yourbasic's costs are int64: fractional weights would have to be
 		// scaled, which is either inexact or overflows, so run the same
 		// algorithm (Dijkstra) over the same index with float64 costs.
-		path, total = d.dijkstra(s, t)
+		if path, total, err = d.dijkstra(ctx, s, t); err != nil {
+			return nil, err
+		}
 	}
 	if path == nil {
 		return nil, fmt.Errorf("%w: no path from node %q to node %q in graph %q (edges are followed from source to target)", ErrNotFound, from, to, g.id)
@@ -183,7 +204,7 @@ func (g *Graph) ShortestPath(from, to, weight string) (*messages.Path, error) {
 // dijkstra returns a cheapest path from s to t and its cost; nil if t
 // cannot be reached. Ties between equal distances go to the smaller vertex,
 // so the result is deterministic.
-func (d *digraph) dijkstra(s, t int) ([]int, float64) {
+func (d *digraph) dijkstra(ctx context.Context, s, t int) ([]int, float64, error) {
 	n := d.Order()
 	dist := make([]float64, n)
 	parent := make([]int, n)
@@ -196,7 +217,10 @@ func (d *digraph) dijkstra(s, t int) ([]int, float64) {
 	done := make([]bool, n)
 	reached[s] = true
 	q := &queue{{v: s}}
-	for q.Len() > 0 {
+	for step := 1; q.Len() > 0; step++ {
+		if err := stopped(ctx, step); err != nil {
+			return nil, 0, err
+		}
 		it := heap.Pop(q).(item)
 		if done[it.v] {
 			continue
@@ -213,14 +237,14 @@ func (d *digraph) dijkstra(s, t int) ([]int, float64) {
 		}
 	}
 	if !reached[t] {
-		return nil, 0
+		return nil, 0, nil
 	}
 	var path []int
 	for v := t; v != -1; v = parent[v] {
 		path = append(path, v)
 	}
 	slices.Reverse(path)
-	return path, dist[t]
+	return path, dist[t], nil
 }
 
 type item struct {
@@ -247,9 +271,10 @@ func (q *queue) Pop() any {
 
 // Components partitions the nodes into weakly (edge direction ignored) or
 // strongly connected components. Each component's nodes are sorted by ID;
-// components are sorted by their first node.
-func (g *Graph) Components(kind messages.ComponentKind) (*messages.Components, error) {
-	d, err := g.digraph(nil)
+// components are sorted by their first node. ctx is looked at while the
+// index is built; the components themselves take linear time.
+func (g *Graph) Components(ctx context.Context, kind messages.ComponentKind) (*messages.Components, error) {
+	d, err := g.digraph(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -284,9 +309,10 @@ func (g *Graph) Components(kind messages.ComponentKind) (*messages.Components, e
 // node to a later one. It is Kahn's algorithm over the sorted index, so the
 // order is deterministic. On a cycle (a self-loop is one) the error wraps
 // ErrCycle and names the node on a cycle with the smallest ID, and the
-// cycle through it.
-func (g *Graph) TopologicalOrder() (*messages.Order, error) {
-	d, err := g.digraph(nil)
+// cycle through it. ctx is looked at while the index is built; the order
+// itself takes linear time.
+func (g *Graph) TopologicalOrder(ctx context.Context) (*messages.Order, error) {
+	d, err := g.digraph(ctx, nil)
 	if err != nil {
 		return nil, err
 	}

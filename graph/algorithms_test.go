@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -114,7 +115,7 @@ func TestShortestPath(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := tt.g.ShortestPath(tt.from, tt.to, tt.w)
+			p, err := tt.g.ShortestPath(t.Context(), tt.from, tt.to, tt.w)
 			if tt.err != nil {
 				if !errors.Is(err, tt.err) {
 					t.Fatalf("err = %v, want %v", err, tt.err)
@@ -142,7 +143,7 @@ func TestShortestPath(t *testing.T) {
 
 func components(t *testing.T, g *Graph, kind messages.ComponentKind) string {
 	t.Helper()
-	cs, err := g.Components(kind)
+	cs, err := g.Components(t.Context(), kind)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +179,7 @@ func TestComponents(t *testing.T) {
 			}
 		})
 	}
-	if _, err := New("g").Components(7); !errors.Is(err, ErrInvalidArgument) {
+	if _, err := New("g").Components(t.Context(), 7); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("unknown kind: err = %v, want ErrInvalidArgument", err)
 	}
 	if _, err := build(t, []string{"a"}, nil).Neighbors("a", 9); !errors.Is(err, ErrInvalidArgument) {
@@ -211,7 +212,7 @@ func TestTopologicalOrder(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o, err := tt.g.TopologicalOrder()
+			o, err := tt.g.TopologicalOrder(t.Context())
 			if tt.cycle != "" {
 				if !errors.Is(err, ErrCycle) || !strings.Contains(err.Error(), tt.cycle) {
 					t.Fatalf("err = %v, want ErrCycle mentioning %s", err, tt.cycle)
@@ -337,7 +338,7 @@ func TestAlgorithmsAgainstNaive(t *testing.T) {
 					if weight != "" {
 						want = z.dist[i][j]
 					}
-					p, err := g.ShortestPath(from, to, weight)
+					p, err := g.ShortestPath(t.Context(), from, to, weight)
 					if math.IsInf(want, 1) {
 						if !errors.Is(err, ErrNotFound) {
 							t.Fatalf("%s: %s→%s %q: err = %v, want ErrNotFound", what, from, to, weight, err)
@@ -367,7 +368,7 @@ func TestAlgorithmsAgainstNaive(t *testing.T) {
 			t.Fatalf("%s: strong = %q, want %q", what, got, strong)
 		}
 
-		o, err := g.TopologicalOrder()
+		o, err := g.TopologicalOrder(t.Context())
 		first := slices.Index(z.cyclic, true)
 		if first >= 0 {
 			if !errors.Is(err, ErrCycle) || !strings.Contains(err.Error(), fmt.Sprintf("node %q is on the cycle", nodes[first])) {
@@ -445,8 +446,8 @@ func checkHistoryIndependent(t *testing.T, what string, r *rand.Rand, g *Graph, 
 	for _, w := range []string{"", "w"} {
 		for _, from := range nodes {
 			for _, to := range nodes {
-				p1, err1 := g.ShortestPath(from, to, w)
-				p2, err2 := h.ShortestPath(from, to, w)
+				p1, err1 := g.ShortestPath(t.Context(), from, to, w)
+				p2, err2 := h.ShortestPath(t.Context(), from, to, w)
 				if !proto.Equal(p1, p2) || fmt.Sprint(err1) != fmt.Sprint(err2) {
 					t.Fatalf("%s: path %s→%s depends on history: %v / %v", what, from, to, p1, p2)
 				}
@@ -454,14 +455,14 @@ func checkHistoryIndependent(t *testing.T, what string, r *rand.Rand, g *Graph, 
 		}
 	}
 	for _, kind := range []messages.ComponentKind{messages.ComponentKind_COMPONENT_KIND_WEAK, messages.ComponentKind_COMPONENT_KIND_STRONG} {
-		c1, _ := g.Components(kind)
-		c2, _ := h.Components(kind)
+		c1, _ := g.Components(t.Context(), kind)
+		c2, _ := h.Components(t.Context(), kind)
 		if !proto.Equal(c1, c2) {
 			t.Fatalf("%s: components depend on history", what)
 		}
 	}
-	o1, err1 := g.TopologicalOrder()
-	o2, err2 := h.TopologicalOrder()
+	o1, err1 := g.TopologicalOrder(t.Context())
+	o2, err2 := h.TopologicalOrder(t.Context())
 	if !proto.Equal(o1, o2) || fmt.Sprint(err1) != fmt.Sprint(err2) {
 		t.Fatalf("%s: topological order depends on history: %v / %v", what, err1, err2)
 	}
@@ -471,5 +472,52 @@ func checkHistoryIndependent(t *testing.T, what string, r *rand.Rand, g *Graph, 
 		if !slices.EqualFunc(n1, n2, func(a, b *messages.Neighbor) bool { return proto.Equal(a, b) }) {
 			t.Fatalf("%s: neighbors of %s depend on history", what, id)
 		}
+	}
+}
+
+// endsAfter is a context that reports itself canceled from its n+1-th
+// look on: it shows which loops look at their context, without timing.
+type endsAfter struct {
+	context.Context
+	n int
+}
+
+func (c *endsAfter) Err() error {
+	if c.n--; c.n < 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// An algorithm stops when its context ends, in building the index and in
+// the search itself, and answers the context's cause.
+func TestAlgorithmsStopWithTheirContext(t *testing.T) {
+	const n = 3 * checkEvery
+	nodes := make([]string, n)
+	var edges []tedge
+	for i := range nodes {
+		nodes[i] = fmt.Sprintf("n%05d", i)
+		if i > 0 {
+			edges = append(edges, tedge{fmt.Sprintf("e%05d", i), nodes[i-1], nodes[i], 0.5})
+		}
+	}
+	g := build(t, nodes, edges)
+	from, to := nodes[0], nodes[n-1]
+	p, err := g.ShortestPath(t.Context(), from, to, "w")
+	if err != nil || len(p.Nodes) != n || p.Cost != float64(n-1)/2 {
+		t.Fatalf("unbounded: %d nodes, cost %v, %v", len(p.GetNodes()), p.GetCost(), err)
+	}
+	// The index looks at the context at vertices 0, 4096 and 8192, the
+	// search at every 4096th step: an end at any look stops the work.
+	for looks := range 5 {
+		if _, err := g.ShortestPath(&endsAfter{t.Context(), looks}, from, to, "w"); !errors.Is(err, context.Canceled) {
+			t.Errorf("context ending after %d looks: %v, want context.Canceled", looks, err)
+		}
+	}
+	if _, err := g.Components(&endsAfter{t.Context(), 1}, messages.ComponentKind_COMPONENT_KIND_STRONG); !errors.Is(err, context.Canceled) {
+		t.Errorf("components: %v, want context.Canceled", err)
+	}
+	if _, err := g.TopologicalOrder(&endsAfter{t.Context(), 2}); !errors.Is(err, context.Canceled) {
+		t.Errorf("topological order: %v, want context.Canceled", err)
 	}
 }

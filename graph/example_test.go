@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -46,7 +47,7 @@ func ExampleGraph_Apply() {
 	err = g.Apply(committed("social", 2, 5, nodeAdded("cy")))
 	fmt.Println(errors.Is(err, graph.ErrOutOfOrder), g.Version())
 
-	p, _ := g.ShortestPath("ann", "bob", "")
+	p, _ := g.ShortestPath(context.Background(), "ann", "bob", "")
 	fmt.Println(p.GetNodes(), p.GetEdges(), p.GetCost())
 	// Output:
 	// check: <nil>

@@ -748,8 +748,8 @@ func TestCloneConcurrentUse(t *testing.T) {
 	go func() {
 		for range 20 {
 			_ = c.State()
-			_, _ = c.Components(messages.ComponentKind_COMPONENT_KIND_STRONG)
-			_, _ = c.TopologicalOrder()
+			_, _ = c.Components(t.Context(), messages.ComponentKind_COMPONENT_KIND_STRONG)
+			_, _ = c.TopologicalOrder(t.Context())
 		}
 		b, _ := c.Encode()
 		done <- b

@@ -296,7 +296,7 @@ func runCommand(t *testing.T, file string, b *block, gp **Graph) string {
 		return strings.Join(lines, "\n")
 
 	case "path":
-		p, err := g.ShortestPath(args["from"], args["to"], args["weight"])
+		p, err := g.ShortestPath(t.Context(), args["from"], args["to"], args["weight"])
 		if err != nil {
 			return fmt.Sprintf("error %s\n%v", sentinels(err), err)
 		}
@@ -307,7 +307,7 @@ func runCommand(t *testing.T, file string, b *block, gp **Graph) string {
 		if !ok {
 			return fail("unknown kind %q", args["kind"])
 		}
-		cs, err := g.Components(messages.ComponentKind(kind))
+		cs, err := g.Components(t.Context(), messages.ComponentKind(kind))
 		if err != nil {
 			return fmt.Sprintf("error %s\n%v", sentinels(err), err)
 		}
@@ -318,7 +318,7 @@ func runCommand(t *testing.T, file string, b *block, gp **Graph) string {
 		return "components " + strings.Join(parts, " ")
 
 	case "topo":
-		o, err := g.TopologicalOrder()
+		o, err := g.TopologicalOrder(t.Context())
 		if err != nil {
 			return fmt.Sprintf("error %s\n%v", sentinels(err), err)
 		}

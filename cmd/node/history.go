@@ -12,7 +12,8 @@ import (
 // history serves the API's reads of the past with replay.History: replays
 // beside the live grains, on the node that received the request.
 type history struct {
-	h *replay.History
+	h          *replay.History
+	algorithms replay.Bounds
 }
 
 var _ api.History = history{}
@@ -24,7 +25,7 @@ func (h history) Query(ctx context.Context, graphID string, m api.Moment, q *mes
 	if err != nil {
 		return nil, err
 	}
-	return replay.Answer(g, q)
+	return replay.Answer(ctx, g, q, h.algorithms)
 }
 
 func (h history) Diff(ctx context.Context, graphID string, from, to api.Moment) (*messages.GraphDiff, uint64, uint64, error) {

@@ -145,3 +145,30 @@ func TestTimeTravelOverHTTP(t *testing.T) {
 		t.Errorf("snapshot of a graph with no events: status %d, want 404", st)
 	}
 }
+
+// Algorithms are bounded by --max-algorithm-elements on the live state and
+// as of a version alike: past it the answer is 422 limit_exceeded naming
+// the flag, and an older, smaller state still answers.
+func TestAlgorithmSizeBound(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.Graphs.MaxAlgorithmElements = 3
+	_, base := startNode(t, cfg)
+	c := newClient(t, base)
+	c.mustSubmit("big", events(addNode("a"), addNode("b"), addEdge("e1", "a", "b")))
+	c.mustSubmit("big", events(addNode("c")))
+	for _, path := range []string{
+		"/v1/graphs/big/algorithms/shortest-path?from=a&to=b",
+		"/v1/graphs/big/algorithms/components?kind=strong",
+		"/v1/graphs/big/algorithms/topological-order",
+		"/v1/graphs/big/algorithms/components?kind=weak&version=2",
+	} {
+		st, e, err := c.do("GET", path, nil, nil)
+		if err != nil || st != http.StatusUnprocessableEntity || e.Code != "limit_exceeded" || !strings.Contains(e.Error, "--max-algorithm-elements") {
+			t.Errorf("%s on 4 elements, bound 3: %d %+v %v; want 422 limit_exceeded naming --max-algorithm-elements", path, st, e, err)
+		}
+	}
+	var comps api.Components
+	if st, e, err := c.do("GET", "/v1/graphs/big/algorithms/components?kind=weak&version=1", nil, &comps); err != nil || st != 200 || len(comps.Components) != 1 {
+		t.Errorf("components at version 1 (3 elements): %d %+v %v %+v", st, e, err, comps)
+	}
+}

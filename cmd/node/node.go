@@ -134,6 +134,7 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := metrics.New(reg)
 
+	algorithms := replay.Bounds{Elements: cfg.Graphs.MaxAlgorithmElements, Timeout: cfg.Graphs.AlgorithmTimeout}
 	n.member, err = cluster.StartMember(cluster.MemberConfig{
 		Name:           cfg.NodeName,
 		Host:           cfg.Actor.Host,
@@ -155,6 +156,7 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 			IdleTimeout: cfg.Graphs.IdleTimeout,
 			IOTimeout:   cfg.HTTP.RequestTimeout,
 			Activations: actors.NewSlots(cfg.Graphs.MaxActivations),
+			Algorithms:  algorithms,
 			Snapshots:   snaps,
 			Snapshot: actors.SnapshotPolicy{
 				Every:           cfg.Snapshots.Every,
@@ -204,7 +206,7 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 		Ready:          n.ready,
 		MaxBodyBytes:   cfg.HTTP.MaxBodyBytes,
 		RequestTimeout: cfg.HTTP.RequestTimeout,
-		History:        history{&replay.History{Log: log, Snapshots: snaps, Logger: logger, Counters: m}},
+		History:        history{&replay.History{Log: log, Snapshots: snaps, Logger: logger, Counters: m}, algorithms},
 		Snapshots:      snaps,
 		Cluster:        clusterView{n.member},
 		Follower:       log,
