@@ -22,6 +22,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/config"
 	"github.com/graphlog/graphlog/internal/nodeproc"
 	"github.com/graphlog/graphlog/store/natsjs"
 )
@@ -116,11 +117,10 @@ type campaignNode struct {
 
 // nodeSet runs the campaign's nodes and tells writers where to send.
 type nodeSet struct {
-	bin      string
-	logDir   string
-	progress io.Writer
-	mu       sync.Mutex
-	nodes    []*campaignNode
+	bin    string
+	logDir string
+	mu     sync.Mutex
+	nodes  []*campaignNode
 }
 
 func (s *nodeSet) start(n *campaignNode) error {
@@ -185,9 +185,6 @@ func (s *nodeSet) streamLeader(ctx context.Context, stream string) *campaignNode
 	return nil
 }
 
-// natsjsStream is the name of the default event stream of partition p.
-func natsjsStream(p int) string { return natsjs.StreamName("EVENTS", p) }
-
 func (s *nodeSet) kill(n *campaignNode) {
 	s.mu.Lock()
 	p := n.proc
@@ -222,7 +219,7 @@ func killCampaign(ctx context.Context, o killOptions, progress io.Writer) (killR
 		return killReport{}, err
 	}
 	defer os.RemoveAll(dir)
-	set := &nodeSet{bin: o.bin, logDir: dir, progress: progress}
+	set := &nodeSet{bin: o.bin, logDir: dir}
 	defer set.stop()
 	ports, err := nodeproc.FreePorts(3 * o.members)
 	if err != nil {
@@ -256,7 +253,7 @@ func killCampaign(ctx context.Context, o killOptions, progress io.Writer) (killR
 		victim := set.nodes[rng.IntN(len(set.nodes))]
 		if o.members > 1 && kills%2 == 0 {
 			// Every other kill takes the event stream's NATS leader.
-			if leader := set.streamLeader(ctx, natsjsStream(0)); leader != nil {
+			if leader := set.streamLeader(ctx, natsjs.StreamName(config.Default().NATS.Stream, 0)); leader != nil {
 				victim = leader
 				leaderKills++
 			}
@@ -543,7 +540,7 @@ func soak(ctx context.Context, o soakOptions, progress io.Writer) ([]soakSample,
 	if err != nil {
 		return nil, err
 	}
-	set := &nodeSet{bin: o.bin, logDir: dir, progress: progress}
+	set := &nodeSet{bin: o.bin, logDir: dir}
 	n := &campaignNode{name: "soak", args: []string{"--node-name", "soak", "--data-dir", filepath.Join(dir, "data"),
 		"--nats-listen", fmt.Sprintf("127.0.0.1:%d", port), "--grain-idle-timeout", "10s", "--log-level", "warn"}}
 	set.nodes = []*campaignNode{n}
