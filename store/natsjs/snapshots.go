@@ -429,7 +429,10 @@ func parseEntry(graphID, key string, value []byte) (store.SnapshotInfo, error) {
 		return store.SnapshotInfo{}, fmt.Errorf("%w: index entry %s: %s; delete the entry (the snapshot is then rebuilt from the log)",
 			store.ErrCorrupt, key, fmt.Sprintf(format, args...))
 	}
-	_, versionToken, _ := strings.Cut(key, ".")
+	versionToken, ok := strings.CutPrefix(key, graphID+".")
+	if !ok {
+		return corrupt("the key is not under graph %q", graphID)
+	}
 	version, err := strconv.ParseUint(versionToken, 10, 64)
 	if err != nil || len(versionToken) != 20 {
 		return corrupt("the key does not end in a 20-digit version")
