@@ -23,11 +23,19 @@ type Deliverer interface {
 	Deliver(ctx context.Context, tx *messages.Transaction) (*messages.DeliverReply, error)
 }
 
+// GraphDirectory records the graphs that have transactions (natsjs.Directory).
+type GraphDirectory interface {
+	Add(ctx context.Context, graphID string) error
+}
+
 // IngressConfig wires the ingress.
 type IngressConfig struct {
 	Subscriber  store.Subscriber
 	DeadLetters store.DeadLetterer
 	Grains      Deliverer
+	// Directory, if set, learns of every graph from its first
+	// transaction, before the message is acknowledged.
+	Directory GraphDirectory
 	// Marks, if set, are the read marks of this member's grains: a notice
 	// a local grain has read past is acknowledged without a request.
 	Marks *ReadMarks
@@ -210,6 +218,9 @@ func (w *ingressWorker) Receive(ctx actor.Context) {
 		return
 	}
 	tx := d.tx
+	if !w.listed(d) {
+		return
+	}
 	read, writing := w.cfg.Marks.Read(tx.GetGraphId(), tx.GetSequence())
 	switch {
 	case read:
@@ -241,4 +252,21 @@ func (w *ingressWorker) Receive(ctx actor.Context) {
 		// duplicate, so a lost ack costs only a little work.
 		log.Debug("ack failed", slog.Any(keyError, err))
 	}
+}
+
+// listed adds the graph of a first transaction to the directory; when
+// that fails it asks for the message again later and reports false.
+func (w *ingressWorker) listed(d delivery) bool {
+	if w.cfg.Directory == nil || d.waited || !d.m.First() {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.DeliverTimeout)
+	defer cancel()
+	if err := w.cfg.Directory.Add(ctx, d.tx.GetGraphId()); err != nil {
+		w.cfg.Logger.Warn("graph not added to the directory; the log will deliver its first transaction again",
+			slog.String(keyGraph, d.tx.GetGraphId()), slog.Any(keyError, err))
+		_ = d.m.Nak(w.cfg.RetryDelay)
+		return false
+	}
+	return true
 }

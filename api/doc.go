@@ -6,7 +6,7 @@
 // Routes:
 //
 //	POST /v1/graphs/{graph}/transactions                   submit a transaction
-//	GET  /v1/graphs?after=ID&limit=N                       list graphs
+//	GET  /v1/graphs?prefix=P&after=ID&limit=N              list graphs
 //	GET  /v1/graphs/{graph}                                whole graph
 //	GET  /v1/graphs/{graph}/nodes/{node}                   one node
 //	GET  /v1/graphs/{graph}/nodes/{node}/neighbors?direction=out|in|both

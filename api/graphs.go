@@ -180,10 +180,16 @@ func (s *server) getNeighbors(w http.ResponseWriter, r *http.Request) error {
 
 func (s *server) listGraphs(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	after := q.Get("after")
+	after, prefix := q.Get("after"), q.Get("prefix")
 	if after != "" {
 		if err := graph.ValidateGraphID(after); err != nil {
 			return fmt.Errorf("after: %w", err)
+		}
+	}
+	if prefix != "" {
+		// A prefix of a graph ID is itself a valid graph ID.
+		if err := graph.ValidateGraphID(prefix); err != nil {
+			return fmt.Errorf("prefix: %w", err)
 		}
 	}
 	limit, err := limitParam(r)
@@ -194,7 +200,7 @@ func (s *server) listGraphs(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("%w: this node does not list graphs", errNotServed)
 	}
 	// One more than asked tells whether there is a next page.
-	ids, err := s.opts.Lister.ListGraphs(r.Context(), after, limit+1)
+	ids, err := s.opts.Lister.ListGraphs(r.Context(), prefix, after, limit+1)
 	if err != nil {
 		return err
 	}
@@ -217,7 +223,7 @@ func (s *server) listGraphs(w http.ResponseWriter, r *http.Request) error {
 
 // LastChanger tells a graph's head and when its newest event was
 // recorded. The log (natsjs.Log) implements it; GET /v1/graphs?detail=head
-// needs it.
+// needs it, from Options.Log or Options.Lister.
 type LastChanger interface {
 	LastChange(ctx context.Context, graphID string) (store.Head, time.Time, error)
 }
@@ -225,7 +231,10 @@ type LastChanger interface {
 // heads returns the head of each graph, read concurrently (a few at a
 // time).
 func (s *server) heads(ctx context.Context, ids []string) (map[string]GraphHead, error) {
-	lc, ok := s.opts.Lister.(LastChanger)
+	lc, ok := s.opts.Log.(LastChanger)
+	if !ok {
+		lc, ok = s.opts.Lister.(LastChanger)
+	}
 	if !ok {
 		return nil, fmt.Errorf("%w: this node does not read graph heads", errNotServed)
 	}

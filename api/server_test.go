@@ -512,21 +512,28 @@ func TestEventsSkipsCorrupt(t *testing.T) {
 
 func TestListGraphs(t *testing.T) {
 	ts := newTestServer(t)
-	for _, g := range []string{"c", "a", "e", "b", "d"} {
+	for _, g := range []string{"c", "a", "e", "b", "d", "b1", "b2"} {
 		ts.mustPost(t, g, `{"events": [{"type": "NodeAdded", "node_id": "n"}]}`)
 	}
 	for _, tc := range []struct{ query, want string }{
-		{"", `{"graphs":["a","b","c","d","e"],"next":""}`},
+		{"", `{"graphs":["a","b","b1","b2","c","d","e"],"next":""}`},
 		{"?limit=2", `{"graphs":["a","b"],"next":"b"}`},
-		{"?after=b&limit=2", `{"graphs":["c","d"],"next":"d"}`},
+		{"?after=b2&limit=2", `{"graphs":["c","d"],"next":"d"}`},
 		{"?after=d&limit=2", `{"graphs":["e"],"next":""}`},
 		{"?after=c&limit=2", `{"graphs":["d","e"],"next":""}`},
 		{"?after=e", `{"graphs":[],"next":""}`},
+		{"?prefix=b", `{"graphs":["b","b1","b2"],"next":""}`},
+		{"?prefix=b&limit=2", `{"graphs":["b","b1"],"next":"b1"}`},
+		{"?prefix=b&after=b1&limit=2", `{"graphs":["b2"],"next":""}`},
+		{"?prefix=bb", `{"graphs":[],"next":""}`},
 	} {
 		r := ts.do(t, "GET", "/v1/graphs"+tc.query, "")
 		if r.status != 200 || asJSON(t, r.json(t)) != tc.want {
 			t.Errorf("list%s: %d %s, want %s", tc.query, r.status, r.body, tc.want)
 		}
+	}
+	if r := ts.do(t, "GET", "/v1/graphs?prefix=a.b", ""); r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "prefix") {
+		t.Errorf("list with prefix a.b: %d %s, want 400 naming prefix", r.status, r.body)
 	}
 }
 

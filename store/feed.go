@@ -21,6 +21,10 @@ type Message interface {
 	Subject() string
 	// Sequence is the message's stream sequence.
 	Sequence() uint64
+	// First reports whether the message may be its graph's first
+	// transaction: it was appended expecting no earlier one, or without
+	// saying what it expected.
+	First() bool
 	// Ack tells the log the message is done with. It need not wait for
 	// the log to record that: a lost ack means a redelivery, which
 	// receivers skip.

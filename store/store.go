@@ -87,10 +87,10 @@ type EventLog interface {
 
 // GraphLister lists the graphs that have events.
 type GraphLister interface {
-	// ListGraphs returns up to limit graph IDs greater than after, sorted;
-	// limit 0 or less means no limit. Page by passing the last ID
-	// returned as after.
-	ListGraphs(ctx context.Context, after string, limit int) ([]string, error)
+	// ListGraphs returns up to limit IDs of graphs that start with prefix
+	// and are greater than after, sorted; limit 0 or less means no limit.
+	// Page by passing the last ID returned as after.
+	ListGraphs(ctx context.Context, prefix, after string, limit int) ([]string, error)
 }
 
 // Sentinel errors. Errors from this package and its implementations wrap

@@ -72,6 +72,7 @@ func TestCommands(t *testing.T) {
 			"in         ada   person     e1    knows", "out        cy    person     e2"}},
 		{"graphs", []string{"graphs"}, []string{"GRAPH\n", "\n" + g + "\n"}},
 		{"graphs json", []string{"graphs", "-o", "json"}, []string{`"graphs":[`, `"` + g + `"`}},
+		{"graphs prefix", []string{"graphs", "--prefix", "cmds-", "-o", "json"}, []string{`{"graphs":["` + g + `"]`}},
 		{"path", []string{"path", g, "ada", "cy"}, []string{"path from ada to cy  edges 2  cost 2", "2     cy    e2\n"}},
 		{"path weight", []string{"path", g, "ada", "cy", "--weight", "since"}, []string{"cost 4043"}},
 		{"components", []string{"components", g, "--kind", "strong"}, []string{"strong components 3"}},

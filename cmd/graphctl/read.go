@@ -133,6 +133,7 @@ func setupNeighbors(fs *flag.FlagSet) runFunc {
 const graphsPage = api.MaxLimit
 
 func setupGraphs(fs *flag.FlagSet) runFunc {
+	prefix := fs.String("prefix", "", "list only the graphs whose ID starts with `prefix`")
 	return func(ctx context.Context, s *session, args []string) error {
 		if err := wantArgs(s.cmd, args, 0, 0); err != nil {
 			return err
@@ -141,6 +142,9 @@ func setupGraphs(fs *flag.FlagSet) runFunc {
 		after := ""
 		for {
 			q := url.Values{"limit": {strconv.Itoa(graphsPage)}}
+			if *prefix != "" {
+				q.Set("prefix", *prefix)
+			}
 			if after != "" {
 				q.Set("after", after)
 			}

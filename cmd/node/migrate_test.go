@@ -397,7 +397,7 @@ func assertMigrated(ctx context.Context, t *testing.T, js jetstream.JetStream, w
 	if err != nil {
 		t.Fatalf("Open after migrating: %v", err)
 	}
-	ids, err := log.ListGraphs(ctx, "", 0)
+	ids, err := log.ListGraphs(ctx, "", "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

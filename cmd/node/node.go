@@ -37,6 +37,7 @@ type node struct {
 	nc      *nats.Conn
 	member  *cluster.Member
 	ingress *actor.PID
+	graphs  *natsjs.Directory
 	http    *http.Server
 	httpLn  net.Listener
 	// lost receives why the node must stop: it was dropped from the
@@ -114,6 +115,18 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 		return n, fmt.Errorf("opening the snapshot store: %w", err)
 	}
 
+	n.graphs, err = untilAvailable(ctx, logger, "the graph directory", func(ctx context.Context) (*natsjs.Directory, error) {
+		return natsjs.OpenDirectory(ctx, js, natsjs.DirectoryConfig{
+			Stream:     cfg.NATS.Stream,
+			Partitions: cfg.NATS.Partitions,
+			Replicas:   cfg.NATS.Replicas,
+			Logger:     logger.With(slog.String("component", "directory")),
+		})
+	})
+	if err != nil {
+		return n, fmt.Errorf("opening the graph directory: %w", err)
+	}
+
 	members, err := untilAvailable(ctx, logger, "the member registry", func(ctx context.Context) (*natsjs.Membership, error) {
 		return natsjs.OpenMembership(ctx, js, natsjs.MembershipConfig{
 			Bucket:   cfg.Cluster.Bucket,
@@ -177,6 +190,7 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 			Subscriber:  log.Feed(),
 			DeadLetters: log.Feed(),
 			Grains:      n.member.Client(),
+			Directory:   n.graphs,
 			Marks:       n.member.ReadMarks(),
 			Durable:     cfg.Ingress.Consumer,
 			Logger:      logger.With(slog.String("component", "ingress")),
@@ -195,11 +209,12 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 	}
 	n.watchCtx, n.stopWatch = context.WithCancel(context.Background())
 	go n.watch(n.watchCtx, log.Feed(), m)
+	go n.backfill(n.watchCtx, log)
 
 	handler := api.New(api.Options{
 		Graphs:         n.member.Client(),
 		Log:            log,
-		Lister:         log,
+		Lister:         n.graphs,
 		Logger:         logger,
 		Metrics:        m,
 		Gatherer:       reg,
@@ -325,6 +340,9 @@ func (n *node) stop(ctx context.Context) {
 	if n.member != nil {
 		n.member.Shutdown(ctx)
 	}
+	if n.graphs != nil {
+		n.graphs.Close()
+	}
 	if n.nc != nil {
 		if err := n.nc.Drain(); err != nil {
 			n.nc.Close()
@@ -337,4 +355,18 @@ func (n *node) stop(ctx context.Context) {
 		n.nats.Shutdown()
 	}
 	n.logger.Info("node stopped")
+}
+
+// backfill adds to the graph directory the graphs of the log it lacks:
+// those written before it existed, or whose first transaction the ingress
+// has yet to see (docs/ARCHITECTURE.md, "The graph directory").
+func (n *node) backfill(ctx context.Context, log *natsjs.Log) {
+	start := time.Now()
+	added, err := n.graphs.Backfill(ctx, log)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		n.logger.Warn("graph directory backfill stopped; the next start tries again", slog.Int("added", added), slog.Any("error", err))
+	case added > 0:
+		n.logger.Info("graph directory backfilled", slog.Int("added", added), slog.Duration("took", time.Since(start)))
+	}
 }

@@ -286,6 +286,13 @@ func TestLogPathReachesGrains(t *testing.T) {
 		_, g := c.graph("cold")
 		return g.Version == 2 && len(g.Nodes) == 2
 	})
+
+	// The graph directory lists both, however they were written.
+	eventually(t, 10*time.Second, "both graphs in the directory", func() bool {
+		var list api.GraphList
+		st, _, err := c.do("GET", "/v1/graphs", nil, &list)
+		return err == nil && st == 200 && slices.Equal(list.Graphs, []string{"active", "cold"})
+	})
 }
 
 // A message that names no graph goes to the dead-letter stream; bytes that

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -198,16 +199,16 @@ func (l *Log) Read(ctx context.Context, graphID string, afterSequence uint64) it
 	}
 }
 
-// ListGraphs returns up to limit graph IDs greater than after, sorted;
-// limit 0 or less means all.
-func (l *Log) ListGraphs(ctx context.Context, after string, limit int) ([]string, error) {
+// ListGraphs returns up to limit IDs of graphs that start with prefix and
+// are greater than after, sorted; limit 0 or less means all.
+func (l *Log) ListGraphs(ctx context.Context, prefix, after string, limit int) ([]string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("memory: list graphs: %w", err)
 	}
 	l.mu.RLock()
 	ids := make([]string, 0, len(l.graphs))
 	for id, events := range l.graphs {
-		if id > after && len(events) > 0 {
+		if id > after && strings.HasPrefix(id, prefix) && len(events) > 0 {
 			ids = append(ids, id)
 		}
 	}

@@ -219,6 +219,14 @@ type message struct {
 func (m *message) Subject() string  { return m.m.Subject() }
 func (m *message) Sequence() uint64 { return m.meta.Sequence.Stream }
 
+// First: Append sends every transaction expecting its graph's last
+// sequence, 0 for a graph's first; a message appended otherwise may be a
+// first too.
+func (m *message) First() bool {
+	expected := m.m.Headers().Get(jetstream.ExpectedLastSubjSeqHeader)
+	return expected == "" || expected == "0"
+}
+
 // GraphID checks that the subject names a valid graph of its partition:
 // anything else can never be read by its graph.
 func (m *message) GraphID() (string, error) {

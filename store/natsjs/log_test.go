@@ -494,7 +494,7 @@ func TestUnavailableWhenServerIsGone(t *testing.T) {
 			t.Errorf("Read without a server: err = %v, want ErrUnavailable", err)
 		}
 	}
-	if _, err := log.ListGraphs(ctx, "", 0); !errors.Is(err, store.ErrUnavailable) {
+	if _, err := log.ListGraphs(ctx, "", "", 0); !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("ListGraphs without a server: err = %v, want ErrUnavailable", err)
 	}
 }

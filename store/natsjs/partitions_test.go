@@ -106,12 +106,12 @@ func TestPartitions(t *testing.T) {
 	}
 
 	// ListGraphs merges the partitions, sorted, and pages across them.
-	if got, err := log.ListGraphs(ctx, "", 0); err != nil || !slices.Equal(got, ids) {
+	if got, err := log.ListGraphs(ctx, "", "", 0); err != nil || !slices.Equal(got, ids) {
 		t.Errorf("ListGraphs = %v, %v; want %v", got, err, ids)
 	}
 	var paged []string
 	for after := ""; ; {
-		page, err := log.ListGraphs(ctx, after, 7)
+		page, err := log.ListGraphs(ctx, "", after, 7)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -283,7 +283,7 @@ func TestListGraphsSkipsMisplacedSubjects(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, err := log.ListGraphs(ctx, "", 0)
+	got, err := log.ListGraphs(ctx, "", "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -317,7 +317,7 @@ func testInvalidGraphIDs(t *testing.T, log store.EventLog) {
 		}
 	}
 	if l, ok := log.(store.GraphLister); ok {
-		ids, err := l.ListGraphs(ctx, "", 0)
+		ids, err := l.ListGraphs(ctx, "", "", 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -487,7 +487,7 @@ type ListingLog interface {
 func TestGraphLister(t *testing.T, open func(t *testing.T) ListingLog) {
 	t.Run("Empty", func(t *testing.T) {
 		ctx := testContext(t)
-		ids, err := open(t).ListGraphs(ctx, "", 10)
+		ids, err := open(t).ListGraphs(ctx, "", "", 10)
 		if err != nil || len(ids) != 0 {
 			t.Fatalf("ListGraphs of an empty log = %v, %v; want none", ids, err)
 		}
@@ -506,14 +506,14 @@ func TestGraphLister(t *testing.T, open func(t *testing.T) ListingLog) {
 		sorted := slices.Clone(all)
 		slices.Sort(sorted)
 
-		got, err := log.ListGraphs(ctx, "", 0)
+		got, err := log.ListGraphs(ctx, "", "", 0)
 		if err != nil || !slices.Equal(got, sorted) {
 			t.Fatalf("ListGraphs(\"\", 0) = %v, %v; want %v", got, err, sorted)
 		}
 		var paged []string
 		after := ""
 		for range len(all) + 1 {
-			page, err := log.ListGraphs(ctx, after, 4)
+			page, err := log.ListGraphs(ctx, "", after, 4)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -529,8 +529,27 @@ func TestGraphLister(t *testing.T, open func(t *testing.T) ListingLog) {
 		if !slices.Equal(paged, sorted) {
 			t.Errorf("paging by 4 listed %v, want %v", paged, sorted)
 		}
-		if page, err := log.ListGraphs(ctx, "b", 1); err != nil || !slices.Equal(page, []string{"c"}) {
+		if page, err := log.ListGraphs(ctx, "", "b", 1); err != nil || !slices.Equal(page, []string{"c"}) {
 			t.Errorf("ListGraphs(\"b\", 1) = %v, %v; want [c]", page, err)
+		}
+		for _, tc := range []struct {
+			prefix, after string
+			limit         int
+			want          []string
+		}{
+			{"a", "", 0, []string{"a", "a-1", "a10"}},
+			{"a", "", 2, []string{"a", "a-1"}},
+			{"a", "a-1", 0, []string{"a10"}},
+			{"a1", "", 0, []string{"a10"}},
+			{"a", "a10", 0, nil},
+			{"A", "", 0, []string{"A"}},
+			{"zz", "", 0, nil},
+			{"b", "a", 0, []string{"b"}},
+		} {
+			got, err := log.ListGraphs(ctx, tc.prefix, tc.after, tc.limit)
+			if err != nil || !slices.Equal(got, tc.want) {
+				t.Errorf("ListGraphs(prefix %q, after %q, %d) = %v, %v; want %v", tc.prefix, tc.after, tc.limit, got, err, tc.want)
+			}
 		}
 	})
 }
