@@ -888,11 +888,50 @@ func naiveMoment(v string) (Moment, bool) {
 	if n, ok := naiveUint(v); ok {
 		return Moment{Version: n}, n > 0
 	}
+	t, ok := naiveTime(v)
+	return Moment{Time: t}, ok
+}
+
+// naiveTime reads RFC 3339's date-time (section 5.6), upper-case T and Z,
+// by checking each character's place, then lets time.Parse compute the
+// instant (and refuse a day or hour out of range).
+func naiveTime(v string) (time.Time, bool) {
+	digit := func(i int) bool { return i < len(v) && v[i] >= '0' && v[i] <= '9' }
+	if len(v) < 20 {
+		return time.Time{}, false
+	}
+	for i, c := range "dddd-dd-ddTdd:dd:dd" {
+		if c == 'd' && !digit(i) || c != 'd' && v[i] != byte(c) {
+			return time.Time{}, false
+		}
+	}
+	rest := v[19:]
+	if rest[0] == '.' {
+		i := 1
+		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+			i++
+		}
+		if i == 1 {
+			return time.Time{}, false
+		}
+		rest = rest[i:]
+	}
+	switch {
+	case rest == "Z":
+	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
+		hh, err1 := strconv.Atoi(rest[1:3])
+		mm, err2 := strconv.Atoi(rest[4:6])
+		if err1 != nil || err2 != nil || hh > 23 || mm > 59 || rest[1] < '0' || rest[4] < '0' {
+			return time.Time{}, false
+		}
+	default:
+		return time.Time{}, false
+	}
 	t, err := time.Parse(time.RFC3339Nano, v)
 	if err != nil {
-		return Moment{}, false
+		return time.Time{}, false
 	}
-	return Moment{Time: givenTime(t)}, true
+	return givenTime(t), true
 }
 
 // givenTime is a time a client gave: never the zero Moment's present, so
@@ -912,11 +951,8 @@ func naiveAsOf(q url.Values) (Moment, bool) {
 	case at != "" && ver != "":
 		return Moment{}, false
 	case at != "":
-		t, err := time.Parse(time.RFC3339Nano, at)
-		if err != nil {
-			return Moment{}, false
-		}
-		return Moment{Time: givenTime(t)}, true
+		t, ok := naiveTime(at)
+		return Moment{Time: t}, ok
 	case ver != "":
 		n, ok := naiveUint(ver)
 		return Moment{Version: n}, ok && n > 0

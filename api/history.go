@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -58,12 +59,25 @@ func parseMoment(name, v string) (Moment, error) {
 		}
 		return Moment{Version: n}, nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, v)
+	t, err := parseTime(v)
 	if err != nil {
 		return Moment{}, fmt.Errorf("%w: %s is %q; use a version (1, 2, …) or an RFC 3339 time such as 2026-01-02T15:04:05Z",
 			ErrInvalidRequest, name, clip(v))
 	}
 	return Moment{Time: pastTime(t)}, nil
+}
+
+// rfc3339 is RFC 3339's date-time (section 5.6) with an upper-case T
+// and Z, which time.Parse reads loosely: it takes a one-digit hour, or an
+// offset of +24:60, and reads them as something else.
+var rfc3339 = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$`)
+
+// parseTime reads an RFC 3339 time strictly.
+func parseTime(v string) (time.Time, error) {
+	if !rfc3339.MatchString(v) {
+		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time", clip(v))
+	}
+	return time.Parse(time.RFC3339Nano, v)
 }
 
 // pastTime keeps a time the client gave from reading as the present: the
@@ -85,7 +99,7 @@ func asOf(r *http.Request) (Moment, error) {
 	case at != "" && ver != "":
 		return Moment{}, fmt.Errorf("%w: give as_of or version, not both", ErrInvalidRequest)
 	case at != "":
-		t, err := time.Parse(time.RFC3339Nano, at)
+		t, err := parseTime(at)
 		if err != nil {
 			return Moment{}, fmt.Errorf("%w: as_of is %q; use an RFC 3339 time such as 2026-01-02T15:04:05Z", ErrInvalidRequest, clip(at))
 		}

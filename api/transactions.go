@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -332,7 +331,7 @@ func (d *fieldDecoder) time(key string) *timestamppb.Timestamp {
 	if d.err != nil || s == "" {
 		return nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
+	t, err := parseTime(s)
 	if err != nil {
 		d.err = invalid("%s.%s is %q, not an RFC 3339 time; write it like 2025-01-02T15:04:05Z", d.at, key, clip(s))
 		return nil
