@@ -46,7 +46,12 @@ type GrainConfig struct {
 	Snapshots store.SnapshotStore
 	// Snapshot says when grains take snapshots.
 	Snapshot SnapshotPolicy
-	// Registry, if set, learns of every grain activated and stopped.
+	// MaxActive, if positive, is how many grains the member keeps active
+	// at most: past it the least recently used passivate. It sizes the
+	// Registry the member makes when Registry is nil.
+	MaxActive int
+	// Registry, if set, learns of every grain activated, used and
+	// stopped, and keeps the member within its limit of active graphs.
 	Registry *Registry
 	// Marks, if set, learns how far each live grain has read its log, for
 	// the ingress of the same member.
@@ -89,6 +94,8 @@ type grain struct {
 	// request with it and stops, so the next request activates afresh.
 	failed error
 	snap   snapshotState
+	// lru is the grain's place in the member's Registry.
+	lru *lruEntry
 	// queue holds submits waiting for their group commit (groupcommit.go);
 	// flushScheduled: a flush message is in the mailbox behind them.
 	queue          []queuedSubmit
@@ -103,6 +110,7 @@ func (a *grain) Receive(ctx actor.Context) {
 		if a.unavailable(ctx) {
 			return
 		}
+		a.cfg.Registry.touch(a.lru)
 		a.enqueue(ctx, m.GetTransaction())
 	case flushSubmits:
 		a.flush(ctx)
@@ -112,6 +120,7 @@ func (a *grain) Receive(ctx actor.Context) {
 		if a.unavailable(ctx) {
 			return
 		}
+		a.cfg.Registry.touch(a.lru)
 		ctx.Respond(a.deliver(m.GetTransaction()))
 		a.markRead(ctx)
 		a.maybeSnapshot(ctx)
@@ -119,6 +128,7 @@ func (a *grain) Receive(ctx actor.Context) {
 		if a.unavailable(ctx) {
 			return
 		}
+		a.cfg.Registry.touch(a.lru)
 		ctx.Respond(a.query(m))
 		if a.g.Version() == 0 && len(a.queue) == 0 {
 			// A read of a graph that has no events: nothing to keep,
@@ -145,6 +155,13 @@ func (a *grain) Receive(ctx actor.Context) {
 		a.flush(ctx)
 		a.passivate()
 		ctx.Stop(ctx.Self())
+	case evict:
+		a.log.Debug("passivating the least recently used graph: the member is at its limit of active graphs")
+		if a.failed == nil && a.g != nil {
+			a.flush(ctx)
+			a.passivate()
+		}
+		ctx.Stop(ctx.Self())
 	case *actor.Stopping:
 		// Stopped from outside (the graph moved to another member): what
 		// is queued is committed and answered, not dropped.
@@ -152,7 +169,7 @@ func (a *grain) Receive(ctx actor.Context) {
 			a.flush(ctx)
 		}
 	case *actor.Stopped:
-		a.cfg.Registry.remove(ctx.Self())
+		a.cfg.Registry.remove(a.lru)
 		a.cfg.Marks.drop(a.id, ctx.Self())
 		if a.g != nil && a.failed == nil {
 			a.cfg.Metrics.Passivated()
@@ -182,7 +199,7 @@ func (a *grain) activate(ctx actor.Context, id string) {
 		a.failed = err
 		return
 	}
-	a.cfg.Registry.add(ctx.Self())
+	a.lru = a.cfg.Registry.add(ctx, ctx.Self())
 	release := a.cfg.Activations.take()
 	defer release()
 	ioctx, progress, cancel := a.readContext(start)

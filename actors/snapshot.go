@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -239,55 +238,4 @@ func prune(ctx context.Context, snaps store.SnapshotStore, graphID string, r sto
 		}
 	}
 	return nil
-}
-
-// Registry knows the grains active on one member, so that a graceful
-// shutdown can passivate (and snapshot) each of them: stopping the actor
-// system alone would drop them without a word.
-type Registry struct {
-	mu   sync.Mutex
-	pids map[*actor.PID]struct{}
-}
-
-// NewRegistry returns an empty registry.
-func NewRegistry() *Registry { return &Registry{pids: map[*actor.PID]struct{}{}} }
-
-func (r *Registry) add(pid *actor.PID) {
-	if r == nil {
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.pids[pid] = struct{}{}
-}
-
-func (r *Registry) remove(pid *actor.PID) {
-	if r == nil {
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	delete(r.pids, pid)
-}
-
-// PassivateAll asks every registered grain to passivate and waits for
-// them, up to ctx's deadline.
-func (r *Registry) PassivateAll(ctx context.Context, root *actor.RootContext) {
-	r.mu.Lock()
-	pids := make([]*actor.PID, 0, len(r.pids))
-	for pid := range r.pids {
-		pids = append(pids, pid)
-	}
-	r.mu.Unlock()
-	timeout := 30 * time.Second
-	if dl, ok := ctx.Deadline(); ok {
-		timeout = time.Until(dl)
-	}
-	futures := make([]*actor.Future, 0, len(pids))
-	for _, pid := range pids {
-		futures = append(futures, root.RequestFuture(pid, &messages.Passivate{}, timeout))
-	}
-	for _, f := range futures {
-		_, _ = f.Result() // a grain that does not answer in time is dropped: the log has its state
-	}
 }

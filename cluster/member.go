@@ -86,7 +86,7 @@ func StartMember(cfg MemberConfig) (m *Member, err error) {
 		return nil, err
 	}
 	if cfg.Grain.Registry == nil {
-		cfg.Grain.Registry = actors.NewRegistry()
+		cfg.Grain.Registry = actors.NewRegistry(cfg.Grain.MaxActive, cfg.Grain.Metrics.Evicted)
 	}
 	if cfg.Grain.Marks == nil {
 		cfg.Grain.Marks = actors.NewReadMarks()

@@ -70,6 +70,7 @@ const (
 	FlagNATSMaxStorage          = "nats-max-storage"
 	FlagMaxAlgorithmElements    = "max-algorithm-elements"
 	FlagAlgorithmTimeout        = "algorithm-timeout"
+	FlagMaxActiveGraphs         = "max-active-graphs"
 )
 
 // Listen addresses of the HTTP API when --http-addr is not set: loopback
@@ -279,6 +280,10 @@ type Graphs struct {
 	// MaxActivations bounds the grains of a member that read their log to
 	// activate at once; the others wait their turn.
 	MaxActivations int
+	// MaxActiveGraphs bounds the grains active on a member: past it the
+	// least recently used passivate (with a snapshot). 0: no bound but
+	// the idle timeout.
+	MaxActiveGraphs int
 	// MaxAlgorithmElements bounds the nodes plus edges of a graph an
 	// algorithm runs on; AlgorithmTimeout how long one runs. Past either
 	// a request is answered 422 limit_exceeded.
@@ -353,6 +358,7 @@ func Default() Config {
 			MaxTransactionBytes:  1_000_000,
 			IdleTimeout:          5 * time.Minute,
 			MaxActivations:       64,
+			MaxActiveGraphs:      100_000,
 			MaxAlgorithmElements: 2_000_000,
 			AlgorithmTimeout:     10 * time.Second,
 		},
@@ -512,6 +518,9 @@ func (c Config) Validate() error {
 	}
 	if c.Graphs.IdleTimeout <= 0 {
 		bad(FlagGrainIdleTimeout, "is %s; set a positive duration such as 5m", c.Graphs.IdleTimeout)
+	}
+	if c.Graphs.MaxActiveGraphs < 0 {
+		bad(FlagMaxActiveGraphs, "is %d; set a number of graphs, or 0 for no bound but --%s", c.Graphs.MaxActiveGraphs, FlagGrainIdleTimeout)
 	}
 	if c.Graphs.AlgorithmTimeout <= 0 {
 		bad(FlagAlgorithmTimeout, "is %s; set a positive duration such as 10s", c.Graphs.AlgorithmTimeout)

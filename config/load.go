@@ -187,6 +187,8 @@ func NewFlagSet(c *Config) *flag.FlagSet {
 		"most live event streams (`count`) one client address keeps open on this node; more are answered 429. Behind a proxy every client shares its address")
 	fs.Var((*intValue)(&c.Graphs.MaxActivations), FlagMaxActivations,
 		"most graphs (`count`) of this member that read their log to activate at once; the others wait their turn")
+	fs.Var((*intValue)(&c.Graphs.MaxActiveGraphs), FlagMaxActiveGraphs,
+		"most graphs (`count`) active on this member at once; past it the least recently used passivate, each with a snapshot. 0: no bound but --"+FlagGrainIdleTimeout)
 	fs.Var((*intValue)(&c.Graphs.MaxAlgorithmElements), FlagMaxAlgorithmElements,
 		"most nodes plus edges (`count`) of a graph an algorithm (shortest path, components, ...) runs on; a larger graph is answered 422")
 	fs.Var((*durationValue)(&c.Graphs.AlgorithmTimeout), FlagAlgorithmTimeout,

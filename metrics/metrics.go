@@ -43,6 +43,9 @@ type Metrics struct {
 	ApplySeconds prometheus.Histogram
 	// ActiveGraphs is the number of graph grains active on this member.
 	ActiveGraphs prometheus.Gauge
+	// Evictions counts grains passivated to keep the member within its
+	// limit of active graphs.
+	Evictions prometheus.Counter
 	// IngressDelivered counts transactions the ingress delivered to grains.
 	IngressDelivered prometheus.Counter
 	// HTTPRequestSeconds is the latency of HTTP requests by route pattern
@@ -117,6 +120,10 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "graphlog_active_graphs",
 			Help: "Graph grains active on this member.",
 		}),
+		Evictions: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "graphlog_evictions_total",
+			Help: "Graph grains passivated, least recently used first, to keep the member within --max-active-graphs.",
+		}),
 		IngressDelivered: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "graphlog_ingress_delivered_total",
 			Help: "Transactions the JetStream ingress delivered to graph grains.",
@@ -167,7 +174,7 @@ func New(reg prometheus.Registerer) *Metrics {
 	m.Rejections.WithLabelValues(SourceLog)
 	if reg != nil {
 		reg.MustRegister(m.Appends, m.AppendedEvents, m.Applies, m.Conflicts, m.Rejections, m.DeadLetters,
-			m.Activations, m.ActivationSeconds, m.ApplySeconds, m.ActiveGraphs, m.IngressDelivered,
+			m.Activations, m.ActivationSeconds, m.ApplySeconds, m.ActiveGraphs, m.Evictions, m.IngressDelivered,
 			m.HTTPRequestSeconds, m.ActivationEvents, m.Snapshots, m.SnapshotSeconds, m.SnapshotBytes, m.SnapshotFailures,
 			m.IngressPending, m.IngressAckPending, m.ClusterMembers)
 	}
@@ -225,6 +232,15 @@ func (m *Metrics) Activated(d time.Duration) {
 	m.Activations.Inc()
 	m.ActivationSeconds.Observe(d.Seconds())
 	m.ActiveGraphs.Inc()
+}
+
+// Evicted counts one grain passivated to keep the member within its
+// limit of active graphs.
+func (m *Metrics) Evicted() {
+	if m == nil {
+		return
+	}
+	m.Evictions.Inc()
 }
 
 // Passivated counts one graph fewer active (a grain stopped).

@@ -40,6 +40,7 @@ func TestNilMetricsIsNoOp(t *testing.T) {
 	m.DeadLetter()
 	m.Activated(time.Second)
 	m.Passivated()
+	m.Evicted()
 	m.ObserveSubmit(time.Millisecond)
 	m.Delivered()
 	m.ObserveHTTP("GET /healthz", 200, time.Millisecond)
@@ -60,6 +61,7 @@ func TestCountsAndExposition(t *testing.T) {
 	m.Activated(20 * time.Millisecond)
 	m.Activated(10 * time.Millisecond)
 	m.Passivated()
+	m.Evicted()
 	m.ObserveSubmit(time.Millisecond)
 	m.Delivered()
 	m.ObserveHTTP("GET /v1/graphs/{graph}", 404, time.Millisecond)
@@ -84,6 +86,7 @@ func TestCountsAndExposition(t *testing.T) {
 		{"dead letters", value(t, m.DeadLetters), 1},
 		{"activations", value(t, m.Activations), 2},
 		{"active graphs", value(t, m.ActiveGraphs), 1},
+		{"evictions", value(t, m.Evictions), 1},
 		{"ingress", value(t, m.IngressDelivered), 1},
 		{"activation events", value(t, m.ActivationEvents), 7},
 		{"snapshots", value(t, m.Snapshots), 1},
@@ -113,6 +116,7 @@ func TestCountsAndExposition(t *testing.T) {
 		"graphlog_activation_seconds_count 2",
 		"graphlog_apply_seconds_count 1",
 		"graphlog_active_graphs 1",
+		"graphlog_evictions_total 1",
 		"graphlog_ingress_delivered_total 1",
 		`graphlog_http_request_seconds_count{code="404",route="GET /v1/graphs/{graph}"} 1`,
 		"graphlog_activation_events_total 7",
@@ -133,8 +137,8 @@ func TestCountsAndExposition(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(mfs) != 20 {
-		t.Errorf("%d families, want 20", len(mfs))
+	if len(mfs) != 21 {
+		t.Errorf("%d families, want 21", len(mfs))
 	}
 	for _, mf := range mfs {
 		if !strings.HasPrefix(mf.GetName(), "graphlog_") {

@@ -153,7 +153,7 @@ func rawPublish(ctx context.Context, js jetstream.JetStream, sizes []int) (time.
 	data := []byte(strings.Repeat("x", largest))
 	start := time.Now()
 	for _, s := range sizes {
-		if _, err := js.PublishAsync("bench.import.raw", data[:s]); err != nil {
+		if _, err := js.PublishAsync("bench.import.raw", data[:s], jetstream.WithStallWait(time.Minute)); err != nil {
 			return 0, err
 		}
 	}

@@ -1005,7 +1005,7 @@ func (b *historyBench) publish(ctx context.Context, label string, count int, tx 
 			m.Header = nats.Header{}
 			m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(expected, 10))
 		}
-		if _, err := b.js.PublishMsgAsync(m); err != nil {
+		if _, err := b.js.PublishMsgAsync(m, jetstream.WithStallWait(time.Minute)); err != nil {
 			return 0, err
 		}
 		if (i+1)%(count/10+1) == 0 {

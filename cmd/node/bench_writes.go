@@ -161,7 +161,11 @@ func rawAsyncPublishEvents(ctx context.Context, js jetstream.JetStream, b writeB
 	data := bytes.Repeat([]byte{'x'}, encodedTxSize(1))
 	start := time.Now()
 	for i := range count {
-		if _, err := js.PublishMsgAsync(&nats.Msg{Subject: fmt.Sprintf("%s%d", subjects, i%b.graphs), Data: data}); err != nil {
+		// A slow server (or a race-instrumented test) may take longer
+		// than the default 200 ms to make room among the pending acks;
+		// waiting is what a baseline of the broker's speed should do.
+		msg := &nats.Msg{Subject: fmt.Sprintf("%s%d", subjects, i%b.graphs), Data: data}
+		if _, err := js.PublishMsgAsync(msg, jetstream.WithStallWait(time.Minute)); err != nil {
 			return 0, err
 		}
 	}

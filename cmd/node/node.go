@@ -167,6 +167,7 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 			Logger:      logger,
 			Metrics:     m,
 			IdleTimeout: cfg.Graphs.IdleTimeout,
+			MaxActive:   cfg.Graphs.MaxActiveGraphs,
 			IOTimeout:   cfg.HTTP.RequestTimeout,
 			Activations: actors.NewSlots(cfg.Graphs.MaxActivations),
 			Algorithms:  algorithms,

@@ -68,7 +68,7 @@ func benchAppend(b *testing.B, size int) {
 	msg := encodedTx(b, "raw", 1, size)
 	start := time.Now()
 	for range n {
-		if _, err := js.PublishMsgAsync(&nats.Msg{Subject: msg.Subject, Data: msg.Data}); err != nil {
+		if _, err := js.PublishMsgAsync(&nats.Msg{Subject: msg.Subject, Data: msg.Data}, jetstream.WithStallWait(time.Minute)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -101,7 +101,7 @@ func fillStream(b *testing.B, events, noise, txSize int) (*natsjs.Log, jetstream
 		for i := range noisePerTx {
 			g := fmt.Sprintf("n%d", (t*7+i)%1000)
 			version[g]++
-			if _, err := js.PublishMsgAsync(encodedTx(b, g, version[g], 10)); err != nil {
+			if _, err := js.PublishMsgAsync(encodedTx(b, g, version[g], 10), jetstream.WithStallWait(time.Minute)); err != nil {
 				b.Fatal(err)
 			}
 			if i%1000 == 999 {
