@@ -58,6 +58,12 @@ type GrainConfig struct {
 	Marks *ReadMarks
 	// Algorithms bound the algorithms queries run on the grain's state.
 	Algorithms replay.Bounds
+	// Directory, if set, tells an activating grain whether its graph has
+	// transactions: a graph it surely does not list (a new one) has no
+	// snapshot to look up.
+	Directory interface {
+		Known(graphID string) (listed, loaded bool)
+	}
 }
 
 // NewGrainProps returns the props of the graph kind.
@@ -147,19 +153,19 @@ func (a *grain) Receive(ctx actor.Context) {
 		a.snapshotSaved(m)
 	case *messages.Passivate:
 		a.flush(ctx)
-		a.passivate()
+		a.passivate(0)
 		ctx.Respond(&messages.PassivateReply{})
 		ctx.Stop(ctx.Self())
 	case *actor.ReceiveTimeout:
 		a.log.Debug("passivating idle graph")
 		a.flush(ctx)
-		a.passivate()
+		a.passivate(a.cfg.Snapshot.PassivationEvents)
 		ctx.Stop(ctx.Self())
 	case evict:
 		a.log.Debug("passivating the least recently used graph: the member is at its limit of active graphs")
 		if a.failed == nil && a.g != nil {
 			a.flush(ctx)
-			a.passivate()
+			a.passivate(a.cfg.Snapshot.PassivationEvents)
 		}
 		ctx.Stop(ctx.Self())
 	case *actor.Stopping:
@@ -177,10 +183,14 @@ func (a *grain) Receive(ctx actor.Context) {
 	}
 }
 
-// passivate snapshots what changed since the last snapshot, so the next
-// activation reads only what comes after.
-func (a *grain) passivate() {
+// passivate snapshots what changed since the last snapshot, if at least
+// minEvents did (and any change for 0), so the next activation reads only
+// what comes after.
+func (a *grain) passivate(minEvents int) {
 	if a.failed != nil || a.g == nil || a.cfg.Snapshots == nil || a.g.Version() <= a.snap.lastSaved {
+		return
+	}
+	if a.snap.unsaved < minEvents {
 		return
 	}
 	if _, err := a.snapshotNow(); err != nil {
@@ -206,6 +216,11 @@ func (a *grain) activate(ctx actor.Context, id string) {
 	defer cancel()
 	// The newest snapshot that verifies, then only the events after it.
 	h := replay.History{Log: a.cfg.Log, Snapshots: a.cfg.Snapshots, Logger: a.log, Counters: a.cfg.Metrics}
+	if a.cfg.Directory != nil {
+		if listed, loaded := a.cfg.Directory.Known(id); loaded && !listed {
+			h.Snapshots = nil // a new graph: no snapshot to look up
+		}
+	}
 	g, from, err := h.Start(ioctx, id, replay.Point{})
 	if err != nil {
 		a.failed = fmt.Errorf("activating graph %s: loading its snapshot: %w", id, err)

@@ -17,7 +17,9 @@ import (
 )
 
 // SnapshotPolicy says when a grain stores a snapshot of its graph. Any
-// change is snapshotted on passivation and when asked (TakeSnapshot).
+// change is snapshotted when asked (TakeSnapshot) and when the member
+// stops; a grain passivated because it was idle or the member is at its
+// limit of active graphs snapshots when PassivationEvents changed.
 type SnapshotPolicy struct {
 	// Every snapshots after this many events since the last snapshot;
 	// 0: never for that reason.
@@ -34,6 +36,12 @@ type SnapshotPolicy struct {
 	Interval time.Duration
 	// Retention prunes a graph's snapshots after each one stored.
 	Retention store.Retention
+	// PassivationEvents is how many events since its last snapshot make
+	// an idle or evicted grain snapshot as it leaves; 0: any change.
+	// Fewer events are read again from the log in about one batched
+	// read, which costs less than storing a snapshot and later looking it
+	// up and loading it.
+	PassivationEvents int
 }
 
 // every is how many events a graph waits for between snapshots, when

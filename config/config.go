@@ -43,6 +43,7 @@ const (
 	FlagSnapshotInterval        = "snapshot-interval"
 	FlagSnapshotKeep            = "snapshot-keep"
 	FlagSnapshotKeepEvery       = "snapshot-keep-every"
+	FlagSnapshotPassivation     = "snapshot-passivation-events"
 	FlagHTTPToken               = "http-token"
 	FlagNATSSyncInterval        = "nats-sync-interval"
 	FlagNATSClusterName         = "nats-cluster-name"
@@ -158,9 +159,14 @@ type Snapshots struct {
 	// event stays flat as a graph grows; 0 leaves Every alone.
 	EveryPerElement float64
 	// Interval takes a snapshot of a graph that changed this long after
-	// its last one; 0 turns it off. Passivation and shutdown always take
-	// one of a graph that changed.
+	// its last one; 0 turns it off. Shutdown always takes one of a graph
+	// that changed.
 	Interval time.Duration
+	// PassivationEvents: a graph passivated because it was idle or its
+	// member was at --max-active-graphs snapshots when this many events
+	// changed since its last snapshot (0: any change). Fewer are read
+	// again from the log at less cost than a snapshot's.
+	PassivationEvents int
 	// Keep is how many of a graph's newest snapshots are kept.
 	Keep int
 	// KeepEvery also keeps the oldest snapshot of every window of this
@@ -363,12 +369,13 @@ func Default() Config {
 			AlgorithmTimeout:     10 * time.Second,
 		},
 		Snapshots: Snapshots{
-			Bucket:          "GRAPH_SNAPSHOTS",
-			Every:           1000,
-			EveryPerElement: 0.5,
-			Interval:        10 * time.Minute,
-			Keep:            3,
-			KeepEvery:       2000,
+			Bucket:            "GRAPH_SNAPSHOTS",
+			Every:             1000,
+			EveryPerElement:   0.5,
+			Interval:          10 * time.Minute,
+			Keep:              3,
+			KeepEvery:         2000,
+			PassivationEvents: 64,
 		},
 		Ingress: Ingress{
 			Enabled:  true,
@@ -540,6 +547,9 @@ func (c Config) Validate() error {
 	}
 	if err := checkName(c.Snapshots.Bucket); err != nil {
 		bad(FlagSnapshotBucket, "%v; it is the Object Store bucket of snapshots", err)
+	}
+	if c.Snapshots.PassivationEvents < 0 {
+		bad(FlagSnapshotPassivation, "is %d; set a number of events, or 0 to snapshot any change on passivation", c.Snapshots.PassivationEvents)
 	}
 	if c.Snapshots.Every < 0 {
 		bad(FlagSnapshotEvery, "is %d; set a number of events, or 0 to snapshot only on interval, passivation and shutdown", c.Snapshots.Every)

@@ -138,7 +138,7 @@ func TestLoadPrecedence(t *testing.T) {
 				"--snapshot-bucket", "SB", "--snapshot-every", "50", "--snapshot-every-per-element", "0.25", "--snapshot-interval", "2m", "--snapshot-keep", "4", "--snapshot-keep-every", "600",
 				"--http-token", "tok", "--nats-sync-interval", "1s", "--nats-user", "u", "--nats-password", "p",
 				"--max-replay-frames", "11", "--max-frame-events", "12", "--max-streams", "13", "--max-streams-per-client", "14", "--max-activations", "15", "--nats-max-storage", "16",
-				"--max-algorithm-elements", "17", "--algorithm-timeout", "18s", "--max-active-graphs", "19",
+				"--max-algorithm-elements", "17", "--algorithm-timeout", "18s", "--max-active-graphs", "19", "--snapshot-passivation-events", "20",
 				"--nats-tls-cert", "nc.pem", "--nats-tls-key", "nk.pem", "--nats-tls-ca", "nca.pem",
 				"--actor-advertise-host", "n1.example", "--actor-tls-cert", "ac.pem", "--actor-tls-key", "ak.pem", "--actor-tls-ca", "aca.pem",
 				"--cluster-bucket", "members", "--member-ttl", "9s"},
@@ -151,7 +151,7 @@ func TestLoadPrecedence(t *testing.T) {
 						TLS: TLS{Cert: "nc.pem", Key: "nk.pem", CA: "nca.pem"}},
 					Graphs: Graphs{MaxTransactionBytes: 7000, IdleTimeout: time.Hour, MaxActivations: 15, MaxActiveGraphs: 19,
 						MaxAlgorithmElements: 17, AlgorithmTimeout: 18 * time.Second},
-					Snapshots: Snapshots{Bucket: "SB", Every: 50, EveryPerElement: 0.25, Interval: 2 * time.Minute, Keep: 4, KeepEvery: 600},
+					Snapshots: Snapshots{Bucket: "SB", Every: 50, EveryPerElement: 0.25, Interval: 2 * time.Minute, Keep: 4, KeepEvery: 600, PassivationEvents: 20},
 					Ingress:   Ingress{Enabled: false, Consumer: "c"},
 					Actor: Actor{Host: "10.0.0.1", Port: 9000, AdvertiseHost: "n1.example",
 						TLS: TLS{Cert: "ac.pem", Key: "ak.pem", CA: "aca.pem"}},
@@ -315,6 +315,7 @@ func TestValidate(t *testing.T) {
 		{"negative max storage", func(c *Config) { c.NATS.MaxStorage = -1 }, []string{FlagNATSMaxStorage}},
 		{"zero algorithm elements", func(c *Config) { c.Graphs.MaxAlgorithmElements = 0 }, []string{FlagMaxAlgorithmElements}},
 		{"zero algorithm timeout", func(c *Config) { c.Graphs.AlgorithmTimeout = 0 }, []string{FlagAlgorithmTimeout}},
+		{"negative passivation events", func(c *Config) { c.Snapshots.PassivationEvents = -1 }, []string{FlagSnapshotPassivation}},
 		{"negative active graphs", func(c *Config) { c.Graphs.MaxActiveGraphs = -1 }, []string{FlagMaxActiveGraphs}},
 		{"no bound on active graphs", func(c *Config) { c.Graphs.MaxActiveGraphs = 0 }, nil},
 		{"several at once", func(c *Config) { c.Log.Format = "xml"; c.NATS.Replicas = 0; c.HTTP.Addr = "8080" },
@@ -327,7 +328,7 @@ func TestValidate(t *testing.T) {
 		FlagNATSUser, FlagNATSPassword, FlagNATSNkeySeedFile, FlagNATSTLSCert, FlagNATSTLSKey, FlagNATSTLSCA,
 		FlagActorAdvertiseHost, FlagActorTLSCert, FlagActorTLSKey, FlagActorTLSCA, FlagClusterBucket, FlagMemberTTL,
 		FlagMaxReplayFrames, FlagMaxFrameEvents, FlagMaxStreams, FlagMaxStreamsPerClient, FlagMaxActivations, FlagNATSMaxStorage,
-		FlagMaxAlgorithmElements, FlagAlgorithmTimeout, FlagMaxActiveGraphs}
+		FlagMaxAlgorithmElements, FlagAlgorithmTimeout, FlagMaxActiveGraphs, FlagSnapshotPassivation}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := Default()

@@ -225,7 +225,9 @@ func NewFlagSet(c *Config) *flag.FlagSet {
 	fs.Var((*floatValue)(&c.Snapshots.EveryPerElement), FlagSnapshotEveryPerElement,
 		"and wait for at least this many `events` per element of the graph (nodes and edges), so that snapshots of large graphs cost as little per event as those of small ones; 0 turns it off")
 	fs.Var((*durationValue)(&c.Snapshots.Interval), FlagSnapshotInterval,
-		"snapshot a graph that changed this `duration` after its last snapshot; 0 turns it off (passivation and shutdown always snapshot a changed graph)")
+		"snapshot a graph that changed this `duration` after its last snapshot; 0 turns it off (shutdown always snapshots a changed graph)")
+	fs.Var((*intValue)(&c.Snapshots.PassivationEvents), FlagSnapshotPassivation,
+		"a graph passivated (idle, or its member at --max-active-graphs) snapshots when this many `events` changed since its last snapshot; 0: any change. Fewer are read again from the log at less cost")
 	fs.Var((*intValue)(&c.Snapshots.Keep), FlagSnapshotKeep,
 		"`count` of each graph's newest snapshots to keep")
 	fs.Var((*uint64Value)(&c.Snapshots.KeepEvery), FlagSnapshotKeepEvery,

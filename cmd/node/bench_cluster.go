@@ -295,6 +295,8 @@ type benchCluster struct {
 	replicas int
 	progress io.Writer
 	members  []*benchMember
+	// extra are more flags for every member.
+	extra []string
 }
 
 type benchMember struct {
@@ -316,7 +318,7 @@ func (c *benchCluster) start(name, natsURL string) (*benchMember, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := nodeproc.Start(c.bin, []string{
+	p, err := nodeproc.Start(c.bin, append([]string{
 		"--node-name", name,
 		"--nats-url", natsURL,
 		"--replicas", strconv.Itoa(c.replicas),
@@ -324,7 +326,7 @@ func (c *benchCluster) start(name, natsURL string) (*benchMember, error) {
 		"--member-ttl", c.ttl.String(),
 		"--request-timeout", "30s",
 		"--log-level", "warn",
-	}, logFile, time.Minute)
+	}, c.extra...), logFile, time.Minute)
 	if err != nil {
 		logFile.Close()
 		return nil, fmt.Errorf("member %s: %w; see %s", name, err, logPath)

@@ -62,6 +62,9 @@ func main() {
 		if len(args) > 0 && args[0] == "cluster" {
 			run, args = runClusterBench, args[1:]
 		}
+		if len(args) > 0 && args[0] == "scale" {
+			run, args = runScaleBench, args[1:]
+		}
 		if err := run(args, os.Stdout, os.Stderr); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				os.Exit(0)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
 	"sync"
 	"time"
 
@@ -144,7 +145,11 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 	}
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// go_gc_heap_live_bytes (the heap the last GC kept) besides the
+	// default Go metrics: what memory per active graph is measured by.
+	liveHeap := collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)}
+	reg.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(liveHeap)),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := metrics.New(reg)
 
 	algorithms := replay.Bounds{Elements: cfg.Graphs.MaxAlgorithmElements, Timeout: cfg.Graphs.AlgorithmTimeout}
@@ -172,8 +177,10 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 			Activations: actors.NewSlots(cfg.Graphs.MaxActivations),
 			Algorithms:  algorithms,
 			Snapshots:   snaps,
+			Directory:   n.graphs,
 			Snapshot: actors.SnapshotPolicy{
-				Every:           cfg.Snapshots.Every,
+				Every:             cfg.Snapshots.Every,
+				PassivationEvents: cfg.Snapshots.PassivationEvents,
 				EveryPerElement: cfg.Snapshots.EveryPerElement,
 				Interval:        cfg.Snapshots.Interval,
 				Retention:       store.Retention{KeepNewest: cfg.Snapshots.Keep, Every: cfg.Snapshots.KeepEvery},

@@ -35,6 +35,9 @@ type Directory struct {
 	mu     sync.RWMutex
 	ids    *btree.BTreeG[string]
 	loaded atomic.Int32 // partitions whose current keys the index holds
+	// backfilled: Backfill ran to its end, so the index lacks no graph
+	// the log held when this node started.
+	backfilled atomic.Bool
 	stop   context.CancelFunc
 	done   sync.WaitGroup
 }
@@ -137,6 +140,22 @@ func (d *Directory) Loaded() (bool, int) {
 	return int(d.loaded.Load()) == len(d.kvs), n
 }
 
+// Known reports whether the directory lists graphID, and whether that
+// answer is sure to be negative for a graph it does not list: once the
+// index is loaded and backfilled, a graph missing from it had no
+// transaction when the ingress last caught up. A grain uses it to skip the snapshot lookup of
+// a graph that is new (a graph written a moment ago may be missing for a
+// while; it then reads its log from the start, which is correct, only
+// not as short).
+func (d *Directory) Known(graphID string) (listed, loaded bool) {
+	loaded, _ = d.Loaded()
+	loaded = loaded && d.backfilled.Load()
+	d.mu.RLock()
+	listed = d.ids.Has(graphID)
+	d.mu.RUnlock()
+	return listed, loaded
+}
+
 // Add records that graph graphID has transactions. Adding a graph that is
 // there already changes nothing.
 func (d *Directory) Add(ctx context.Context, graphID string) error {
@@ -213,5 +232,6 @@ func (d *Directory) Backfill(ctx context.Context, log *Log) (int, error) {
 			d.cfg.Logger.Info("graph directory backfill", slog.Int("added", added))
 		}
 	}
+	d.backfilled.Store(true)
 	return added, nil
 }

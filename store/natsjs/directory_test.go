@@ -147,12 +147,23 @@ func TestDirectoryBackfill(t *testing.T) {
 	if got := listAll(t, d, "", 100); !slices.Equal(got, ids[3:4]) {
 		t.Fatalf("before the backfill: %v, want only %s", got, ids[3])
 	}
+	// Before the backfill, a graph missing from the index may still have
+	// transactions: the directory is not sure.
+	if listed, sure := d.Known(ids[5]); listed || sure {
+		t.Fatalf("Known(%s) before the backfill = %v, %v; want false, false", ids[5], listed, sure)
+	}
 	added, err := d.Backfill(ctx, log)
 	if err != nil || added != len(ids)-1 {
 		t.Fatalf("Backfill added %d, %v; want %d", added, err, len(ids)-1)
 	}
 	if got := listAll(t, d, "", 7); !slices.Equal(got, ids) {
 		t.Fatalf("after the backfill: %v, want %v", got, ids)
+	}
+	if listed, sure := d.Known(ids[5]); !listed || !sure {
+		t.Fatalf("Known(%s) after the backfill = %v, %v; want true, true", ids[5], listed, sure)
+	}
+	if listed, sure := d.Known("new"); listed || !sure {
+		t.Fatalf("Known(new) after the backfill = %v, %v; want false, true", listed, sure)
 	}
 	if added, err := d.Backfill(ctx, log); err != nil || added != 0 {
 		t.Fatalf("a second backfill added %d, %v; want 0", added, err)
