@@ -5,6 +5,7 @@ import (
 	"errors"
 	"hash/fnv"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -42,6 +43,14 @@ type IngressConfig struct {
 	// Durable names the JetStream consumer; members using the same name
 	// share the log between them.
 	Durable string
+	// Owner, if set, says which of the log's partitions (of n) this
+	// ingress reads (cluster.Member.OwnedPartitions); nil: every one. It
+	// is asked every OwnerCheck, and the readers of partitions start and
+	// stop to follow it. Two members reading one partition for a moment
+	// is safe: they share its durable consumer, and grains skip what they
+	// have read.
+	Owner      func(n int) []int
+	OwnerCheck time.Duration
 	// Workers is how many graphs may have a delivery in flight at once.
 	// A graph always maps to the same worker, which keeps its order.
 	Workers int
@@ -63,6 +72,9 @@ func (c *IngressConfig) setDefaults() {
 	}
 	if c.DeliverTimeout <= 0 {
 		c.DeliverTimeout = 30 * time.Second
+	}
+	if c.OwnerCheck <= 0 {
+		c.OwnerCheck = time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -126,17 +138,82 @@ func (in *ingress) start(ctx actor.Context) {
 	in.cancel = cancel
 	self, root := ctx.Self(), ctx.ActorSystem().Root
 	in.running.Add(1)
-	go in.read(runCtx, root, self)
+	go in.own(runCtx, root, self)
 }
 
-// read pulls messages from the log and sends them to the actor.
-// JetStream's max ack pending bounds how much is in flight.
-func (in *ingress) read(ctx context.Context, root *actor.RootContext, self *actor.PID) {
+// own runs a reader for each partition this ingress owns, and follows
+// the owner's answer as members come and go.
+func (in *ingress) own(ctx context.Context, root *actor.RootContext, self *actor.PID) {
 	defer in.running.Done()
-	log := in.cfg.Logger
+	n := in.cfg.Subscriber.Partitions()
+	type reader struct {
+		cancel context.CancelFunc
+		done   chan struct{}
+	}
+	readers := map[int]reader{}
+	defer func() {
+		for _, r := range readers {
+			r.cancel()
+			<-r.done
+		}
+	}()
+	tick := time.NewTicker(in.cfg.OwnerCheck)
+	defer tick.Stop()
+	for {
+		owned := make(map[int]bool, n)
+		if in.cfg.Owner == nil {
+			for p := range n {
+				owned[p] = true
+			}
+		} else {
+			for _, p := range in.cfg.Owner(n) {
+				owned[p] = true
+			}
+		}
+		changed := false
+		for p, r := range readers {
+			if !owned[p] {
+				r.cancel()
+				<-r.done
+				delete(readers, p)
+				changed = true
+			}
+		}
+		for p := range owned {
+			if _, ok := readers[p]; !ok {
+				rctx, cancel := context.WithCancel(ctx)
+				r := reader{cancel: cancel, done: make(chan struct{})}
+				readers[p], changed = r, true
+				go func() {
+					defer close(r.done)
+					in.read(rctx, root, self, p)
+				}()
+			}
+		}
+		if changed {
+			ps := make([]int, 0, len(readers))
+			for p := range readers {
+				ps = append(ps, p)
+			}
+			slices.Sort(ps)
+			in.cfg.Metrics.IngressReads(len(ps))
+			in.cfg.Logger.Info("ingress reads its partitions", slog.Any("partitions", ps), slog.Int("of", n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// read pulls the messages of partition p from the log and sends them to
+// the actor. JetStream's max ack pending bounds how much is in flight.
+func (in *ingress) read(ctx context.Context, root *actor.RootContext, self *actor.PID, p int) {
+	log := in.cfg.Logger.With(slog.Int("partition", p))
 	var sub store.Subscription
 	for sub == nil {
-		s, err := in.cfg.Subscriber.Subscribe(ctx, in.cfg.Durable)
+		s, err := in.cfg.Subscriber.Subscribe(ctx, in.cfg.Durable, []int{p})
 		if err != nil {
 			if ctx.Err() != nil {
 				return

@@ -29,13 +29,14 @@ type kvProvider struct {
 	// member must stop and rejoin under a new ID.
 	onLost func(error)
 
-	name   string // of this node, unique in the cluster
-	c      *pcluster.Cluster
-	view   *topology
-	id     string
-	value  []byte // this member's announcement
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	name    string // of this node, unique in the cluster
+	ingress bool   // this member runs the ingress
+	c       *pcluster.Cluster
+	view    *topology
+	id      string
+	value   []byte // this member's announcement
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
 	// refreshing orders refreshes of the entry: the store refreshes at the
 	// revision it last wrote, so two at once would make the second look
 	// expired.
@@ -80,7 +81,7 @@ func (p *kvProvider) StartMember(c *pcluster.Cluster) error {
 	if err != nil {
 		return err
 	}
-	value, err := json.Marshal(announcement{Name: p.name, Host: host, Port: port, Kinds: c.GetClusterKinds()})
+	value, err := json.Marshal(announcement{Name: p.name, Host: host, Port: port, Kinds: announcedKinds(c, p.ingress)})
 	if err != nil {
 		return err
 	}

@@ -51,6 +51,9 @@ type MemberConfig struct {
 	ClientTLS *tls.Config
 	// Grain configures the graph grains this member hosts.
 	Grain actors.GrainConfig
+	// Ingress says the member runs the ingress: the members that do share
+	// the log's partitions between them (OwnedPartitions).
+	Ingress bool
 	// RequestTimeout bounds a request to a grain when the caller's
 	// context has no earlier deadline.
 	RequestTimeout time.Duration
@@ -150,9 +153,9 @@ const MaxRemoteMessageBytes = 1 << 30
 // cfg.Membership, or this member alone when that is nil.
 func provider(cfg MemberConfig, view *topology) pcluster.ClusterProvider {
 	if cfg.Membership == nil {
-		return &soloProvider{view: view}
+		return &soloProvider{view: view, ingress: cfg.Ingress}
 	}
-	return &kvProvider{members: cfg.Membership, name: cfg.Name, onLost: cfg.OnLost, view: view,
+	return &kvProvider{members: cfg.Membership, name: cfg.Name, onLost: cfg.OnLost, view: view, ingress: cfg.Ingress,
 		logger: cfg.Logger.With(slog.String("component", "membership"))}
 }
 

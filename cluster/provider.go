@@ -8,8 +8,9 @@ import (
 // It needs no host list and no network; a multi-member provider replaces it
 // without touching the rest.
 type soloProvider struct {
-	c    *pcluster.Cluster
-	view *topology
+	c       *pcluster.Cluster
+	view    *topology
+	ingress bool
 }
 
 var _ pcluster.ClusterProvider = (*soloProvider)(nil)
@@ -24,7 +25,7 @@ func (p *soloProvider) StartMember(c *pcluster.Cluster) error {
 		Id:    c.ActorSystem.ID,
 		Host:  host,
 		Port:  int32(port),
-		Kinds: c.GetClusterKinds(),
+		Kinds: announcedKinds(c, p.ingress),
 	}})
 	return nil
 }

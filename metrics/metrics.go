@@ -46,6 +46,8 @@ type Metrics struct {
 	// Evictions counts grains passivated to keep the member within its
 	// limit of active graphs.
 	Evictions prometheus.Counter
+	// IngressPartitions is how many partitions this member's ingress reads.
+	IngressPartitions prometheus.Gauge
 	// IngressDelivered counts transactions the ingress delivered to grains.
 	IngressDelivered prometheus.Counter
 	// HTTPRequestSeconds is the latency of HTTP requests by route pattern
@@ -124,6 +126,10 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "graphlog_evictions_total",
 			Help: "Graph grains passivated, least recently used first, to keep the member within --max-active-graphs.",
 		}),
+		IngressPartitions: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "graphlog_ingress_partitions",
+			Help: "Partitions of the log this member's ingress reads (each is read by one member, chosen by rendezvous hashing over the members).",
+		}),
 		IngressDelivered: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "graphlog_ingress_delivered_total",
 			Help: "Transactions the JetStream ingress delivered to graph grains.",
@@ -174,7 +180,7 @@ func New(reg prometheus.Registerer) *Metrics {
 	m.Rejections.WithLabelValues(SourceLog)
 	if reg != nil {
 		reg.MustRegister(m.Appends, m.AppendedEvents, m.Applies, m.Conflicts, m.Rejections, m.DeadLetters,
-			m.Activations, m.ActivationSeconds, m.ApplySeconds, m.ActiveGraphs, m.Evictions, m.IngressDelivered,
+			m.Activations, m.ActivationSeconds, m.ApplySeconds, m.ActiveGraphs, m.Evictions, m.IngressPartitions, m.IngressDelivered,
 			m.HTTPRequestSeconds, m.ActivationEvents, m.Snapshots, m.SnapshotSeconds, m.SnapshotBytes, m.SnapshotFailures,
 			m.IngressPending, m.IngressAckPending, m.ClusterMembers)
 	}
@@ -232,6 +238,14 @@ func (m *Metrics) Activated(d time.Duration) {
 	m.Activations.Inc()
 	m.ActivationSeconds.Observe(d.Seconds())
 	m.ActiveGraphs.Inc()
+}
+
+// IngressReads records how many partitions the ingress reads.
+func (m *Metrics) IngressReads(n int) {
+	if m == nil {
+		return
+	}
+	m.IngressPartitions.Set(float64(n))
 }
 
 // Evicted counts one grain passivated to keep the member within its

@@ -41,6 +41,7 @@ func TestNilMetricsIsNoOp(t *testing.T) {
 	m.Activated(time.Second)
 	m.Passivated()
 	m.Evicted()
+	m.IngressReads(2)
 	m.ObserveSubmit(time.Millisecond)
 	m.Delivered()
 	m.ObserveHTTP("GET /healthz", 200, time.Millisecond)
@@ -62,6 +63,7 @@ func TestCountsAndExposition(t *testing.T) {
 	m.Activated(10 * time.Millisecond)
 	m.Passivated()
 	m.Evicted()
+	m.IngressReads(2)
 	m.ObserveSubmit(time.Millisecond)
 	m.Delivered()
 	m.ObserveHTTP("GET /v1/graphs/{graph}", 404, time.Millisecond)
@@ -87,6 +89,7 @@ func TestCountsAndExposition(t *testing.T) {
 		{"activations", value(t, m.Activations), 2},
 		{"active graphs", value(t, m.ActiveGraphs), 1},
 		{"evictions", value(t, m.Evictions), 1},
+		{"ingress partitions", value(t, m.IngressPartitions), 2},
 		{"ingress", value(t, m.IngressDelivered), 1},
 		{"activation events", value(t, m.ActivationEvents), 7},
 		{"snapshots", value(t, m.Snapshots), 1},
@@ -117,6 +120,7 @@ func TestCountsAndExposition(t *testing.T) {
 		"graphlog_apply_seconds_count 1",
 		"graphlog_active_graphs 1",
 		"graphlog_evictions_total 1",
+		"graphlog_ingress_partitions 2",
 		"graphlog_ingress_delivered_total 1",
 		`graphlog_http_request_seconds_count{code="404",route="GET /v1/graphs/{graph}"} 1`,
 		"graphlog_activation_events_total 7",
@@ -137,8 +141,8 @@ func TestCountsAndExposition(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(mfs) != 21 {
-		t.Errorf("%d families, want 21", len(mfs))
+	if len(mfs) != 22 {
+		t.Errorf("%d families, want 22", len(mfs))
 	}
 	for _, mf := range mfs {
 		if !strings.HasPrefix(mf.GetName(), "graphlog_") {

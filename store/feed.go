@@ -48,10 +48,13 @@ type Subscription interface {
 // Subscriber opens durable consumers on the log.
 type Subscriber interface {
 	// Subscribe opens (creating them if needed) the durable consumers
-	// named durable over every graph's transactions, one per partition of
-	// the log, and delivers their messages together; each graph's in its
-	// log order. Consumers with the same name share the work.
-	Subscribe(ctx context.Context, durable string) (Subscription, error)
+	// named durable over the graphs' transactions of the given partitions
+	// of the log (nil: every one), one per partition, and delivers their
+	// messages together; each graph's in its log order. Consumers with
+	// the same name share the work.
+	Subscribe(ctx context.Context, durable string, partitions []int) (Subscription, error)
+	// Partitions is the log's partition count.
+	Partitions() int
 }
 
 // DeadLetterer keeps messages that can never be applied, with the reason.

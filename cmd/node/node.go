@@ -181,11 +181,12 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 			Snapshot: actors.SnapshotPolicy{
 				Every:             cfg.Snapshots.Every,
 				PassivationEvents: cfg.Snapshots.PassivationEvents,
-				EveryPerElement: cfg.Snapshots.EveryPerElement,
-				Interval:        cfg.Snapshots.Interval,
-				Retention:       store.Retention{KeepNewest: cfg.Snapshots.Keep, Every: cfg.Snapshots.KeepEvery},
+				EveryPerElement:   cfg.Snapshots.EveryPerElement,
+				Interval:          cfg.Snapshots.Interval,
+				Retention:         store.Retention{KeepNewest: cfg.Snapshots.Keep, Every: cfg.Snapshots.KeepEvery},
 			},
 		},
+		Ingress:        cfg.Ingress.Enabled,
 		RequestTimeout: cfg.HTTP.RequestTimeout,
 		Logger:         logger,
 	})
@@ -199,6 +200,7 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 			DeadLetters: log.Feed(),
 			Grains:      n.member.Client(),
 			Directory:   n.graphs,
+			Owner:       n.member.OwnedPartitions,
 			Marks:       n.member.ReadMarks(),
 			Durable:     cfg.Ingress.Consumer,
 			Logger:      logger.With(slog.String("component", "ingress")),

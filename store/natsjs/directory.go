@@ -38,8 +38,8 @@ type Directory struct {
 	// backfilled: Backfill ran to its end, so the index lacks no graph
 	// the log held when this node started.
 	backfilled atomic.Bool
-	stop   context.CancelFunc
-	done   sync.WaitGroup
+	stop       context.CancelFunc
+	done       sync.WaitGroup
 }
 
 // DirectoryConfig configures a Directory.

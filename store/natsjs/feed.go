@@ -59,12 +59,24 @@ func (f *Feed) consumerConfig(durable string, p int) jetstream.ConsumerConfig {
 	}
 }
 
+// Partitions is the log's partition count.
+func (f *Feed) Partitions() int { return len(f.log.streams) }
+
 // Subscribe creates or updates the durable pull consumer named durable on
-// every partition stream and starts pulling from each. Subscribers that
-// use the same name share the messages.
-func (f *Feed) Subscribe(ctx context.Context, durable string) (store.Subscription, error) {
+// the streams of the given partitions (nil: every one) and starts pulling
+// from each. Subscribers that use the same name share the messages.
+func (f *Feed) Subscribe(ctx context.Context, durable string, partitions []int) (store.Subscription, error) {
+	if partitions == nil {
+		for p := range f.log.streams {
+			partitions = append(partitions, p)
+		}
+	}
 	s := &subscription{log: f.log, msgs: make(chan *message, feedPull), done: make(chan struct{})}
-	for p, stream := range f.log.streams {
+	for _, p := range partitions {
+		if p < 0 || p >= len(f.log.streams) {
+			return nil, &Error{Op: opSubscribe, Err: fmt.Errorf("partition %d: the log has partitions 0 to %d", p, len(f.log.streams)-1)}
+		}
+		stream := f.log.streams[p]
 		cons, err := f.log.js.CreateOrUpdateConsumer(ctx, stream.CachedInfo().Config.Name, f.consumerConfig(durable, p))
 		if err != nil {
 			s.Stop()

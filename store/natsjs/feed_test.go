@@ -62,7 +62,7 @@ func TestFeedDeliversOneMessagePerTransaction(t *testing.T) {
 	}
 
 	feed := log.Feed()
-	sub, err := feed.Subscribe(ctx, "ingress")
+	sub, err := feed.Subscribe(ctx, "ingress", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +193,7 @@ func TestFeedMisplacedMessageIsCorruptAndDeadLettered(t *testing.T) {
 	}
 
 	feed := log.Feed()
-	sub, err := feed.Subscribe(ctx, "ingress")
+	sub, err := feed.Subscribe(ctx, "ingress", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +260,7 @@ func TestFeedNakRedelivers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub, err := log.Feed().Subscribe(ctx, "ingress")
+	sub, err := log.Feed().Subscribe(ctx, "ingress", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
