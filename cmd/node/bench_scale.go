@@ -7,12 +7,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
 	"runtime"
 	"runtime/metrics"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +26,7 @@ import (
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/messages"
 	"github.com/graphlog/graphlog/store"
+	"github.com/graphlog/graphlog/store/natsjs"
 )
 
 // scaleBenchOptions are the knobs of `node bench scale`.
@@ -38,6 +41,7 @@ type scaleBenchOptions struct {
 	firstPages  int
 	maxDuration time.Duration
 	bin         string
+	kill        bool
 }
 
 // runScaleBench measures what a graph costs when there are many: it runs
@@ -60,6 +64,7 @@ func runScaleBench(args []string, out, progress io.Writer) error {
 	fs.IntVar(&o.firstPages, "first-pages", 200, "reads of the listing's first page, for its latency")
 	fs.DurationVar(&o.maxDuration, "max-duration", 2*time.Hour, "stop with an error past this `duration`")
 	fs.StringVar(&o.bin, "node-bin", "", "the node `binary` the members run; empty: this one")
+	fs.BoolVar(&o.kill, "kill", true, "with several members, SIGKILL the last one while the others write, and time the ingress catching up")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -143,6 +148,11 @@ func runScaleBench(args []string, out, progress io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// The directory learns of graphs from the ingress: wait for it.
+	caughtUp, err := s.ingressCaughtUp(ctx, ns, 2*time.Minute)
+	if err != nil {
+		return err
+	}
 	listed, pages, err := s.listAll(ctx)
 	if err != nil {
 		return err
@@ -155,6 +165,7 @@ func runScaleBench(args []string, out, progress io.Writer) error {
 	n := float64(o.graphs)
 	fmt.Fprintf(out, "\ncreate: %.0f graphs/s (one 1-event transaction each, HTTP)\n", n/created.Seconds())
 	fmt.Fprintf(out, "read each once: %.0f graphs/s, %s activations\n", n/read.Seconds(), s.deltaSum(afterRead, afterCreate, "graphlog_activations_total"))
+	fmt.Fprintf(out, "ingress caught up %s after the reads\n", caughtUp.Round(time.Millisecond))
 	fmt.Fprintf(out, "list all by pages of %d: %d graphs in %d pages, %s (%.0f graphs/s); page p50 %s, p99 %s; first page (%d reads) p50 %s, p99 %s\n",
 		o.page, listed, len(pages), sumDurations(pages).Round(time.Millisecond), float64(listed)/sumDurations(pages).Seconds(),
 		percentile(pages, 0.5).Round(time.Microsecond), percentile(pages, 0.99).Round(time.Microsecond),
@@ -179,11 +190,175 @@ func runScaleBench(args []string, out, progress io.Writer) error {
 			1e6*(afterCreate.members[i]["process_cpu_seconds_total"]-before.members[i]["process_cpu_seconds_total"])/n,
 			1e6*(afterRead.members[i]["process_cpu_seconds_total"]-afterCreate.members[i]["process_cpu_seconds_total"])/n)
 	}
+	if o.members > 1 {
+		if err := s.partitionsLine(out, afterRead); err != nil {
+			return err
+		}
+	}
 	natsLive := afterRead.selfLive - before.selfLive
 	fmt.Fprintf(out, "  this process (NATS servers and the load): live heap +%.1f MB, %.0f B per graph (each graph is one subject per stream replica%s); CPU per created graph %.0f µs, per read %.0f µs\n",
 		natsLive/1e6, natsLive/n, map[bool]string{true: ", over the servers", false: ""}[o.members > 1],
 		1e6*(afterCreate.selfCPU-before.selfCPU)/n, 1e6*(afterRead.selfCPU-afterCreate.selfCPU)/n)
+	if o.members > 1 && o.kill {
+		return s.killOne(ctx, out, ns)
+	}
 	return nil
+}
+
+// ingressCaughtUp waits until the ingress consumers have nothing left to
+// deliver or acknowledge, and reports how long that took.
+func (s *scaleRun) ingressCaughtUp(ctx context.Context, ns *benchNATS, within time.Duration) (time.Duration, error) {
+	log, err := natsjs.Open(ctx, ns.js[0], natsjs.Config{Partitions: s.o.partitions, Replicas: s.o.replicas})
+	if err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	for {
+		pending, ackPending, err := log.Feed().Lag(ctx, config.Default().Ingress.Consumer)
+		if err == nil && pending == 0 && ackPending == 0 {
+			return time.Since(start), nil
+		}
+		if time.Since(start) > within {
+			return 0, fmt.Errorf("bench scale: the ingress has %d messages to deliver and %d to acknowledge %s after the reads (%v)", pending, ackPending, within, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// partitionsLine prints how many partitions each member's ingress reads,
+// and how far the most and least loaded are from the mean.
+func (s *scaleRun) partitionsLine(out io.Writer, at scaleSample) error {
+	var parts []string
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i, m := range s.c.members {
+		v := at.members[i]["graphlog_ingress_partitions"]
+		parts = append(parts, fmt.Sprintf("%s %.0f", m.name, v))
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	mean := float64(s.o.partitions) / float64(len(s.c.members))
+	fmt.Fprintf(out, "  ingress partitions read: %s (of %d; most %+.0f%%, least %+.0f%% from the mean)\n",
+		strings.Join(parts, ", "), s.o.partitions, 100*(hi/mean-1), 100*(lo/mean-1))
+	return nil
+}
+
+// killOne writes a second transaction to graphs through every member but
+// the last, SIGKILLs the last one meanwhile, times until the ingress has
+// delivered everything again, and checks every graph: each transaction
+// acknowledged is there once.
+func (s *scaleRun) killOne(ctx context.Context, out io.Writer, ns *benchNATS) error {
+	victim := s.c.members[len(s.c.members)-1]
+	survivors := s.c.members[:len(s.c.members)-1]
+	log, err := natsjs.Open(ctx, ns.js[0], natsjs.Config{Partitions: s.o.partitions, Replicas: s.o.replicas})
+	if err != nil {
+		return err
+	}
+	feed := log.Feed()
+	graphs := min(s.o.graphs, 20_000)
+	var next atomic.Int64
+	acked := make([]atomic.Bool, graphs)
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var wg sync.WaitGroup
+	var failed atomic.Value
+	for w := range s.o.writers {
+		base := survivors[w%len(survivors)].Base
+		wg.Go(func() {
+			for wctx.Err() == nil {
+				i := int(next.Add(1)-1) % graphs
+				if acked[i].Load() {
+					if next.Load() > int64(2*graphs) {
+						return
+					}
+					continue
+				}
+				body := `{"transaction_id":"t2","events":[{"type":"NodeAdded","node_id":"m"}]}`
+				if err := s.call(wctx, http.MethodPost, base+"/v1/graphs/"+scaleGraphID(i)+"/transactions", body); err != nil {
+					if wctx.Err() == nil {
+						failed.Store(err)
+					}
+					return
+				}
+				acked[i].Store(true)
+			}
+		})
+	}
+	time.Sleep(2 * time.Second)
+	fmt.Fprintf(s.progress, "killing member %s\n", victim.name)
+	victim.Kill()
+	killed := time.Now()
+	s.c.members = survivors // the cluster's stop still stops the victim: it is dead
+	defer func() { s.c.members = append(survivors, victim) }()
+	var pendingZero, ackZero time.Duration
+	for pendingZero == 0 || ackZero == 0 {
+		if time.Since(killed) > 2*time.Minute {
+			return fmt.Errorf("bench scale: the ingress did not catch up within 2 minutes of the kill")
+		}
+		pending, ackPending, err := feed.Lag(ctx, config.Default().Ingress.Consumer)
+		if err == nil && pending == 0 && pendingZero == 0 && time.Since(killed) > time.Second {
+			pendingZero = time.Since(killed)
+		}
+		if err == nil && pending == 0 && ackPending == 0 && ackZero == 0 && pendingZero != 0 {
+			ackZero = time.Since(killed)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	stop()
+	wg.Wait()
+	if err, ok := failed.Load().(error); ok {
+		return fmt.Errorf("bench scale: writing while a member was killed: %w", err)
+	}
+	if err := s.c.waitFormed(30 * time.Second); err != nil {
+		return err
+	}
+	after, err := s.sample()
+	if err != nil {
+		return err
+	}
+	writes, lost, twice := 0, 0, 0
+	for i := range graphs {
+		want := uint64(1)
+		if acked[i].Load() {
+			want, writes = 2, writes+1
+		}
+		var g api.Graph
+		if err := getJSONWith(ctx, s.http, survivors[i%len(survivors)].Base+"/v1/graphs/"+scaleGraphID(i), &g); err != nil {
+			return err
+		}
+		switch {
+		case g.Version < want || len(g.Nodes) < int(want):
+			lost++
+		case g.Version > want || len(g.Nodes) > int(want):
+			twice++
+		}
+	}
+	fmt.Fprintf(out, "\nmember %s SIGKILLed while %d writers added a transaction to graphs through the others:\n", victim.name, s.o.writers)
+	fmt.Fprintf(out, "  ingress: nothing left to deliver %s after the kill, nothing left unacknowledged %s after (the consumers' ack wait is 30 s)\n",
+		pendingZero.Round(100*time.Millisecond), ackZero.Round(100*time.Millisecond))
+	if err := s.partitionsLine(out, after); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "  %d graphs checked, %d second transactions acknowledged: %d lost, %d applied twice\n", graphs, writes, lost, twice)
+	if lost+twice > 0 {
+		return fmt.Errorf("bench scale: %d graphs lost a transaction, %d applied one twice", lost, twice)
+	}
+	return nil
+}
+
+func getJSONWith(ctx context.Context, client *http.Client, url string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+		return fmt.Errorf("GET %s: %s: %s", url, resp.Status, bytes.TrimSpace(msg))
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
 }
 
 // scaleRun is one run of the scale bench.
@@ -251,9 +426,11 @@ func (s *scaleRun) read(ctx context.Context, base, graphID string) error {
 	return s.call(ctx, http.MethodGet, base+"/v1/graphs/"+graphID, "")
 }
 
-// call sends a request, resending it on 503 (a member busy or moving a
-// graph) as a client would; the transaction ID makes a resent create safe.
+// call sends a request, resending it for up to a minute on 503 or a lost
+// connection (a member busy, moving a graph or killed) as a client would;
+// the transaction ID makes a resent create safe.
 func (s *scaleRun) call(ctx context.Context, method, url, body string) error {
+	deadline := time.Now().Add(time.Minute)
 	for attempt := 1; ; attempt++ {
 		req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewBufferString(body))
 		if err != nil {
@@ -261,19 +438,20 @@ func (s *scaleRun) call(ctx context.Context, method, url, body string) error {
 		}
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := s.http.Do(req)
-		if err != nil {
+		retry := err != nil && ctx.Err() == nil
+		if err == nil {
+			msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			err = fmt.Errorf("%s %s: %s: %s", method, url, resp.Status, bytes.TrimSpace(msg))
+			retry = resp.StatusCode == http.StatusServiceUnavailable
+		}
+		if !retry || time.Now().After(deadline) {
 			return err
 		}
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
-		resp.Body.Close()
-		switch {
-		case resp.StatusCode == http.StatusOK:
-			return nil
-		case resp.StatusCode == http.StatusServiceUnavailable && attempt < 10:
-			time.Sleep(time.Duration(attempt) * 100 * time.Millisecond)
-		default:
-			return fmt.Errorf("%s %s: %s: %s", method, url, resp.Status, bytes.TrimSpace(msg))
-		}
+		time.Sleep(min(time.Duration(attempt)*100*time.Millisecond, time.Second))
 	}
 }
 
@@ -341,7 +519,7 @@ type scaleSample struct {
 }
 
 var scaleMetrics = []string{"go_gc_heap_live_bytes", "process_resident_memory_bytes", "process_cpu_seconds_total",
-	"graphlog_active_graphs", "graphlog_activations_total", "graphlog_evictions_total"}
+	"graphlog_active_graphs", "graphlog_activations_total", "graphlog_evictions_total", "graphlog_ingress_partitions"}
 
 // sample reads the members' metrics and this process's live heap (after
 // a collection) and CPU time.

@@ -175,6 +175,7 @@ func (s *subscription) pull(it jetstream.MessagesContext) {
 			// goes on by itself. Pause so a lasting failure does not spin.
 			select {
 			case <-s.done:
+				s.giveBack(it)
 				return
 			case <-time.After(100 * time.Millisecond):
 			}
@@ -183,8 +184,24 @@ func (s *subscription) pull(it jetstream.MessagesContext) {
 		select {
 		case s.msgs <- out:
 		case <-s.done:
+			_ = out.m.Nak()
+			s.giveBack(it)
 			return
 		}
+	}
+}
+
+// giveBack hands the messages the iterator still holds back to the
+// consumer (Nak, no delay) once the subscription stops, so that whoever
+// reads the partition next gets them at once instead of after the ack
+// wait. Stop drains the iterator, which ends its Next after them.
+func (s *subscription) giveBack(it jetstream.MessagesContext) {
+	for {
+		m, err := it.Next()
+		if err != nil {
+			return
+		}
+		_ = m.Nak()
 	}
 }
 
@@ -211,14 +228,24 @@ func (s *subscription) Pending(ctx context.Context) (uint64, error) {
 	return total, nil
 }
 
+// Stop ends the subscription. Messages pulled and not handed out by Next
+// go back to the consumer for redelivery at once.
 func (s *subscription) Stop() {
 	s.stop.Do(func() {
 		close(s.done)
 		for _, it := range s.its {
-			it.Stop()
+			it.Drain()
 		}
 	})
 	s.running.Wait()
+	for {
+		select {
+		case m := <-s.msgs:
+			_ = m.m.Nak()
+		default:
+			return
+		}
+	}
 }
 
 // message is one delivered notice: a graph's transaction, without its body.

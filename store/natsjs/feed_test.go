@@ -277,3 +277,59 @@ func TestFeedNakRedelivers(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A subscription that stops gives back what it pulled and did not hand
+// out: the next reader of the partition (another member, when ownership
+// moves) gets those messages at once, not after the consumer's ack wait,
+// and the message handed out and acknowledged does not come again.
+func TestFeedStopGivesBackPulledMessages(t *testing.T) {
+	ctx := testContext(t)
+	log, _ := openLogJS(t, natsjs.Config{Partitions: 2})
+	const txs = 20
+	heads := map[string]store.Head{}
+	for i := range txs {
+		id := fmt.Sprintf("back-%d", i%4)
+		h, err := log.Append(ctx, txOf(id, "t"+strconv.Itoa(i), 1), heads[id])
+		if err != nil {
+			t.Fatal(err)
+		}
+		heads[id] = h
+	}
+	feed := log.Feed()
+	first, err := feed.Subscribe(ctx, "ingress", []int{0, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := nextMessage(t, first)
+	if err := m.Ack(ctx); err != nil {
+		t.Fatal(err)
+	}
+	first.Stop()
+
+	second, err := feed.Subscribe(ctx, "ingress", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Stop()
+	start := time.Now()
+	// Sequences are per partition stream: a message is its subject's
+	// partition and its sequence.
+	key := func(m store.Message) string { return fmt.Sprint(m.Subject(), m.Sequence()) }
+	seen := map[string]bool{key(m): true}
+	for len(seen) < txs {
+		next := nextMessage(t, second)
+		if key(next) == key(m) {
+			t.Fatalf("the acknowledged message (%s) came again", key(m))
+		}
+		seen[key(next)] = true
+		if err := next.Ack(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("the messages the first subscription held came after %s: they waited for the ack wait", took)
+	}
+	if _, err := feed.Subscribe(ctx, "ingress", []int{2}); err == nil {
+		t.Fatal("Subscribe to partition 2 of a log of 2 succeeded")
+	}
+}
