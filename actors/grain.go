@@ -31,7 +31,8 @@ type GrainConfig struct {
 	Logger  *slog.Logger
 	Metrics *metrics.Metrics
 	// IdleTimeout passivates a grain that received nothing for so long;
-	// zero keeps grains active until the member stops.
+	// zero keeps grains active until the member stops. With a Registry,
+	// its RunIdleSweeps does it, which the member runs.
 	IdleTimeout time.Duration
 	// IOTimeout bounds each call to the log. An activation's read of its
 	// log is bounded by progress instead: it fails only when IOTimeout
@@ -74,7 +75,8 @@ func NewGrainProps(cfg GrainConfig) *actor.Props {
 	if cfg.IOTimeout <= 0 {
 		cfg.IOTimeout = 10 * time.Second
 	}
-	return actor.PropsFromProducer(func() actor.Actor { return &grain{cfg: cfg} },
+	shared := &cfg
+	return actor.PropsFromProducer(func() actor.Actor { return &grain{cfg: shared} },
 		actor.WithDispatcher(grainDispatcher), actor.WithMailbox(answeringMailbox()))
 }
 
@@ -87,10 +89,9 @@ var grainDispatcher = newWarmDispatcher(300)
 // topology changes); optimistic concurrency on append keeps their histories
 // one.
 type grain struct {
-	cfg  GrainConfig
+	cfg  *GrainConfig // shared by every grain of the member
 	id   string
 	self *actor.PID
-	log  *slog.Logger
 	g    *graph.Graph
 	// logSeq is the stream sequence of the last message of this graph the
 	// grain has read: g.Sequence(), or later if undecodable messages
@@ -156,13 +157,17 @@ func (a *grain) Receive(ctx actor.Context) {
 		a.passivate(0)
 		ctx.Respond(&messages.PassivateReply{})
 		ctx.Stop(ctx.Self())
-	case *actor.ReceiveTimeout:
-		a.log.Debug("passivating idle graph")
+	case *actor.ReceiveTimeout: // only without a Registry
+		a.debugLog("passivating idle graph")
 		a.flush(ctx)
 		a.passivate(a.cfg.Snapshot.PassivationEvents)
 		ctx.Stop(ctx.Self())
 	case evict:
-		a.log.Debug("passivating the least recently used graph: the member is at its limit of active graphs")
+		if m.idle {
+			a.debugLog("passivating idle graph")
+		} else {
+			a.debugLog("passivating the least recently used graph: the member is at its limit of active graphs")
+		}
 		if a.failed == nil && a.g != nil {
 			a.flush(ctx)
 			a.passivate(a.cfg.Snapshot.PassivationEvents)
@@ -194,15 +199,16 @@ func (a *grain) passivate(minEvents int) {
 		return
 	}
 	if _, err := a.snapshotNow(); err != nil {
-		a.log.Warn("no snapshot on passivation", slog.Any(keyError, err))
+		a.logger().Warn("no snapshot on passivation", slog.Any(keyError, err))
 	}
 }
 
 func (a *grain) activate(ctx actor.Context, id string) {
 	start := time.Now()
 	a.id, a.self = id, ctx.Self()
-	a.log = a.cfg.Logger.With(slog.String(keyGraph, id))
-	if a.cfg.IdleTimeout > 0 {
+	if a.cfg.IdleTimeout > 0 && a.cfg.Registry == nil {
+		// A member's Registry sweeps idle grains; a grain without one
+		// keeps a timer of its own.
 		ctx.SetReceiveTimeout(a.cfg.IdleTimeout)
 	}
 	if err := graph.ValidateGraphID(id); err != nil {
@@ -215,7 +221,7 @@ func (a *grain) activate(ctx actor.Context, id string) {
 	ioctx, progress, cancel := a.readContext(start)
 	defer cancel()
 	// The newest snapshot that verifies, then only the events after it.
-	h := replay.History{Log: a.cfg.Log, Snapshots: a.cfg.Snapshots, Logger: a.log, Counters: a.cfg.Metrics}
+	h := replay.History{Log: a.cfg.Log, Snapshots: a.cfg.Snapshots, Logger: a.cfg.Logger, Counters: a.cfg.Metrics}
 	if a.cfg.Directory != nil {
 		if listed, loaded := a.cfg.Directory.Known(id); loaded && !listed {
 			h.Snapshots = nil // a new graph: no snapshot to look up
@@ -224,7 +230,7 @@ func (a *grain) activate(ctx actor.Context, id string) {
 	g, from, err := h.Start(ioctx, id, replay.Point{})
 	if err != nil {
 		a.failed = fmt.Errorf("activating graph %s: loading its snapshot: %w", id, err)
-		a.log.Error("activation failed", slog.Any(keyError, err))
+		a.logger().Error("activation failed", slog.Any(keyError, err))
 		return
 	}
 	a.g = g
@@ -235,16 +241,16 @@ func (a *grain) activate(ctx actor.Context, id string) {
 	a.cfg.Metrics.ActivationRead(res.Events)
 	if err != nil {
 		a.failed = fmt.Errorf("activating graph %s: reading its log: %w", id, err)
-		a.log.Error("activation failed", slog.Any(keyError, err))
+		a.logger().Error("activation failed", slog.Any(keyError, err))
 		return
 	}
 	a.changed(res.Events)
 	a.markRead(ctx)
 	a.cfg.Metrics.Activated(time.Since(start))
 	if took := time.Since(start); took > slowActivation {
-		a.log.Warn("slow activation", slog.Uint64(keyVersion, a.g.Version()), slog.Int(keyEvents, res.Events), slog.Duration(keyDuration, took))
+		a.logger().Warn("slow activation", slog.Uint64(keyVersion, a.g.Version()), slog.Int(keyEvents, res.Events), slog.Duration(keyDuration, took))
 	}
-	a.log.Debug("activated", slog.Uint64(keyVersion, a.g.Version()), slog.Uint64("snapshot_version", a.snap.lastSaved),
+	a.debugLog("activated", slog.Uint64(keyVersion, a.g.Version()), slog.Uint64("snapshot_version", a.snap.lastSaved),
 		slog.Int(keyEvents, res.Events), slog.Int("rejected", res.Rejected), slog.Duration(keyDuration, time.Since(start)))
 }
 
@@ -295,7 +301,7 @@ func (a *grain) readContext(start time.Time) (ctx context.Context, progress func
 		read += events
 		if now := time.Now(); now.Sub(lastReport) >= readReport {
 			lastReport = now
-			a.log.Info("still reading the graph's log", slog.Int(keyEvents, read), slog.Duration(keyDuration, now.Sub(start)))
+			a.logger().Info("still reading the graph's log", slog.Int(keyEvents, read), slog.Duration(keyDuration, now.Sub(start)))
 		}
 	}
 	return ctx, progress, func() { stalled.Stop(); cancelCause(nil) }
@@ -321,12 +327,12 @@ func (a *grain) reportIssue(tx *messages.Transaction, err error) {
 	switch {
 	case errors.As(err, &rejected):
 		a.cfg.Metrics.Rejected("log")
-		a.log.Warn("stored transaction rejected by graph rules; it keeps its version and changes nothing",
+		a.logger().Warn("stored transaction rejected by graph rules; it keeps its version and changes nothing",
 			slog.String(keyTransaction, tx.GetTransactionId()), slog.Uint64(keyVersion, tx.GetVersion()), slog.Any(keyError, err))
 	case tx == nil:
-		a.log.Error("undecodable event in the log skipped", slog.Any(keyError, err))
+		a.logger().Error("undecodable event in the log skipped", slog.Any(keyError, err))
 	default:
-		a.log.Error("stored transaction skipped", slog.String(keyTransaction, tx.GetTransactionId()),
+		a.logger().Error("stored transaction skipped", slog.String(keyTransaction, tx.GetTransactionId()),
 			slog.Uint64(keyVersion, tx.GetVersion()), slog.Any(keyError, err))
 	}
 }
@@ -361,7 +367,7 @@ func (a *grain) foldLog(ctx context.Context, progress func(events int)) (replay.
 		return false
 	}
 	res, err := replay.FoldThroughGaps(ctx, a.cfg.Log, a.g, a.logSeq, read, a.reportIssue, func(attempt int) {
-		a.log.Warn("the log read shows a gap in the graph's versions; reading it again",
+		a.logger().Warn("the log read shows a gap in the graph's versions; reading it again",
 			slog.Uint64(keyVersion, a.g.Version()), slog.Int("attempt", attempt))
 	})
 	a.logSeq = max(a.logSeq, a.g.Sequence(), res.LastSequence)
@@ -373,7 +379,19 @@ func (a *grain) foldLog(ctx context.Context, progress func(events int)) (replay.
 
 // debug reports whether the grain logs debug lines: the attributes of a
 // committed transaction's line cost more than its append's bookkeeping.
-func (a *grain) debug() bool { return a.log.Enabled(context.Background(), slog.LevelDebug) }
+func (a *grain) debug() bool { return a.cfg.Logger.Enabled(context.Background(), slog.LevelDebug) }
+
+// logger is the member's logger with the graph's ID. A grain keeps no
+// logger of its own: that would cost every active graph a handler clone,
+// and most never log.
+func (a *grain) logger() *slog.Logger { return a.cfg.Logger.With(slog.String(keyGraph, a.id)) }
+
+// debugLog logs a debug line, if debug lines are on.
+func (a *grain) debugLog(msg string, args ...any) {
+	if a.debug() {
+		a.logger().Debug(msg, args...)
+	}
+}
 
 // markRead tells the member's ingress how far the grain has read its log.
 func (a *grain) markRead(ctx actor.Context) {
@@ -403,12 +421,12 @@ func (a *grain) submit(tx *messages.Transaction, start time.Time) *messages.Subm
 		} else if errors.Is(err, graph.ErrRejected) {
 			a.cfg.Metrics.Rejected("submit")
 		}
-		a.log.Debug("submit refused", txAttrs(tx, slog.Any(keyError, err))...)
+		a.debugLog("submit refused", txAttrs(tx, slog.Any(keyError, err))...)
 		return &messages.SubmitReply{Error: replay.ErrorToReply(err)}
 	}
 	a.changed(len(tx.GetEvents()))
 	if a.debug() {
-		a.log.Debug("transaction committed", txAttrs(tx, slog.Uint64(keyVersion, head.Version), slog.Int(keyEvents, len(tx.GetEvents())))...)
+		a.debugLog("transaction committed", txAttrs(tx, slog.Uint64(keyVersion, head.Version), slog.Int(keyEvents, len(tx.GetEvents())))...)
 	}
 	a.cfg.Metrics.Appended(len(tx.GetEvents()))
 	a.cfg.Metrics.Applied()
@@ -535,7 +553,7 @@ func (a *grain) append(tx *messages.Transaction) (store.Head, error) {
 		if err := a.g.Commit(plan, tx); err != nil {
 			// Prepare passed on this very state, so this is a bug; the log
 			// stays the truth: rebuild from it rather than serve a guess.
-			a.log.Error("appended transaction did not apply; rebuilding from the log", txAttrs(tx, slog.Any(keyError, err))...)
+			a.logger().Error("appended transaction did not apply; rebuilding from the log", txAttrs(tx, slog.Any(keyError, err))...)
 			a.g, a.logSeq, a.snap.events = graph.New(a.id), 0, 0
 			if err := a.catchUp(); err != nil {
 				return store.Head{}, err

@@ -153,7 +153,7 @@ func (a *grain) appendGroup(group []queuedSubmit, txs []*messages.Transaction, p
 		return false
 	}
 	for _, i := range at {
-		a.log.Debug("submit refused", txAttrs(group[i].tx, slog.Any(keyError, err))...)
+		a.debugLog("submit refused", txAttrs(group[i].tx, slog.Any(keyError, err))...)
 		replies[i] = &messages.SubmitReply{Error: replay.ErrorToReply(err)}
 	}
 	return true
@@ -170,7 +170,7 @@ func (a *grain) committedGroup(group []queuedSubmit, txs []*messages.Transaction
 			// log stays the truth: rebuild from it rather than serve a
 			// guess. The transactions are in the log, so the rebuilt
 			// graph remembers them.
-			a.log.Error("appended transaction did not apply; rebuilding from the log", txAttrs(tx, slog.Any(keyError, err))...)
+			a.logger().Error("appended transaction did not apply; rebuilding from the log", txAttrs(tx, slog.Any(keyError, err))...)
 			a.g, a.logSeq, a.snap.events = graph.New(a.id), 0, 0
 			if err := a.catchUp(); err != nil {
 				for _, i := range at[k:] {
@@ -187,7 +187,7 @@ func (a *grain) committedGroup(group []queuedSubmit, txs []*messages.Transaction
 		n := len(tx.GetEvents())
 		a.changed(n)
 		if a.debug() {
-			a.log.Debug("transaction committed", txAttrs(tx, slog.Uint64(keyVersion, tx.GetVersion()), slog.Int(keyEvents, n), slog.Int("group", len(txs)))...)
+			a.debugLog("transaction committed", txAttrs(tx, slog.Uint64(keyVersion, tx.GetVersion()), slog.Int(keyEvents, n), slog.Int("group", len(txs)))...)
 		}
 		a.cfg.Metrics.Appended(n)
 		a.cfg.Metrics.Applied()

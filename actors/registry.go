@@ -13,8 +13,10 @@ import (
 // Registry knows the grains active on one member, least recently used
 // last. With a limit it keeps the member within it: each activation past
 // the limit asks the least recently used grain to passivate (snapshot and
-// stop), as the idle timeout would later (docs/ARCHITECTURE.md, "Memory
-// follows the active set"). A graceful shutdown passivates every grain it
+// stop). It also passivates the grains idle for the idle timeout
+// (RunIdleSweeps): the least recently used are the idle ones, so one
+// sweep per member replaces a timer per grain (docs/ARCHITECTURE.md,
+// "Memory follows the active set"). A graceful shutdown passivates every grain it
 // knows: stopping the actor system alone would drop them without a word.
 type Registry struct {
 	limit int
@@ -32,11 +34,13 @@ type Registry struct {
 type lruEntry struct {
 	prev, next *lruEntry
 	pid        *actor.PID
+	used       int64 // when last used, Unix nanoseconds
 }
 
-// evict asks a grain to passivate because the member is at its limit of
-// active graphs. It is local: the registry and its grains share a member.
-type evict struct{}
+// evict asks a grain to passivate: it was idle for the idle timeout, or
+// the member is at its limit of active graphs. It is local: the registry
+// and its grains share a member.
+type evict struct{ idle bool }
 
 // NewRegistry returns an empty registry that keeps at most limit grains
 // active (0: no limit); evicted, if set, is called for each grain it asks
@@ -54,7 +58,7 @@ func (r *Registry) add(sender actor.SenderContext, pid *actor.PID) *lruEntry {
 	if r == nil {
 		return nil
 	}
-	e := &lruEntry{pid: pid}
+	e := &lruEntry{pid: pid, used: time.Now().UnixNano()}
 	var victims []*actor.PID
 	r.mu.Lock()
 	r.pushFront(e)
@@ -82,12 +86,51 @@ func (r *Registry) touch(e *lruEntry) {
 	if r == nil || e == nil {
 		return
 	}
+	now := time.Now().UnixNano()
 	r.mu.Lock()
 	if e.prev != e { // not leaving
+		e.used = now
 		r.unlink(e)
 		r.pushFront(e)
 	}
 	r.mu.Unlock()
+}
+
+// RunIdleSweeps asks the grains unused for idle to passivate, looking
+// every idle/4 (at least every 10 s), until ctx ends.
+func (r *Registry) RunIdleSweeps(ctx context.Context, sender actor.SenderContext, idle time.Duration) {
+	if r == nil || idle <= 0 {
+		return
+	}
+	t := time.NewTicker(min(max(idle/4, time.Millisecond), 10*time.Second))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			r.sweep(sender, idle)
+		}
+	}
+}
+
+// sweep asks the grains unused for idle to passivate: they are the least
+// recently used, at the end of the list.
+func (r *Registry) sweep(sender actor.SenderContext, idle time.Duration) {
+	cutoff := time.Now().Add(-idle).UnixNano()
+	var victims []*actor.PID
+	r.mu.Lock()
+	for last := r.used.prev; last != &r.used && last.used <= cutoff; last = r.used.prev {
+		r.unlink(last)
+		r.inUse--
+		r.leaving++
+		last.prev = last // marks it leaving
+		victims = append(victims, last.pid)
+	}
+	r.mu.Unlock()
+	for _, v := range victims {
+		sender.Send(v, evict{idle: true})
+	}
 }
 
 // remove forgets a grain that stopped.

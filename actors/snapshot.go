@@ -159,10 +159,10 @@ func (a *grain) store(ctx context.Context, info store.SnapshotInfo, timed timedU
 		return saved, err
 	}
 	a.cfg.Metrics.SnapshotStored(saved.Size, time.Since(start))
-	a.log.Debug("snapshot stored", slog.String(keyCID, saved.CID), slog.Uint64(keyVersion, saved.Version),
+	a.debugLog("snapshot stored", slog.String(keyCID, saved.CID), slog.Uint64(keyVersion, saved.Version),
 		slog.Int64("bytes", saved.Size), slog.Duration(keyDuration, time.Since(start)))
 	if err := prune(ctx, a.cfg.Snapshots, a.id, a.cfg.Snapshot.Retention); err != nil {
-		a.log.Warn("pruning old snapshots failed; they stay until the next snapshot", slog.Any(keyError, err))
+		a.logger().Warn("pruning old snapshots failed; they stay until the next snapshot", slog.Any(keyError, err))
 	}
 	return saved, nil
 }
@@ -179,7 +179,7 @@ func (a *grain) snapshotSaved(m snapshotSaved) {
 
 func (a *grain) snapshotFailed(err error) {
 	a.cfg.Metrics.SnapshotFailed()
-	a.log.Warn("snapshot not stored; the log still holds everything", slog.Any(keyError, err))
+	a.logger().Warn("snapshot not stored; the log still holds everything", slog.Any(keyError, err))
 }
 
 // takeSnapshot answers TakeSnapshot.

@@ -72,6 +72,8 @@ type Member struct {
 	view    *topology
 	logger  *slog.Logger
 	stopped sync.Once
+	// stopSweeps ends the registry's idle sweeps.
+	stopSweeps context.CancelFunc
 }
 
 // StartMember starts an actor system and joins it to the cluster as a
@@ -109,7 +111,9 @@ func StartMember(cfg MemberConfig) (m *Member, err error) {
 		}
 	}()
 	c.StartMember()
-	m = &Member{system: system, cluster: c, grains: cfg.Grain.Registry, marks: cfg.Grain.Marks, view: view, logger: cfg.Logger}
+	sweeps, stopSweeps := context.WithCancel(context.Background())
+	go cfg.Grain.Registry.RunIdleSweeps(sweeps, system.Root, cfg.Grain.IdleTimeout)
+	m = &Member{system: system, cluster: c, grains: cfg.Grain.Registry, marks: cfg.Grain.Marks, view: view, logger: cfg.Logger, stopSweeps: stopSweeps}
 	m.client = newClient(c, view, cfg.RequestTimeout)
 	cfg.Logger.Info("cluster member started", slog.String("member", system.ID), slog.String("address", system.Address()))
 	return m, nil
@@ -201,6 +205,7 @@ func (m *Member) Address() string { return m.system.Address() }
 // first do nothing.
 func (m *Member) Shutdown(ctx context.Context) {
 	m.stopped.Do(func() {
+		m.stopSweeps()
 		m.grains.PassivateAll(ctx, m.system.Root)
 		done := make(chan struct{})
 		go func() {
