@@ -16,8 +16,12 @@ import (
 // letter, it is sent again at once to the graph's next activation
 // (cluster.Client retries dead letters; every message is safe to send
 // twice).
+//
+// The queues are protoactor's lock-free linked ones: unlike its default
+// mailbox, which starts each actor with a ring of ten slots, an idle
+// grain's queue costs a node, and most grains are idle.
 func answeringMailbox() actor.MailboxProducer {
-	produce := actor.Unbounded()
+	produce := actor.UnboundedLockfree()
 	return func() actor.Mailbox { return &answeringBox{Mailbox: produce()} }
 }
 
