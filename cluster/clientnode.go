@@ -8,7 +8,6 @@ import (
 	"time"
 
 	pcluster "github.com/asynkron/protoactor-go/cluster"
-	"github.com/asynkron/protoactor-go/cluster/identitylookup/disthash"
 	"github.com/asynkron/protoactor-go/remote"
 
 	"github.com/graphlog/graphlog/store"
@@ -60,7 +59,7 @@ func StartClient(cfg ClientConfig) (n *ClientNode, err error) {
 	}
 	view := &topology{}
 	prov := &kvProvider{members: cfg.Membership, view: view, logger: cfg.Logger.With(slog.String("component", "membership"))}
-	c := pcluster.New(system, pcluster.Configure(Name, prov, disthash.New(),
+	c := pcluster.New(system, pcluster.Configure(Name, prov, newPlacement(),
 		remote.Configure(cfg.Host, cfg.Port, ropts...),
 		pcluster.WithRequestTimeout(cfg.RequestTimeout),
 	))

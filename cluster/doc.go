@@ -1,6 +1,7 @@
 // Package cluster wires graphlog's actors into a protoactor-go cluster:
 // the "graph" kind (one grain per graph ID), identity lookup by rendezvous
-// hash (disthash), the membership provider, and Client, which programs and
+// hash (placement.go: protoactor's disthash, indexed both ways), the
+// membership provider, and Client, which programs and
 // other actors use to reach a graph by ID wherever it is activated.
 //
 // A member's ID is new on every start; protoactor never lets a member that

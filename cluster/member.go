@@ -14,7 +14,6 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	pcluster "github.com/asynkron/protoactor-go/cluster"
-	"github.com/asynkron/protoactor-go/cluster/identitylookup/disthash"
 	"github.com/asynkron/protoactor-go/remote"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
@@ -61,7 +60,7 @@ type MemberConfig struct {
 }
 
 // Member is a running cluster member: an actor system with remote, the
-// graph kind, identity lookup by rendezvous hash (disthash), and a
+// graph kind, identity lookup by rendezvous hash (placement.go), and a
 // membership provider.
 type Member struct {
 	system  *actor.ActorSystem
@@ -98,7 +97,7 @@ func StartMember(cfg MemberConfig) (m *Member, err error) {
 	}
 	kind := pcluster.NewKind(actors.GrainKind, actors.NewGrainProps(cfg.Grain))
 	view := &topology{}
-	pcfg := pcluster.Configure(Name, provider(cfg, view), disthash.New(),
+	pcfg := pcluster.Configure(Name, provider(cfg, view), newPlacement(),
 		remote.Configure(cfg.Host, cfg.Port, ropts...),
 		pcluster.WithKinds(kind),
 		pcluster.WithRequestTimeout(cfg.RequestTimeout),
