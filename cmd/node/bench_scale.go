@@ -332,8 +332,8 @@ func (s *scaleRun) killOne(ctx context.Context, out io.Writer, ns *benchNATS) er
 		}
 	}
 	fmt.Fprintf(out, "\nmember %s SIGKILLed while %d writers added a transaction to graphs through the others:\n", victim.name, s.o.writers)
-	fmt.Fprintf(out, "  ingress: nothing left to deliver %s after the kill, nothing left unacknowledged %s after (the consumers' ack wait is 30 s)\n",
-		pendingZero.Round(100*time.Millisecond), ackZero.Round(100*time.Millisecond))
+	fmt.Fprintf(out, "  ingress: nothing left to deliver %s after the kill, nothing left unacknowledged %s after (the consumers' ack wait is %s)\n",
+		pendingZero.Round(100*time.Millisecond), ackZero.Round(100*time.Millisecond), natsjs.DefaultAckWait)
 	if err := s.partitionsLine(out, after); err != nil {
 		return err
 	}

@@ -372,7 +372,7 @@ func TestClusterIngressOnePerPartition(t *testing.T) {
 	})
 	t.Logf("nothing left to deliver %s after the kill", time.Since(killed).Round(time.Millisecond))
 	// What the killed member had pulled comes again after the consumers'
-	// ack wait (30 s).
+	// ack wait (5 s).
 	eventually(t, 60*time.Second, "every delivered transaction acknowledged", func() bool {
 		_, ackPending, err := feed.Lag(ctx, "graphlog-ingress")
 		return err == nil && ackPending == 0

@@ -23,6 +23,12 @@ const (
 	// DefaultMaxTransactionBytes bounds one transaction's encoding: with
 	// the headers it fits NATS's default max payload (1 MiB).
 	DefaultMaxTransactionBytes = 1_000_000
+	// DefaultAckWait is how long a notice delivered to an ingress waits
+	// for its ack before JetStream delivers it again. A live ingress keeps
+	// the notices it holds with progress notices, so the wait matters
+	// only when the member holding them dies: it is how long their graphs
+	// wait for the notices to come to the partition's next owner.
+	DefaultAckWait = 5 * time.Second
 	// MaxPartitions bounds the partition count.
 	MaxPartitions = 1024
 	// HeaderRoom is what a log message's headers may take beside its body;
@@ -56,6 +62,8 @@ type Config struct {
 	// ReadBatch is how many messages one direct-get request of Read asks
 	// for; default DefaultReadBatch.
 	ReadBatch int
+	// AckWait is the ingress consumers' ack wait; default DefaultAckWait.
+	AckWait time.Duration
 }
 
 // withDefaults returns c with its zero fields set to their defaults.
@@ -80,6 +88,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ReadBatch == 0 {
 		c.ReadBatch = DefaultReadBatch
+	}
+	if c.AckWait == 0 {
+		c.AckWait = DefaultAckWait
 	}
 	return c
 }
@@ -113,6 +124,9 @@ func (c Config) Validate() error {
 	}
 	if c.ReadBatch < 1 {
 		errs = append(errs, fmt.Errorf("natsjs: ReadBatch is %d; use a positive number of messages", c.ReadBatch))
+	}
+	if c.AckWait < time.Second {
+		errs = append(errs, fmt.Errorf("natsjs: AckWait is %v; use at least 1s, such as 5s", c.AckWait))
 	}
 	return errors.Join(errs...)
 }

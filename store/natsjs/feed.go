@@ -14,9 +14,6 @@ import (
 
 // Consumer settings of the ingress feed.
 const (
-	// feedAckWait is how long a delivered message may stay unacknowledged
-	// before JetStream delivers it again.
-	feedAckWait = 30 * time.Second
 	// feedMaxAckPending bounds the messages in flight to the ingress, per
 	// partition, and with it the ingress's memory.
 	feedMaxAckPending = 20000
@@ -51,7 +48,7 @@ func (f *Feed) consumerConfig(durable string, p int) jetstream.ConsumerConfig {
 		FilterSubject: PartitionPrefix(p) + "*",
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       feedAckWait,
+		AckWait:       f.log.cfg.AckWait,
 		MaxAckPending: feedMaxAckPending,
 		MaxDeliver:    -1,
 		HeadersOnly:   true,
@@ -72,6 +69,8 @@ func (f *Feed) Subscribe(ctx context.Context, durable string, partitions []int) 
 		}
 	}
 	s := &subscription{log: f.log, msgs: make(chan *message, feedPull), done: make(chan struct{})}
+	s.running.Add(1)
+	go s.keep(f.log.cfg.AckWait)
 	for _, p := range partitions {
 		if p < 0 || p >= len(f.log.streams) {
 			return nil, &Error{Op: opSubscribe, Err: fmt.Errorf("partition %d: the log has partitions 0 to %d", p, len(f.log.streams)-1)}
@@ -152,6 +151,87 @@ type subscription struct {
 	done    chan struct{}
 	stop    sync.Once
 	running sync.WaitGroup
+
+	// held lists the messages pulled and not yet acknowledged, nacked or
+	// terminated, longest held first, so keep finds those whose ack wait
+	// runs out without looking at the others.
+	mu   sync.Mutex
+	held heldList
+}
+
+// heldList is a doubly linked list threaded through the messages.
+type heldList struct{ first, last *message }
+
+func (l *heldList) push(m *message) {
+	m.prev, m.next, m.listed = l.last, nil, true
+	if l.last != nil {
+		l.last.next = m
+	} else {
+		l.first = m
+	}
+	l.last = m
+}
+
+func (l *heldList) remove(m *message) {
+	if !m.listed {
+		return
+	}
+	if m.prev != nil {
+		m.prev.next = m.next
+	} else {
+		l.first = m.next
+	}
+	if m.next != nil {
+		m.next.prev = m.prev
+	} else {
+		l.last = m.prev
+	}
+	m.prev, m.next, m.listed = nil, nil, false
+}
+
+// hold records m as held from now.
+func (s *subscription) hold(m *message) {
+	m.since = time.Now()
+	s.mu.Lock()
+	s.held.push(m)
+	s.mu.Unlock()
+}
+
+// release records that m is done with.
+func (s *subscription) release(m *message) {
+	s.mu.Lock()
+	s.held.remove(m)
+	s.mu.Unlock()
+}
+
+// keep tells the server, for every message held half its ack wait, that
+// work on it goes on, so that the ack wait can be short: a message waits
+// for it only when the member that held it died (docs/ARCHITECTURE.md,
+// "Ingress: one member per partition"). A message queued behind a slow
+// delivery is not delivered a second time meanwhile.
+func (s *subscription) keep(ackWait time.Duration) {
+	defer s.running.Done()
+	tick := time.NewTicker(ackWait / 4)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case now := <-tick.C:
+			var due []*message
+			s.mu.Lock()
+			for m := s.held.first; m != nil && now.Sub(m.since) >= ackWait/2; m = s.held.first {
+				s.held.remove(m)
+				m.since = now
+				s.held.push(m)
+				due = append(due, m)
+			}
+			s.mu.Unlock()
+			for _, m := range due {
+				_ = m.m.InProgress()
+			}
+		}
+	}
 }
 
 func (s *subscription) pull(it jetstream.MessagesContext) {
@@ -165,7 +245,8 @@ func (s *subscription) pull(it jetstream.MessagesContext) {
 		if err == nil {
 			var meta *jetstream.MsgMetadata
 			if meta, err = m.Metadata(); err == nil {
-				out = &message{m: m, meta: meta, partitions: s.log.cfg.Partitions}
+				out = &message{m: m, meta: meta, partitions: s.log.cfg.Partitions, sub: s}
+				s.hold(out)
 			} else {
 				err = fmt.Errorf("message on %s has no JetStream metadata: %w", m.Subject(), err)
 			}
@@ -184,7 +265,7 @@ func (s *subscription) pull(it jetstream.MessagesContext) {
 		select {
 		case s.msgs <- out:
 		case <-s.done:
-			_ = out.m.Nak()
+			_ = out.Nak(0)
 			s.giveBack(it)
 			return
 		}
@@ -241,7 +322,7 @@ func (s *subscription) Stop() {
 	for {
 		select {
 		case m := <-s.msgs:
-			_ = m.m.Nak()
+			_ = m.Nak(0)
 		default:
 			return
 		}
@@ -253,6 +334,13 @@ type message struct {
 	m          jetstream.Msg
 	meta       *jetstream.MsgMetadata
 	partitions int
+
+	// sub holds the message until it is acknowledged, nacked or
+	// terminated; since is when it was delivered or last kept.
+	sub        *subscription
+	since      time.Time
+	prev, next *message
+	listed     bool
 }
 
 func (m *message) Subject() string  { return m.m.Subject() }
@@ -279,11 +367,19 @@ func (m *message) GraphID() (string, error) {
 // Ack acknowledges without waiting for the server: a lost ack only means
 // a redelivery, which receivers skip as a duplicate.
 func (m *message) Ack(context.Context) error {
+	m.sub.release(m)
 	if err := m.m.Ack(); err != nil && !errors.Is(err, jetstream.ErrMsgAlreadyAckd) {
 		return translate(err)
 	}
 	return nil
 }
 
-func (m *message) Nak(delay time.Duration) error { return translate(m.m.NakWithDelay(delay)) }
-func (m *message) Term() error                   { return translate(m.m.Term()) }
+func (m *message) Nak(delay time.Duration) error {
+	m.sub.release(m)
+	return translate(m.m.NakWithDelay(delay))
+}
+
+func (m *message) Term() error {
+	m.sub.release(m)
+	return translate(m.m.Term())
+}

@@ -9,9 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/graphlog/graphlog/graph"
+	"github.com/graphlog/graphlog/internal/natstest"
 	"github.com/graphlog/graphlog/store"
 	"github.com/graphlog/graphlog/store/natsjs"
 )
@@ -331,5 +333,116 @@ func TestFeedStopGivesBackPulledMessages(t *testing.T) {
 	}
 	if _, err := feed.Subscribe(ctx, "ingress", []int{2}); err == nil {
 		t.Fatal("Subscribe to partition 2 of a log of 2 succeeded")
+	}
+}
+
+// The ack wait is short because a live subscription keeps what it holds:
+// a message held past the ack wait is not delivered to another reader of
+// the partition, while one held by a reader that died (its connection
+// gone, as when its member is killed) comes to the next reader about one
+// ack wait later.
+func TestFeedKeepsHeldMessagesAndFreesTheDeads(t *testing.T) {
+	ctx := testContext(t)
+	const ackWait = time.Second
+	srv, _, js := natstest.Start(t)
+	cfg := natsjs.Config{Partitions: 2, AckWait: ackWait}
+	log, err := natsjs.Open(ctx, js, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	heldID, orphanID := graphOfPartition(t, "held", 0, 2), graphOfPartition(t, "orphan", 1, 2)
+	for _, id := range []string{heldID, orphanID} {
+		if _, err := log.Append(ctx, txOf(id, "t1", 1), store.Head{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// The reader that dies, on its own connection.
+	nc, err := nats.Connect(srv.ClientURL(), nats.NoReconnect())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js2, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dying, err := natsjs.Open(ctx, js2, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := log.Feed().Subscribe(ctx, "ingress", []int{0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Stop()
+	held := nextMessage(t, first)
+	if id, _ := held.GraphID(); id != heldID {
+		t.Fatalf("first message is of graph %q; want %s", id, heldID)
+	}
+	second, err := dying.Feed().Subscribe(ctx, "ingress", []int{1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orphan := nextMessage(t, second)
+	if id, _ := orphan.GraphID(); id != orphanID {
+		t.Fatalf("second reader's message is of graph %q; want %s", id, orphanID)
+	}
+	nc.Close() // the second reader dies holding its message
+	killed := time.Now()
+	// Its partition moves to the reader that lives.
+	moved, err := log.Feed().Subscribe(ctx, "ingress", []int{1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer moved.Stop()
+	merged := make(chan store.Message)
+	for _, sub := range []store.Subscription{first, moved} {
+		go func() {
+			for {
+				m, err := sub.Next(ctx)
+				if err != nil {
+					return
+				}
+				select {
+				case merged <- m:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+
+	// Four ack waits: the held message must not come again, the orphan
+	// must come to the reader that lives.
+	wctx, cancel := context.WithTimeout(ctx, 4*ackWait)
+	defer cancel()
+	var came time.Duration
+	for wctx.Err() == nil {
+		var m store.Message
+		select {
+		case m = <-merged:
+		case <-wctx.Done():
+			continue
+		}
+		id, _ := m.GraphID()
+		switch id {
+		case heldID:
+			t.Fatalf("the message held for %s came again: the subscription did not keep it", time.Since(killed))
+		case orphanID:
+			if came == 0 {
+				came = time.Since(killed)
+			}
+			if err := m.Ack(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if came == 0 {
+		t.Fatalf("the message the dead reader held did not come within %s", 4*ackWait)
+	}
+	t.Logf("the dead reader's message came %s after it died (ack wait %s)", came, ackWait)
+	if err := held.Ack(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
