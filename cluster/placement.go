@@ -41,7 +41,7 @@ func (p *placement) Setup(c *pcluster.Cluster, _ []string, _ bool) {
 	p.rdv.Store(pcluster.NewRendezvous())
 	system := c.ActorSystem
 	props := actor.PropsFromProducer(func() actor.Actor {
-		return &placementActor{cluster: c, byIdentity: map[string]placed{}, byPID: map[string]string{}}
+		return &placementActor{cluster: c, byIdentity: map[string]placed{}, byPID: map[string]string{}, props: map[string]*actor.Props{}}
 	})
 	p.actor, _ = system.Root.SpawnNamed(props, placementActorName)
 	p.sub = system.EventStream.Subscribe(func(ev any) {
@@ -98,6 +98,26 @@ type placementActor struct {
 	cluster    *pcluster.Cluster
 	byIdentity map[string]placed // identity key → grain
 	byPID      map[string]string // PID ID → identity key
+	// props holds one spawning props per kind. protoactor clones the
+	// kind's props for every activation to give the grain its identity,
+	// and the grain keeps the clone (a few hundred bytes each, with its
+	// middleware chains, for as long as it lives); ours give the identity
+	// from spawning, which Spawn reads before it returns (props' OnInit
+	// runs inside it, on this actor's goroutine).
+	props    map[string]*actor.Props
+	spawning *pcluster.ClusterIdentity
+}
+
+// propsOf returns the spawning props of a kind.
+func (a *placementActor) propsOf(kind *pcluster.ActivatedKind) *actor.Props {
+	p, ok := a.props[kind.Kind]
+	if !ok {
+		p = kind.Props.Clone(actor.WithOnInit(func(ctx actor.Context) {
+			pcluster.SetClusterIdentity(ctx, a.spawning)
+		}))
+		a.props[kind.Kind] = p
+	}
+	return p
 }
 
 func (a *placementActor) Receive(ctx actor.Context) {
@@ -125,7 +145,9 @@ func (a *placementActor) activate(ctx actor.Context, req *pcluster.ActivationReq
 		ctx.Respond(&pcluster.ActivationResponse{Failed: true})
 		return
 	}
-	pid := ctx.SpawnPrefix(pcluster.WithClusterIdentity(kind.Props, req.ClusterIdentity), req.ClusterIdentity.Identity)
+	a.spawning = req.ClusterIdentity
+	pid := ctx.SpawnPrefix(a.propsOf(kind), req.ClusterIdentity.Identity)
+	a.spawning = nil
 	kind.Inc()
 	a.byIdentity[key] = placed{id: req.ClusterIdentity, pid: pid}
 	a.byPID[pid.Id] = key
