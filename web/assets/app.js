@@ -20,6 +20,9 @@
 // the whole visit (layout.js): a node stays where it is across updates,
 // versions and diffs.
 //
+// In every mode, nodes are sized by their degree and coloured by type,
+// with the legend to match (encoding.js).
+//
 // The page's address names the graph (#graph=<id>), so a link opens it.
 //
 // Test hook: window.graphlog, for browser tests and the curious console.
@@ -29,8 +32,15 @@
 //	renderedMs    performance.now() (ms since navigation start) when the
 //	              first selected graph was first fully drawn (fetched, laid
 //	              out, painted); null before
-//	lastLoad      {fetchMs, layoutMs, drawMs} of the last graph selected:
-//	              reading it from the API, laying it out, painting it
+//	lastLoad      {fetchMs, layoutMs, drawMs, totalMs, frameMs} of the last
+//	              graph selected: reading it from the API, placing its
+//	              nodes, painting it, the three together (also kept as
+//	              window.__graphlogRenderMs for the first graph of the page,
+//	              and as the performance measure "graphlog:render"), and
+//	              from its selection to the next frame after the painting
+//	              (null until then)
+//	settled       true when the layout drawn has stopped moving (a large
+//	              graph settles over the frames after its first drawing)
 //	graph         the selected graph ID ("" for none)
 //	mode          "live", "history", "diff" or "play"
 //	version       the version drawn (in diff mode the "to" version)
@@ -49,9 +59,17 @@
 //	screenPosition(id)
 //	              [x, y] of node id in page (CSS) pixels, where a click
 //	              picks it; null when it is not drawn
+//	labels()      {drawn, inView, all}: node labels written in the last
+//	              frame, nodes in view, whether every one gets its label
+//	transform()   {scale, tx, ty}: screen = world × scale + t
+//	zoomTo(s), fit()
+//	              zoom about the centre of the view; fit the graph in it
+//	frames()      [{at, ms, base}]: the last frames drawn, when each began,
+//	              how long it took, and whether it drew the base again
 "use strict";
 
 import { APIError, eventSource, getJSON, graphPath, ndjson, setTokenPrompt } from "/ui/api.js";
+import { BY_DEGREE, BY_TYPE, colours, importance, sizes } from "/ui/encoding.js";
 import { Layout } from "/ui/layout.js";
 import { GraphState, changesFromDiff } from "/ui/model.js";
 import { STATUS_COLORS, View, edgePalette, labelOf, nodePalette } from "/ui/view.js";
@@ -71,7 +89,7 @@ const app = {
   mode: "live",
   diff: null, // {node: Map id→status, edge: Map, changes, from, to}
   selected: null, // {kind, id}
-  visits: new Map(), // graph → {layout, nodeColors, edgeColors}: kept for the session
+  visits: new Map(), // graph → what visit() keeps: for the session
   times: new Map(), // version → recorded_at, of the selected graph
   heads: {}, // graph → {version, recorded_at} from the list
   stream: null,
@@ -106,6 +124,12 @@ const hook = {
   play: (speed) => { if (speed) $("speed").value = String(speed); return play(); },
   live: () => goLive(),
   screenPosition: (id) => view.screenPosition(id),
+  get settled() { return view.settled; },
+  labels: () => ({ ...view.labelStats }),
+  transform: () => view.transform,
+  zoomTo: (scale) => view.zoomTo(scale),
+  fit: () => view.fit(),
+  frames: () => view.frameLog.slice(),
   positions: () => {
     const out = {};
     if (!app.shown) return out;
@@ -118,11 +142,17 @@ const hook = {
 };
 window.graphlog = hook;
 
-// visit is what the viewer keeps about the selected graph across modes.
+// visit is what the viewer keeps about the selected graph across modes:
+// its layout, the colours given to types, and how its nodes are sized and
+// coloured.
 function visit() {
   let v = app.visits.get(app.graph);
   if (!v) {
-    v = { layout: new Layout(), nodeColors: nodePalette(), edgeColors: edgePalette() };
+    const edgeColors = edgePalette();
+    v = {
+      layout: new Layout(), nodeColors: nodePalette(), edgeColors, valueColors: new Map(),
+      edgeColor: (e) => edgeColors.color(e.type), sizeBy: BY_DEGREE, colorBy: BY_TYPE,
+    };
     app.visits.set(app.graph, v);
   }
   return v;
@@ -150,7 +180,7 @@ async function selectGraph(id) {
   $("empty").hidden = true;
   markSelected();
   const seq = begin();
-  const t0 = performance.now();
+  const t0 = performance.mark("graphlog:select").startTime;
   const json = await guard(getJSON(graphPath(id)));
   if (seq !== app.loadSeq || !json) return;
   const t1 = performance.now();
@@ -162,11 +192,17 @@ async function selectGraph(id) {
   v.edgeColors.learn(typesOf(app.live.edges));
   v.layout.place(app.live);
   const t2 = performance.now();
-  renderScene();
-  view.fit();
-  const t3 = performance.now();
-  if (hook.renderedMs === null) hook.renderedMs = t3;
-  hook.lastLoad = { fetchMs: t1 - t0, layoutMs: t2 - t1, drawMs: t3 - t2 };
+  renderScene({ fit: true });
+  const t3 = performance.mark("graphlog:drawn").startTime;
+  performance.measure("graphlog:render", "graphlog:select", "graphlog:drawn");
+  const load = { fetchMs: t1 - t0, layoutMs: t2 - t1, drawMs: t3 - t2, totalMs: t3 - t0, frameMs: null };
+  hook.lastLoad = load;
+  if (hook.renderedMs === null) {
+    hook.renderedMs = t3;
+    window.__graphlogRenderMs = load.totalMs;
+  }
+  // The frame after the painting is when it is on screen.
+  requestAnimationFrame(() => setTimeout(() => { load.frameMs = performance.now() - t0; }, 0));
   // The list's head may already know when the live version was recorded;
   // otherwise the label gets its time when the log answers.
   const head = app.heads[id];
@@ -189,16 +225,20 @@ function finish(seq) {
 }
 
 // renderScene draws app.shown with the selected graph's layout and
-// colours, and refreshes what describes it (legend, details panel).
-function renderScene() {
+// encodings, and refreshes what describes it (legend, details panel).
+// With fit, the view zooms to the drawing.
+function renderScene({ fit = false } = {}) {
   if (!app.shown) return;
   const v = visit();
   if (app.selected && !elementOf(app.selected)) app.selected = null;
+  const state = app.shown, layout = v.layout;
+  const colouring = colours(state, app.shown, v.colorBy, v.nodeColors, v.valueColors);
   view.show({
-    state: app.shown, layout: v.layout, nodeColors: v.nodeColors, edgeColors: v.edgeColors,
+    state, layout, nodeColor: colouring.color, edgeColor: v.edgeColor,
+    size: sizes(state, v.sizeBy), importance: importance(state),
     diff: app.diff, selected: app.selected,
-  });
-  renderLegend();
+  }, { fit });
+  renderLegend(state, colouring);
   renderPanel();
 }
 
@@ -659,7 +699,9 @@ function graphFromHash() {
 
 // ---- legend and details ----
 
-function renderLegend() {
+// renderLegend describes the drawing: the diff's colours, or the nodes'
+// colours (with the size's meaning) and the edges' types.
+function renderLegend(state, colouring) {
   const legend = $("legend");
   legend.replaceChildren();
   if (app.diff) {
@@ -671,19 +713,32 @@ function renderLegend() {
     return;
   }
   const v = visit();
-  legendSection(legend, "Nodes", app.shown.nodes, "dot", v.nodeColors);
-  legendSection(legend, "Edges", app.shown.edges, "line", v.edgeColors);
+  const { title, rows } = colouring.legend;
+  if (state.nodes.size > 0) {
+    legend.append(legendTitle(title));
+    legendRows(legend, rows, "dot", "types");
+    legend.append(legendNote("size: degree"));
+  }
+  const counts = new Map();
+  for (const e of state.edges.values()) counts.set(e.type, (counts.get(e.type) || 0) + 1);
+  if (counts.size === 0) return;
+  legend.append(legendTitle(`Edges (${state.edges.size})`));
+  const types = [...counts.keys()].sort();
+  legendRows(legend, types.map((t) => ({ color: v.edgeColors.color(t), label: t || "(no type)", count: counts.get(t) })), "line", "types");
 }
 
-function legendSection(legend, title, elements, shape, palette) {
-  const counts = new Map();
-  for (const x of elements.values()) counts.set(x.type, (counts.get(x.type) || 0) + 1);
-  if (counts.size === 0) return;
-  legend.append(legendTitle(`${title} (${elements.size})`));
-  const types = [...counts.keys()].sort();
+// legendRows adds at most a dozen rows, then says how many are left out.
+function legendRows(legend, rows, shape, what) {
   const max = 12;
-  for (const t of types.slice(0, max)) legend.append(legendRow(shape, palette.color(t), t || "(no type)", counts.get(t)));
-  if (types.length > max) legend.append(legendTitle(`… ${types.length - max} more types`));
+  for (const r of rows.slice(0, max)) legend.append(legendRow(shape, r.color, r.label, r.count));
+  if (rows.length > max) legend.append(legendNote(`… ${rows.length - max} more ${what}`));
+}
+
+function legendNote(text) {
+  const d = document.createElement("div");
+  d.className = "legend-note";
+  d.textContent = text;
+  return d;
 }
 
 function legendTitle(text) {

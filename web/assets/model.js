@@ -7,6 +7,10 @@
 // touches. So clone() is cheap (it copies two Maps of references) and a
 // frame of history can be kept beside the live state without one leaking
 // into the other.
+//
+// What is derived from a state (its adjacency here; search and style
+// indexes elsewhere) is cached against its revision, which every apply
+// moves on.
 "use strict";
 
 export class GraphState {
@@ -15,6 +19,8 @@ export class GraphState {
     this.version = version;
     this.nodes = new Map(); // id → {id, type, properties}
     this.edges = new Map(); // id → {id, source, target, type, properties}
+    this.revision = 0; // moves on with every change, for caches of what is derived
+    this.adjacent = null; // see adjacency
   }
 
   // fromJSON reads GET /v1/graphs/{graph} (also the "state" of a replay
@@ -98,6 +104,7 @@ export class GraphState {
       }
     }
     if (version !== undefined) this.version = version;
+    this.revision++;
     return {
       nodes: compare(before.nodes, this.nodes),
       edges: compare(before.edges, this.edges),
@@ -125,12 +132,34 @@ export class GraphState {
     return out;
   }
 
+  // adjacency is {neighbours, degree}: neighbours maps every node to its
+  // neighbours, both directions, one entry per edge (a self-loop adds
+  // none); degree maps it to the number of edges that touch it. Edges with
+  // a missing end count for neither. Built when first asked after a change.
+  adjacency() {
+    if (this.adjacent?.revision === this.revision) return this.adjacent;
+    const neighbours = new Map(), degree = new Map();
+    for (const id of this.nodes.keys()) { neighbours.set(id, []); degree.set(id, 0); }
+    for (const e of this.edges.values()) {
+      const a = neighbours.get(e.source), b = neighbours.get(e.target);
+      if (!a || !b) continue;
+      degree.set(e.source, degree.get(e.source) + 1);
+      if (e.source === e.target) continue;
+      degree.set(e.target, degree.get(e.target) + 1);
+      a.push(e.target);
+      b.push(e.source);
+    }
+    this.adjacent = { revision: this.revision, neighbours, degree };
+    return this.adjacent;
+  }
+
   // withRemoved returns a copy that also holds the given removed elements,
   // so a diff can draw them (faded) where they were.
   withRemoved(nodes, edges) {
     const s = this.clone();
     for (const n of nodes) if (!s.nodes.has(n.id)) s.nodes.set(n.id, n);
     for (const e of edges) if (!s.edges.has(e.id)) s.edges.set(e.id, e);
+    s.revision++;
     return s;
   }
 }
