@@ -385,10 +385,14 @@ func validType(kind, typ string) error {
 func (g *Graph) fold(ev *messages.Event, p prepared) {
 	switch pl := ev.Payload.(type) {
 	case *messages.Event_NodeAdded:
-		g.addNode(pl.NodeAdded.GetNodeId(), pl.NodeAdded.GetNodeType(), p.props)
+		id := pl.NodeAdded.GetNodeId()
+		n := g.addNode(id, pl.NodeAdded.GetNodeType(), p.props)
+		n.trail = g.exhume(false, id)
+		n.trail.add(g.version, g.sequence)
 	case *messages.Event_NodeUpdated:
 		n, _ := g.nodes.get(pl.NodeUpdated.GetNodeId())
 		n.props = mergeProps(n.props, p.set, pl.NodeUpdated.GetUnset())
+		n.trail.add(g.version, g.sequence)
 	case *messages.Event_NodeRemoved:
 		n, _ := g.nodes.get(pl.NodeRemoved.GetNodeId())
 		g.removeNode(n)
@@ -396,10 +400,13 @@ func (g *Graph) fold(ev *messages.Event, p prepared) {
 		a := pl.EdgeAdded
 		src, _ := g.nodes.get(a.GetSourceId())
 		dst, _ := g.nodes.get(a.GetTargetId())
-		g.addEdge(a.GetEdgeId(), a.GetEdgeType(), src, dst, p.props)
+		e := g.addEdge(a.GetEdgeId(), a.GetEdgeType(), src, dst, p.props)
+		e.trail = g.exhume(true, e.id)
+		e.trail.add(g.version, g.sequence)
 	case *messages.Event_EdgeUpdated:
 		e, _ := g.edges.get(pl.EdgeUpdated.GetEdgeId())
 		e.props = mergeProps(e.props, p.set, pl.EdgeUpdated.GetUnset())
+		e.trail.add(g.version, g.sequence)
 	case *messages.Event_EdgeRemoved:
 		e, _ := g.edges.get(pl.EdgeRemoved.GetEdgeId())
 		g.removeEdge(e)

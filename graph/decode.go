@@ -40,6 +40,7 @@ const (
 	tagStateEdges    = byte(stateEdges)<<3 | byte(protowire.BytesType)
 	tagStateFormat   = byte(stateFormat)<<3 | byte(protowire.VarintType)
 	tagStateRecent   = byte(stateRecent)<<3 | byte(protowire.BytesType)
+	tagStateTrails   = byte(stateTrails)<<3 | byte(protowire.BytesType)
 
 	tagNodeID    = byte(nodeID)<<3 | byte(protowire.BytesType)
 	tagNodeType  = byte(nodeType)<<3 | byte(protowire.BytesType)
@@ -56,6 +57,10 @@ const (
 	tagCommittedSequence = byte(committedSequence)<<3 | byte(protowire.VarintType)
 	tagCommittedEvents   = byte(committedEvents)<<3 | byte(protowire.VarintType)
 	tagCommittedDigest   = byte(committedDigest)<<3 | byte(protowire.BytesType)
+
+	tagTrailEdge    = byte(trailEdge)<<3 | byte(protowire.VarintType)
+	tagTrailID      = byte(trailID)<<3 | byte(protowire.BytesType)
+	tagTrailTouches = byte(trailTouches)<<3 | byte(protowire.BytesType)
 )
 
 // decodeCanonical rebuilds the graph from Encode's bytes; ok is false when
@@ -146,6 +151,9 @@ func decodeCanonical(b []byte) (g *Graph, ok bool) {
 		return nil, false
 	}
 	g.nodes.putAll(nodes)
+	if !readTrails(g, h.trails) {
+		return nil, false
+	}
 
 	for i, n := range nodes {
 		if outDeg[i] > 0 {
@@ -176,6 +184,7 @@ type header struct {
 	format            uint64
 	recent            []byte // the remembered transactions' fields
 	committed         int    // how many
+	trails            []byte // the trails' fields
 }
 
 func readHeader(b []byte) (h header, ok bool) {
@@ -214,7 +223,50 @@ func readHeader(b []byte) (h header, ok bool) {
 		}
 		h.committed++
 	}
+	h.recent = h.recent[:len(h.recent)-len(b)]
+	h.trails = b
+	for len(b) > 0 && b[0] == tagStateTrails {
+		if _, b, ok = element(b, tagStateTrails); !ok {
+			return h, false
+		}
+	}
 	return h, len(b) == 0
+}
+
+// readTrails reads the trails into g, whose elements are in place: node
+// trails by ID, then edge trails by ID, each well formed and not empty,
+// as Encode writes them.
+func readTrails(g *Graph, b []byte) bool {
+	var (
+		prevEdge bool
+		prevID   []byte
+		first    = true
+	)
+	for len(b) > 0 {
+		m, rest, ok := element(b, tagStateTrails)
+		if !ok {
+			return false
+		}
+		b = rest
+		f := fields{rest: m, ok: true}
+		edge := f.nextVarint(tagTrailEdge)
+		id, touches := f.next(tagTrailID), f.next(tagTrailTouches)
+		if !f.end() || edge > 1 || !validElementID(id) || len(touches) == 0 {
+			return false
+		}
+		isEdge := edge == 1
+		if !first && (prevEdge && !isEdge || prevEdge == isEdge && bytes.Compare(prevID, id) >= 0) {
+			return false
+		}
+		if t, ok := trail(touches).touches(g.version); !ok || len(t) == 0 {
+			return false
+		}
+		if !g.attach(isEdge, string(id), trail(bytes.Clone(touches))) {
+			return false
+		}
+		first, prevEdge, prevID = false, isEdge, id
+	}
+	return true
 }
 
 // readRecent reads n remembered transactions into g, whose version is set.

@@ -262,7 +262,7 @@ func TestDecodeRejectsCorrupt(t *testing.T) {
 		"no format":         header,
 		"no format, empty":  {0x0a, 0x01, 'g'},
 		"format 1":          append(slices.Clip(header), 0x38, 0x01),
-		"format 3":          append(slices.Clip(header), 0x38, 0x03),
+		"format 4":          append(slices.Clip(header), 0x38, 0x04),
 		"format 2, then 1":  append(slices.Clip(valid), 0x38, 0x01),
 		"format first, 258": append([]byte{0x38, 0x82, 0x02}, header...),
 	}
@@ -281,7 +281,7 @@ func TestDecodeRejectsCorrupt(t *testing.T) {
 	// proto.Unmarshal.
 	for name, b := range map[string][]byte{
 		"no digest":        withCommitted(0, func(c *rawCommitted) { c.digest = nil }),
-		"format 1, then 2": append(append(slices.Clip(header), 0x38, 0x01, 0x38, 0x02), valid[len(header)+2:]...),
+		"format 1, then 3": append(append(slices.Clip(header), 0x38, 0x01, 0x38, 0x03), valid[len(header)+2:]...),
 	} {
 		if _, err := Decode(b); err != nil {
 			t.Errorf("%s: Decode = %v", name, err)
@@ -336,16 +336,16 @@ func TestDecodeNormalises(t *testing.T) {
 		{"bool as 2", state(propStruct(propEntry("t", []byte{tagValueBool, 2}))), state(canonical(map[string]any{"t": true}))},
 		{"long length", state([]byte{tagStructFields, 0x87, 0x00, tagMapEntryKey, 0x01, 'k', tagMapEntryValue, 0x02, tagValueBool, 0x00}),
 			state(canonical(map[string]any{"k": false}))},
-		{"empty properties", []byte{0x0a, 0x01, 'g', 0x10, 0x01, 0x2a, 0x05, 0x0a, 0x01, 'a', 0x1a, 0x00, 0x38, 0x02}, state(nil)},
+		{"empty properties", []byte{0x0a, 0x01, 'g', 0x10, 0x01, 0x2a, 0x05, 0x0a, 0x01, 'a', 0x1a, 0x00, 0x38, StateFormat}, state(nil)},
 		{"unknown field in properties", state(append(propStruct(propEntry("a", numberValue(one))), unknown...)),
 			state(canonical(map[string]any{"a": 1.0}))},
 		{"unknown field in the state", append(state(nil), unknown...), state(nil)},
 		{"updated_at", append(state(nil), lenField(4, protowire.AppendVarint([]byte{0x08}, 1_700_000_000))...), state(nil)},
-		{"explicit zero version", append(protowire.AppendVarint([]byte{0x0a, 0x01, 'g', 0x10}, 0), 0x2a, 0x03, 0x0a, 0x01, 'a', 0x38, 0x02),
+		{"explicit zero version", append(protowire.AppendVarint([]byte{0x0a, 0x01, 'g', 0x10}, 0), 0x2a, 0x03, 0x0a, 0x01, 'a', 0x38, StateFormat),
 			rawState("g", 0, 0, []rawNode{{id: "a"}}, nil)},
-		{"fields out of order", append(append([]byte{0x38, 0x02, 0x2a, 0x03, 0x0a, 0x01, 'a'}, 0x10, 0x01), 0x0a, 0x01, 'g'), state(nil)},
-		{"format written long", append(state(nil)[:10], 0x38, 0x82, 0x80, 0x80, 0x80, 0x00), state(nil)},
-		{"recent before the format", append(withRecent(state(nil)[:10], rawCommitted{id: "t", version: 1}), 0x38, 0x02),
+		{"fields out of order", append(append([]byte{0x38, StateFormat, 0x2a, 0x03, 0x0a, 0x01, 'a'}, 0x10, 0x01), 0x0a, 0x01, 'g'), state(nil)},
+		{"format written long", append(state(nil)[:10], 0x38, 0x80|StateFormat, 0x80, 0x80, 0x80, 0x00), state(nil)},
+		{"recent before the format", append(withRecent(state(nil)[:10], rawCommitted{id: "t", version: 1}), 0x38, StateFormat),
 			withRecent(state(nil), rawCommitted{id: "t", version: 1})},
 		{"empty digest", withRecent(state(nil), rawCommitted{id: "t", version: 1}), withRecent(state(nil), rawCommitted{id: "t", version: 1})},
 		{"zero digest field", append(state(nil), lenField(stateRecent, []byte{0x0a, 0x01, 't', 0x10, 0x01, 0x20, 0x00, 0x2a, 0x00})...),

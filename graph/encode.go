@@ -19,6 +19,7 @@ const (
 	stateEdges    protowire.Number = 6
 	stateFormat   protowire.Number = 7
 	stateRecent   protowire.Number = 8
+	stateTrails   protowire.Number = 9
 
 	nodeID    protowire.Number = 1
 	nodeType  protowire.Number = 2
@@ -36,6 +37,11 @@ const (
 	committedSequence protowire.Number = 3
 	committedEvents   protowire.Number = 4
 	committedDigest   protowire.Number = 5
+
+	// messages.ElementTrail
+	trailEdge    protowire.Number = 1
+	trailID      protowire.Number = 2
+	trailTouches protowire.Number = 3
 )
 
 // StateFormat is the format of the states Encode writes, in their format
@@ -45,7 +51,10 @@ const (
 // forever"), so an older
 // snapshot is refused, and the graph is read from an older snapshot or the
 // log. (Format 1, never written down, is every state before the field.)
-const StateFormat = 2
+// Format 3 added the elements' trails (docs/ARCHITECTURE.md, "Element
+// history"): a graph activated from a snapshot without them would answer
+// an element's history from the snapshot on only.
+const StateFormat = 3
 
 // Encode returns the canonical encoding of the state: the protobuf wire form
 // of State(), fields in number order, zero values left out, nodes and edges
@@ -74,9 +83,13 @@ func (g *Graph) Encode() ([]byte, error) {
 		head += protowire.SizeTag(stateSequence) + protowire.SizeVarint(g.sequence)
 	}
 	recent := g.recent.all()
+	trails := g.trails(nodes, edges)
 	tail := protowire.SizeTag(stateFormat) + protowire.SizeVarint(StateFormat)
 	for _, c := range recent {
 		tail += protowire.SizeTag(stateRecent) + protowire.SizeBytes(c.size())
+	}
+	for _, t := range trails {
+		tail += protowire.SizeTag(stateTrails) + protowire.SizeBytes(t.size())
 	}
 	b := make([]byte, 0, head+estimateSize(nodes, (*node).size)+estimateSize(edges, (*edge).size)+tail)
 	if g.id != "" {
@@ -130,6 +143,23 @@ func (g *Graph) Encode() ([]byte, error) {
 		b = appendString(b, committedDigest, c.digest)
 		if len(b)-start != size {
 			return nil, sizeBug("remembered transaction", c.id, len(b)-start, size)
+		}
+	}
+	for _, t := range trails {
+		size := t.size()
+		b = protowire.AppendTag(b, stateTrails, protowire.BytesType)
+		b = protowire.AppendVarint(b, uint64(size))
+		start := len(b)
+		if t.edge {
+			b = appendVarint(b, trailEdge, 1)
+		}
+		b = appendString(b, trailID, t.id)
+		if len(t.trail) > 0 {
+			b = protowire.AppendTag(b, trailTouches, protowire.BytesType)
+			b = protowire.AppendBytes(b, t.trail)
+		}
+		if len(b)-start != size {
+			return nil, sizeBug("trail", t.id, len(b)-start, size)
 		}
 	}
 	return b, nil
@@ -267,8 +297,11 @@ func scanFormat(b []byte) (format uint32, ok bool) {
 // formatError refuses a state of another format.
 func formatError(f uint32) error {
 	what := fmt.Sprintf("format %d", f)
-	if f == 0 {
+	switch f {
+	case 0:
 		what = "no format: it was written before format 2"
+	case 2:
+		what = "format 2, written before the elements' histories were kept"
 	}
 	return fmt.Errorf("%w: %w: the state has %s, this version reads format %d only; use another snapshot or read the graph from the log",
 		ErrCorrupt, ErrSnapshotFormat, what, StateFormat)
@@ -353,6 +386,9 @@ func FromState(s *messages.GraphState) (*Graph, error) {
 		g.addEdge(e.Id, e.Type, src, dst, props)
 	}
 	if err := g.recentFromState(s); err != nil {
+		return nil, err
+	}
+	if err := g.trailsFromState(s); err != nil {
 		return nil, err
 	}
 	return g, nil

@@ -50,7 +50,7 @@ func TestFromStateRejectsCorrupt(t *testing.T) {
 			s.Edges[1].Properties = &structpb.Struct{Fields: map[string]*structpb.Value{"x": {}}}
 		}, "has no value"},
 		{"no format", func(s *messages.GraphState) { s.Format = 0 }, "written before format 2"},
-		{"a later format", func(s *messages.GraphState) { s.Format = 3 }, "format 3"},
+		{"a later format", func(s *messages.GraphState) { s.Format = 4 }, "format 4"},
 		{"nil remembered transaction", func(s *messages.GraphState) { s.Recent[0] = nil }, "remembered transaction 0 is nil"},
 		{"no transaction ID", func(s *messages.GraphState) { s.Recent[1].TransactionId = "" }, "transaction ID is empty"},
 		{"transaction ID too long", func(s *messages.GraphState) { s.Recent[1].TransactionId = strings.Repeat("t", MaxElementIDLen+1) }, "257 bytes"},

@@ -1,6 +1,9 @@
 package graph
 
-import "maps"
+import (
+	"maps"
+	"slices"
+)
 
 // Graph is one graph's state at one version. Not safe for concurrent use;
 // methods that only read (queries, algorithms, Check, Encode, Clone) never
@@ -23,6 +26,9 @@ type Graph struct {
 	// part of the state, in every snapshot, because the grain that answers
 	// a resend may be one activated from a snapshot since.
 	recent recent
+	// gone keeps the trails of removed elements (trail.go); nil until an
+	// element is removed.
+	gone *gone
 }
 
 // node and edge are the compact in-memory form of messages.Node and
@@ -39,6 +45,8 @@ type node struct {
 	// A self-loop is in both lists of its node.
 	out []*edge
 	in  []*edge
+	// trail is the node's history (trail.go).
+	trail trail
 }
 
 type edge struct {
@@ -52,6 +60,7 @@ type edge struct {
 	props  string
 	outPos uint32 // index in src.out
 	inPos  uint32 // index in dst.in
+	trail  trail  // the edge's history (trail.go)
 }
 
 // maxInternedTypes bounds the intern table, which never shrinks; past it
@@ -84,7 +93,7 @@ func (g *Graph) EdgeCount() int { return g.edges.len() }
 // Clone returns an independent deep copy, for read-only replays beside the
 // live state. Property encodings are shared because nothing modifies them.
 func (g *Graph) Clone() *Graph {
-	c := &Graph{id: g.id, version: g.version, sequence: g.sequence, types: maps.Clone(g.types), recent: g.recent.clone()}
+	c := &Graph{id: g.id, version: g.version, sequence: g.sequence, types: maps.Clone(g.types), recent: g.recent.clone(), gone: g.gone.clone()}
 	c.nodes = g.nodes.cloneWith(func(n *node) *node {
 		return &node{
 			id:    n.id,
@@ -92,6 +101,8 @@ func (g *Graph) Clone() *Graph {
 			props: n.props,
 			out:   make([]*edge, len(n.out)),
 			in:    make([]*edge, len(n.in)),
+			// Clipped: each graph appends to a copy of its own.
+			trail: slices.Clip(n.trail),
 		}
 	})
 	// Positions are copied as they are, so each copied edge goes to the
@@ -107,6 +118,7 @@ func (g *Graph) Clone() *Graph {
 			props:  e.props,
 			outPos: e.outPos,
 			inPos:  e.inPos,
+			trail:  slices.Clip(e.trail),
 		}
 		src.out[ce.outPos] = ce
 		dst.in[ce.inPos] = ce
@@ -139,11 +151,13 @@ func typeName(p *string) string {
 
 // The mutators below assume validation has passed: they never fail.
 
-func (g *Graph) addNode(id, typ, props string) {
-	g.nodes.put(&node{id: id, typ: g.intern(typ), props: props})
+func (g *Graph) addNode(id, typ, props string) *node {
+	n := &node{id: id, typ: g.intern(typ), props: props}
+	g.nodes.put(n)
+	return n
 }
 
-func (g *Graph) addEdge(id, typ string, src, dst *node, props string) {
+func (g *Graph) addEdge(id, typ string, src, dst *node, props string) *edge {
 	e := &edge{
 		id:     id,
 		typ:    g.intern(typ),
@@ -156,9 +170,11 @@ func (g *Graph) addEdge(id, typ string, src, dst *node, props string) {
 	src.out = append(src.out, e)
 	dst.in = append(dst.in, e)
 	g.edges.put(e)
+	return e
 }
 
-// removeNode removes n and every edge incident to it.
+// removeNode removes n and every edge incident to it, and keeps their
+// trails, each touched by the transaction being folded.
 func (g *Graph) removeNode(n *node) {
 	// Unlinking the last edge moves nothing, and a self-loop leaves both
 	// lists at once.
@@ -168,6 +184,8 @@ func (g *Graph) removeNode(n *node) {
 	for len(n.in) > 0 {
 		g.removeEdge(n.in[len(n.in)-1])
 	}
+	n.trail.add(g.version, g.sequence)
+	g.bury(false, n.id, n.trail)
 	g.nodes.del(n.id)
 }
 
@@ -188,6 +206,8 @@ func (g *Graph) removeEdge(e *edge) {
 	d.in[last] = nil
 	d.in = shrink(d.in[:last])
 
+	e.trail.add(g.version, g.sequence)
+	g.bury(true, e.id, e.trail)
 	g.edges.del(e.id)
 }
 

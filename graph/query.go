@@ -83,8 +83,8 @@ func (g *Graph) Neighbors(nodeID string, dir messages.Direction) ([]*messages.Ne
 
 // State returns the whole graph: nodes and edges sorted by ID, GraphId,
 // Version and Sequence set, Format StateFormat, the remembered transactions
-// in Recent, oldest first, and UpdatedAt nil (the graph keeps no time; the
-// caller stamps it).
+// in Recent, oldest first, the elements' trails in Trails, and UpdatedAt
+// nil (the graph keeps no time; the caller stamps it).
 func (g *Graph) State() *messages.GraphState {
 	nodes, edges := g.sortedNodes(), g.sortedEdges()
 	s := &messages.GraphState{
@@ -106,6 +106,9 @@ func (g *Graph) State() *messages.GraphState {
 		for _, c := range g.recent.all() {
 			s.Recent = append(s.Recent, c.message())
 		}
+	}
+	for _, t := range g.trails(nodes, edges) {
+		s.Trails = append(s.Trails, t.message())
 	}
 	return s
 }

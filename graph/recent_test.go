@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -476,7 +477,7 @@ func TestOldFormatRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	old := g.State()
-	old.Format, old.Recent = 0, nil
+	old.Format, old.Recent, old.Trails = 0, nil, nil
 	pb, err := proto.MarshalOptions{Deterministic: true}.Marshal(old)
 	if err != nil {
 		t.Fatal(err)
@@ -494,5 +495,17 @@ func TestOldFormatRefused(t *testing.T) {
 	}
 	if _, err := FromState(old); !errors.Is(err, ErrSnapshotFormat) {
 		t.Errorf("FromState = %v, want ErrSnapshotFormat", err)
+	}
+	// Format 2 remembered transactions but kept no trails: refused too,
+	// or its graphs would answer their elements' histories from the
+	// snapshot on only.
+	two := g.State()
+	two.Format, two.Trails = 2, nil
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(two)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Decode(b); !errors.Is(err, ErrSnapshotFormat) || !strings.Contains(err.Error(), "format 2") {
+		t.Errorf("format 2: Decode = %v, want ErrSnapshotFormat naming format 2", err)
 	}
 }

@@ -2,8 +2,11 @@ package graph
 
 import (
 	"bytes"
+	"cmp"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand"
 	"slices"
@@ -29,16 +32,32 @@ type ref struct {
 	// recent lists the remembered transactions, oldest first, each found
 	// by a scan.
 	recent []*messages.CommittedTransaction
+	// trails lists, by "node "+ID or "edge "+ID, the transactions that
+	// touched each element ever, oldest first; now is the one folded.
+	trails map[string][]Touch
+	now    Touch
 }
 
 func newRef(id string) *ref {
-	return &ref{id: id, nodes: map[string]*messages.Node{}, edges: map[string]*messages.Edge{}}
+	return &ref{id: id, nodes: map[string]*messages.Node{}, edges: map[string]*messages.Edge{}, trails: map[string][]Touch{}}
+}
+
+// touch records that the transaction being folded touched an element.
+func (r *ref) touch(kind, id string) {
+	key := kind + " " + id
+	if l := r.trails[key]; len(l) == 0 || l[len(l)-1] != r.now {
+		r.trails[key] = append(l, r.now)
+	}
 }
 
 func (r *ref) copy() *ref {
 	c := newRef(r.id)
 	c.version, c.sequence = r.version, r.sequence
 	c.recent = slices.Clone(r.recent)
+	c.now = r.now
+	for k, l := range r.trails {
+		c.trails[k] = slices.Clone(l)
+	}
 	for k, n := range r.nodes {
 		c.nodes[k] = proto.Clone(n).(*messages.Node)
 	}
@@ -65,13 +84,14 @@ func (r *ref) apply(tx *messages.Transaction) refOutcome {
 		return refOutcome{sentinel: ErrOutOfOrder, index: -1}
 	}
 	next := r.copy()
+	next.now = Touch{Version: tx.Version, Sequence: tx.Sequence}
 	sentinel, index := next.run(tx.Events, tx)
 	r.version, r.sequence = tx.Version, tx.Sequence
 	r.remember(tx)
 	if sentinel != nil {
 		return refOutcome{sentinel: sentinel, rejected: true, index: index}
 	}
-	r.nodes, r.edges = next.nodes, next.edges
+	r.nodes, r.edges, r.trails = next.nodes, next.edges, next.trails
 	return refOutcome{index: -1}
 }
 
@@ -203,6 +223,7 @@ func (r *ref) event(ev *messages.Event) error {
 			return ErrRejected
 		}
 		r.nodes[a.GetNodeId()] = &messages.Node{Id: a.GetNodeId(), Type: a.GetNodeType(), Properties: refProps(a.GetProperties())}
+		r.touch("node", a.GetNodeId())
 	case *messages.Event_NodeUpdated:
 		u := p.NodeUpdated
 		switch {
@@ -215,6 +236,7 @@ func (r *ref) event(ev *messages.Event) error {
 		}
 		n := r.nodes[u.GetNodeId()]
 		n.Properties = refUpdate(n.Properties, u.GetSet(), u.GetUnset())
+		r.touch("node", u.GetNodeId())
 	case *messages.Event_NodeRemoved:
 		id := p.NodeRemoved.GetNodeId()
 		switch {
@@ -224,9 +246,11 @@ func (r *ref) event(ev *messages.Event) error {
 			return ErrRejected
 		}
 		delete(r.nodes, id)
+		r.touch("node", id)
 		for k, e := range r.edges {
 			if e.Source == id || e.Target == id {
 				delete(r.edges, k)
+				r.touch("edge", k)
 			}
 		}
 	case *messages.Event_EdgeAdded:
@@ -241,6 +265,7 @@ func (r *ref) event(ev *messages.Event) error {
 		}
 		r.edges[a.GetEdgeId()] = &messages.Edge{Id: a.GetEdgeId(), Source: a.GetSourceId(), Target: a.GetTargetId(),
 			Type: a.GetEdgeType(), Properties: refProps(a.GetProperties())}
+		r.touch("edge", a.GetEdgeId())
 	case *messages.Event_EdgeUpdated:
 		u := p.EdgeUpdated
 		switch {
@@ -253,6 +278,7 @@ func (r *ref) event(ev *messages.Event) error {
 		}
 		e := r.edges[u.GetEdgeId()]
 		e.Properties = refUpdate(e.Properties, u.GetSet(), u.GetUnset())
+		r.touch("edge", u.GetEdgeId())
 	case *messages.Event_EdgeRemoved:
 		id := p.EdgeRemoved.GetEdgeId()
 		switch {
@@ -262,6 +288,7 @@ func (r *ref) event(ev *messages.Event) error {
 			return ErrRejected
 		}
 		delete(r.edges, id)
+		r.touch("edge", id)
 	default:
 		return ErrInvalidTransaction
 	}
@@ -278,6 +305,20 @@ func (r *ref) state() *messages.GraphState {
 	}
 	slices.SortFunc(s.Nodes, func(a, b *messages.Node) int { return strings.Compare(a.Id, b.Id) })
 	slices.SortFunc(s.Edges, func(a, b *messages.Edge) int { return strings.Compare(a.Id, b.Id) })
+	keys := slices.Collect(maps.Keys(r.trails))
+	slices.SortFunc(keys, func(a, b string) int { // node trails, then edge trails, each by ID
+		ka, ia, _ := strings.Cut(a, " ")
+		kb, ib, _ := strings.Cut(b, " ")
+		return cmp.Or(-strings.Compare(ka, kb), strings.Compare(ia, ib))
+	})
+	for _, key := range keys {
+		kind, id, _ := strings.Cut(key, " ")
+		var b []byte
+		for _, t := range r.trails[key] {
+			b = binary.AppendUvarint(binary.AppendUvarint(b, t.Version), t.Sequence)
+		}
+		s.Trails = append(s.Trails, &messages.ElementTrail{Edge: kind == "edge", Id: id, Touches: b})
+	}
 	return s
 }
 
@@ -682,7 +723,8 @@ func TestCloneIsIndependent(t *testing.T) {
 }
 
 // TestHistoryIndependence: the same final state reached through different
-// histories encodes to the same bytes.
+// histories encodes to the same bytes, but for what is history in it: the
+// remembered transactions and the elements' trails.
 func TestHistoryIndependence(t *testing.T) {
 	add := func(ev ...*messages.Event) *messages.Transaction { return &messages.Transaction{Events: ev} }
 	na := func(id string) *messages.Event {
@@ -724,7 +766,9 @@ func TestHistoryIndependence(t *testing.T) {
 		}
 		// Versions differ between histories; compare the graphs at one.
 		g.version, g.sequence = 9, 9
-		b := mustEncode(t, g)
+		s := g.State()
+		s.Recent, s.Trails = nil, nil
+		b := mustEncode(t, mustFromState(t, s))
 		if i == 0 {
 			want = b
 		} else if !bytes.Equal(b, want) {

@@ -42,7 +42,8 @@ var update = flag.Bool("update", false, "rewrite the expected outputs of testdat
 //	apply raw                       input: a whole Transaction, as is
 //	check                           input: a JSON array of events, as is
 //	remembered id=T                 what the graph remembers of transaction T
-//	state                           the whole state as canonical JSON
+//	state                           the whole state as canonical JSON, without the trails
+//	history kind=node|edge id=X     the element's trail: v<version>@<sequence> …
 //	node id=X | edge id=X           one element
 //	neighbors id=X dir=out|in|both
 //	path from=X to=Y [weight=W]
@@ -254,7 +255,19 @@ func runCommand(t *testing.T, file string, b *block, gp **Graph) string {
 		return fmt.Sprintf("error %s\n%v", sentinels(err), err)
 
 	case "state":
-		return canonicalJSON(t, g.State())
+		s := g.State()
+		s.Trails = nil // see history
+		return canonicalJSON(t, s)
+
+	case "history":
+		var out []string
+		for _, touch := range g.History(args["kind"] == "edge", args["id"]) {
+			out = append(out, fmt.Sprintf("v%d@%d", touch.Version, touch.Sequence))
+		}
+		if len(out) == 0 {
+			return "none"
+		}
+		return strings.Join(out, " ")
 
 	case "remembered":
 		c, ok := g.Remembered(args["id"])

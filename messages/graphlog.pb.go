@@ -1244,7 +1244,10 @@ type GraphState struct {
 	// another format is ignored, and the graph is read from the log.
 	Format uint32 `protobuf:"varint,7,opt,name=format,proto3" json:"format,omitempty"`
 	// recent are the graph's latest transactions, oldest first.
-	Recent        []*CommittedTransaction `protobuf:"bytes,8,rep,name=recent,proto3" json:"recent,omitempty"`
+	Recent []*CommittedTransaction `protobuf:"bytes,8,rep,name=recent,proto3" json:"recent,omitempty"`
+	// trails are the histories of the graph's elements, present and
+	// removed: every node's, sorted by ID, then every edge's.
+	Trails        []*ElementTrail `protobuf:"bytes,9,rep,name=trails,proto3" json:"trails,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1335,6 +1338,78 @@ func (x *GraphState) GetRecent() []*CommittedTransaction {
 	return nil
 }
 
+func (x *GraphState) GetTrails() []*ElementTrail {
+	if x != nil {
+		return x.Trails
+	}
+	return nil
+}
+
+// ElementTrail is the history of one node or edge: the transactions that
+// added, changed or removed it, oldest first.
+type ElementTrail struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Edge  bool                   `protobuf:"varint,1,opt,name=edge,proto3" json:"edge,omitempty"`
+	Id    string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// touches holds, for each transaction, its version then its stream
+	// sequence, each a uvarint: versions ascending, sequences not
+	// descending.
+	Touches       []byte `protobuf:"bytes,3,opt,name=touches,proto3" json:"touches,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ElementTrail) Reset() {
+	*x = ElementTrail{}
+	mi := &file_graphlog_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ElementTrail) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ElementTrail) ProtoMessage() {}
+
+func (x *ElementTrail) ProtoReflect() protoreflect.Message {
+	mi := &file_graphlog_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ElementTrail.ProtoReflect.Descriptor instead.
+func (*ElementTrail) Descriptor() ([]byte, []int) {
+	return file_graphlog_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ElementTrail) GetEdge() bool {
+	if x != nil {
+		return x.Edge
+	}
+	return false
+}
+
+func (x *ElementTrail) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ElementTrail) GetTouches() []byte {
+	if x != nil {
+		return x.Touches
+	}
+	return nil
+}
+
 type Error struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Code          ErrorCode              `protobuf:"varint,1,opt,name=code,proto3,enum=graphlog.v1.ErrorCode" json:"code,omitempty"`
@@ -1345,7 +1420,7 @@ type Error struct {
 
 func (x *Error) Reset() {
 	*x = Error{}
-	mi := &file_graphlog_proto_msgTypes[14]
+	mi := &file_graphlog_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1357,7 +1432,7 @@ func (x *Error) String() string {
 func (*Error) ProtoMessage() {}
 
 func (x *Error) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[14]
+	mi := &file_graphlog_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1370,7 +1445,7 @@ func (x *Error) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Error.ProtoReflect.Descriptor instead.
 func (*Error) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{14}
+	return file_graphlog_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Error) GetCode() ErrorCode {
@@ -1397,7 +1472,7 @@ type Submit struct {
 
 func (x *Submit) Reset() {
 	*x = Submit{}
-	mi := &file_graphlog_proto_msgTypes[15]
+	mi := &file_graphlog_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1409,7 +1484,7 @@ func (x *Submit) String() string {
 func (*Submit) ProtoMessage() {}
 
 func (x *Submit) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[15]
+	mi := &file_graphlog_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1422,7 +1497,7 @@ func (x *Submit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Submit.ProtoReflect.Descriptor instead.
 func (*Submit) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{15}
+	return file_graphlog_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Submit) GetTransaction() *Transaction {
@@ -1444,7 +1519,7 @@ type SubmitReply struct {
 
 func (x *SubmitReply) Reset() {
 	*x = SubmitReply{}
-	mi := &file_graphlog_proto_msgTypes[16]
+	mi := &file_graphlog_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1456,7 +1531,7 @@ func (x *SubmitReply) String() string {
 func (*SubmitReply) ProtoMessage() {}
 
 func (x *SubmitReply) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[16]
+	mi := &file_graphlog_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1469,7 +1544,7 @@ func (x *SubmitReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitReply.ProtoReflect.Descriptor instead.
 func (*SubmitReply) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{16}
+	return file_graphlog_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SubmitReply) GetError() *Error {
@@ -1512,7 +1587,7 @@ type Deliver struct {
 
 func (x *Deliver) Reset() {
 	*x = Deliver{}
-	mi := &file_graphlog_proto_msgTypes[17]
+	mi := &file_graphlog_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1524,7 +1599,7 @@ func (x *Deliver) String() string {
 func (*Deliver) ProtoMessage() {}
 
 func (x *Deliver) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[17]
+	mi := &file_graphlog_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1537,7 +1612,7 @@ func (x *Deliver) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Deliver.ProtoReflect.Descriptor instead.
 func (*Deliver) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{17}
+	return file_graphlog_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Deliver) GetTransaction() *Transaction {
@@ -1563,7 +1638,7 @@ type DeliverReply struct {
 
 func (x *DeliverReply) Reset() {
 	*x = DeliverReply{}
-	mi := &file_graphlog_proto_msgTypes[18]
+	mi := &file_graphlog_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1575,7 +1650,7 @@ func (x *DeliverReply) String() string {
 func (*DeliverReply) ProtoMessage() {}
 
 func (x *DeliverReply) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[18]
+	mi := &file_graphlog_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1588,7 +1663,7 @@ func (x *DeliverReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverReply.ProtoReflect.Descriptor instead.
 func (*DeliverReply) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{18}
+	return file_graphlog_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *DeliverReply) GetError() *Error {
@@ -1627,7 +1702,7 @@ type GetGraph struct {
 
 func (x *GetGraph) Reset() {
 	*x = GetGraph{}
-	mi := &file_graphlog_proto_msgTypes[19]
+	mi := &file_graphlog_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1639,7 +1714,7 @@ func (x *GetGraph) String() string {
 func (*GetGraph) ProtoMessage() {}
 
 func (x *GetGraph) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[19]
+	mi := &file_graphlog_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1652,7 +1727,7 @@ func (x *GetGraph) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGraph.ProtoReflect.Descriptor instead.
 func (*GetGraph) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{19}
+	return file_graphlog_proto_rawDescGZIP(), []int{20}
 }
 
 type GetNode struct {
@@ -1664,7 +1739,7 @@ type GetNode struct {
 
 func (x *GetNode) Reset() {
 	*x = GetNode{}
-	mi := &file_graphlog_proto_msgTypes[20]
+	mi := &file_graphlog_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1676,7 +1751,7 @@ func (x *GetNode) String() string {
 func (*GetNode) ProtoMessage() {}
 
 func (x *GetNode) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[20]
+	mi := &file_graphlog_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1689,7 +1764,7 @@ func (x *GetNode) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNode.ProtoReflect.Descriptor instead.
 func (*GetNode) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{20}
+	return file_graphlog_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetNode) GetNodeId() string {
@@ -1708,7 +1783,7 @@ type GetEdge struct {
 
 func (x *GetEdge) Reset() {
 	*x = GetEdge{}
-	mi := &file_graphlog_proto_msgTypes[21]
+	mi := &file_graphlog_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1720,7 +1795,7 @@ func (x *GetEdge) String() string {
 func (*GetEdge) ProtoMessage() {}
 
 func (x *GetEdge) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[21]
+	mi := &file_graphlog_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1733,7 +1808,7 @@ func (x *GetEdge) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEdge.ProtoReflect.Descriptor instead.
 func (*GetEdge) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{21}
+	return file_graphlog_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GetEdge) GetEdgeId() string {
@@ -1753,7 +1828,7 @@ type GetNeighbors struct {
 
 func (x *GetNeighbors) Reset() {
 	*x = GetNeighbors{}
-	mi := &file_graphlog_proto_msgTypes[22]
+	mi := &file_graphlog_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1765,7 +1840,7 @@ func (x *GetNeighbors) String() string {
 func (*GetNeighbors) ProtoMessage() {}
 
 func (x *GetNeighbors) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[22]
+	mi := &file_graphlog_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1778,7 +1853,7 @@ func (x *GetNeighbors) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNeighbors.ProtoReflect.Descriptor instead.
 func (*GetNeighbors) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{22}
+	return file_graphlog_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GetNeighbors) GetNodeId() string {
@@ -1807,7 +1882,7 @@ type GetShortestPath struct {
 
 func (x *GetShortestPath) Reset() {
 	*x = GetShortestPath{}
-	mi := &file_graphlog_proto_msgTypes[23]
+	mi := &file_graphlog_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1819,7 +1894,7 @@ func (x *GetShortestPath) String() string {
 func (*GetShortestPath) ProtoMessage() {}
 
 func (x *GetShortestPath) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[23]
+	mi := &file_graphlog_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1832,7 +1907,7 @@ func (x *GetShortestPath) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetShortestPath.ProtoReflect.Descriptor instead.
 func (*GetShortestPath) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{23}
+	return file_graphlog_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *GetShortestPath) GetFrom() string {
@@ -1865,7 +1940,7 @@ type GetComponents struct {
 
 func (x *GetComponents) Reset() {
 	*x = GetComponents{}
-	mi := &file_graphlog_proto_msgTypes[24]
+	mi := &file_graphlog_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1877,7 +1952,7 @@ func (x *GetComponents) String() string {
 func (*GetComponents) ProtoMessage() {}
 
 func (x *GetComponents) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[24]
+	mi := &file_graphlog_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1890,7 +1965,7 @@ func (x *GetComponents) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetComponents.ProtoReflect.Descriptor instead.
 func (*GetComponents) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{24}
+	return file_graphlog_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *GetComponents) GetKind() ComponentKind {
@@ -1908,7 +1983,7 @@ type GetTopologicalOrder struct {
 
 func (x *GetTopologicalOrder) Reset() {
 	*x = GetTopologicalOrder{}
-	mi := &file_graphlog_proto_msgTypes[25]
+	mi := &file_graphlog_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1920,7 +1995,7 @@ func (x *GetTopologicalOrder) String() string {
 func (*GetTopologicalOrder) ProtoMessage() {}
 
 func (x *GetTopologicalOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[25]
+	mi := &file_graphlog_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1933,7 +2008,252 @@ func (x *GetTopologicalOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTopologicalOrder.ProtoReflect.Descriptor instead.
 func (*GetTopologicalOrder) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{25}
+	return file_graphlog_proto_rawDescGZIP(), []int{26}
+}
+
+// RunAlgorithm runs one algorithm of the library (graph.Algorithms) by
+// name, with its parameters as text, as an HTTP query string gives them.
+type RunAlgorithm struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Params        map[string]string      `protobuf:"bytes,2,rep,name=params,proto3" json:"params,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RunAlgorithm) Reset() {
+	*x = RunAlgorithm{}
+	mi := &file_graphlog_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RunAlgorithm) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RunAlgorithm) ProtoMessage() {}
+
+func (x *RunAlgorithm) ProtoReflect() protoreflect.Message {
+	mi := &file_graphlog_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RunAlgorithm.ProtoReflect.Descriptor instead.
+func (*RunAlgorithm) Descriptor() ([]byte, []int) {
+	return file_graphlog_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *RunAlgorithm) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *RunAlgorithm) GetParams() map[string]string {
+	if x != nil {
+		return x.Params
+	}
+	return nil
+}
+
+// WhatIf asks what a transaction would do to the graph's current state
+// (or the state at its expected_version, which must be current), storing
+// nothing: the grain validates it as a submit would, applies it to a copy
+// of its state, and answers the changes and the queries on the result.
+type WhatIf struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Transaction *Transaction           `protobuf:"bytes,1,opt,name=transaction,proto3" json:"transaction,omitempty"`
+	// queries run on the state the transaction would leave; none may be a
+	// WhatIf.
+	Queries       []*Query `protobuf:"bytes,2,rep,name=queries,proto3" json:"queries,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WhatIf) Reset() {
+	*x = WhatIf{}
+	mi := &file_graphlog_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WhatIf) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WhatIf) ProtoMessage() {}
+
+func (x *WhatIf) ProtoReflect() protoreflect.Message {
+	mi := &file_graphlog_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WhatIf.ProtoReflect.Descriptor instead.
+func (*WhatIf) Descriptor() ([]byte, []int) {
+	return file_graphlog_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *WhatIf) GetTransaction() *Transaction {
+	if x != nil {
+		return x.Transaction
+	}
+	return nil
+}
+
+func (x *WhatIf) GetQueries() []*Query {
+	if x != nil {
+		return x.Queries
+	}
+	return nil
+}
+
+// GetHistory asks for one element's history, oldest first: at most limit
+// transactions after after_version.
+type GetHistory struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Edge          bool                   `protobuf:"varint,1,opt,name=edge,proto3" json:"edge,omitempty"`
+	Id            string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	AfterVersion  uint64                 `protobuf:"varint,3,opt,name=after_version,json=afterVersion,proto3" json:"after_version,omitempty"`
+	Limit         uint32                 `protobuf:"varint,4,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetHistory) Reset() {
+	*x = GetHistory{}
+	mi := &file_graphlog_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetHistory) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetHistory) ProtoMessage() {}
+
+func (x *GetHistory) ProtoReflect() protoreflect.Message {
+	mi := &file_graphlog_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetHistory.ProtoReflect.Descriptor instead.
+func (*GetHistory) Descriptor() ([]byte, []int) {
+	return file_graphlog_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *GetHistory) GetEdge() bool {
+	if x != nil {
+		return x.Edge
+	}
+	return false
+}
+
+func (x *GetHistory) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *GetHistory) GetAfterVersion() uint64 {
+	if x != nil {
+		return x.AfterVersion
+	}
+	return 0
+}
+
+func (x *GetHistory) GetLimit() uint32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+// History is a page of an element's history: the versions and stream
+// sequences of the transactions that touched it; more when the history
+// goes on past the page.
+type History struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Versions      []uint64               `protobuf:"varint,1,rep,packed,name=versions,proto3" json:"versions,omitempty"`
+	Sequences     []uint64               `protobuf:"varint,2,rep,packed,name=sequences,proto3" json:"sequences,omitempty"`
+	More          bool                   `protobuf:"varint,3,opt,name=more,proto3" json:"more,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *History) Reset() {
+	*x = History{}
+	mi := &file_graphlog_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *History) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*History) ProtoMessage() {}
+
+func (x *History) ProtoReflect() protoreflect.Message {
+	mi := &file_graphlog_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use History.ProtoReflect.Descriptor instead.
+func (*History) Descriptor() ([]byte, []int) {
+	return file_graphlog_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *History) GetVersions() []uint64 {
+	if x != nil {
+		return x.Versions
+	}
+	return nil
+}
+
+func (x *History) GetSequences() []uint64 {
+	if x != nil {
+		return x.Sequences
+	}
+	return nil
+}
+
+func (x *History) GetMore() bool {
+	if x != nil {
+		return x.More
+	}
+	return false
 }
 
 // Query is one read of a graph's current state.
@@ -1948,6 +2268,9 @@ type Query struct {
 	//	*Query_ShortestPath
 	//	*Query_Components
 	//	*Query_TopologicalOrder
+	//	*Query_Algorithm
+	//	*Query_WhatIf
+	//	*Query_History
 	Query         isQuery_Query `protobuf_oneof:"query"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1955,7 +2278,7 @@ type Query struct {
 
 func (x *Query) Reset() {
 	*x = Query{}
-	mi := &file_graphlog_proto_msgTypes[26]
+	mi := &file_graphlog_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1967,7 +2290,7 @@ func (x *Query) String() string {
 func (*Query) ProtoMessage() {}
 
 func (x *Query) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[26]
+	mi := &file_graphlog_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1980,7 +2303,7 @@ func (x *Query) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Query.ProtoReflect.Descriptor instead.
 func (*Query) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{26}
+	return file_graphlog_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *Query) GetQuery() isQuery_Query {
@@ -2053,6 +2376,33 @@ func (x *Query) GetTopologicalOrder() *GetTopologicalOrder {
 	return nil
 }
 
+func (x *Query) GetAlgorithm() *RunAlgorithm {
+	if x != nil {
+		if x, ok := x.Query.(*Query_Algorithm); ok {
+			return x.Algorithm
+		}
+	}
+	return nil
+}
+
+func (x *Query) GetWhatIf() *WhatIf {
+	if x != nil {
+		if x, ok := x.Query.(*Query_WhatIf); ok {
+			return x.WhatIf
+		}
+	}
+	return nil
+}
+
+func (x *Query) GetHistory() *GetHistory {
+	if x != nil {
+		if x, ok := x.Query.(*Query_History); ok {
+			return x.History
+		}
+	}
+	return nil
+}
+
 type isQuery_Query interface {
 	isQuery_Query()
 }
@@ -2085,6 +2435,18 @@ type Query_TopologicalOrder struct {
 	TopologicalOrder *GetTopologicalOrder `protobuf:"bytes,7,opt,name=topological_order,json=topologicalOrder,proto3,oneof"`
 }
 
+type Query_Algorithm struct {
+	Algorithm *RunAlgorithm `protobuf:"bytes,8,opt,name=algorithm,proto3,oneof"`
+}
+
+type Query_WhatIf struct {
+	WhatIf *WhatIf `protobuf:"bytes,9,opt,name=what_if,json=whatIf,proto3,oneof"`
+}
+
+type Query_History struct {
+	History *GetHistory `protobuf:"bytes,10,opt,name=history,proto3,oneof"`
+}
+
 func (*Query_Graph) isQuery_Query() {}
 
 func (*Query_Node) isQuery_Query() {}
@@ -2099,6 +2461,12 @@ func (*Query_Components) isQuery_Query() {}
 
 func (*Query_TopologicalOrder) isQuery_Query() {}
 
+func (*Query_Algorithm) isQuery_Query() {}
+
+func (*Query_WhatIf) isQuery_Query() {}
+
+func (*Query_History) isQuery_Query() {}
+
 type Neighbor struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Node  *Node                  `protobuf:"bytes,1,opt,name=node,proto3" json:"node,omitempty"`
@@ -2112,7 +2480,7 @@ type Neighbor struct {
 
 func (x *Neighbor) Reset() {
 	*x = Neighbor{}
-	mi := &file_graphlog_proto_msgTypes[27]
+	mi := &file_graphlog_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2124,7 +2492,7 @@ func (x *Neighbor) String() string {
 func (*Neighbor) ProtoMessage() {}
 
 func (x *Neighbor) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[27]
+	mi := &file_graphlog_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2137,7 +2505,7 @@ func (x *Neighbor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Neighbor.ProtoReflect.Descriptor instead.
 func (*Neighbor) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{27}
+	return file_graphlog_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *Neighbor) GetNode() *Node {
@@ -2170,7 +2538,7 @@ type Neighbors struct {
 
 func (x *Neighbors) Reset() {
 	*x = Neighbors{}
-	mi := &file_graphlog_proto_msgTypes[28]
+	mi := &file_graphlog_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2182,7 +2550,7 @@ func (x *Neighbors) String() string {
 func (*Neighbors) ProtoMessage() {}
 
 func (x *Neighbors) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[28]
+	mi := &file_graphlog_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2195,7 +2563,7 @@ func (x *Neighbors) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Neighbors.ProtoReflect.Descriptor instead.
 func (*Neighbors) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{28}
+	return file_graphlog_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *Neighbors) GetNeighbors() []*Neighbor {
@@ -2216,7 +2584,7 @@ type Path struct {
 
 func (x *Path) Reset() {
 	*x = Path{}
-	mi := &file_graphlog_proto_msgTypes[29]
+	mi := &file_graphlog_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2228,7 +2596,7 @@ func (x *Path) String() string {
 func (*Path) ProtoMessage() {}
 
 func (x *Path) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[29]
+	mi := &file_graphlog_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2241,7 +2609,7 @@ func (x *Path) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Path.ProtoReflect.Descriptor instead.
 func (*Path) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{29}
+	return file_graphlog_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *Path) GetNodes() []string {
@@ -2274,7 +2642,7 @@ type Component struct {
 
 func (x *Component) Reset() {
 	*x = Component{}
-	mi := &file_graphlog_proto_msgTypes[30]
+	mi := &file_graphlog_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2286,7 +2654,7 @@ func (x *Component) String() string {
 func (*Component) ProtoMessage() {}
 
 func (x *Component) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[30]
+	mi := &file_graphlog_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2299,7 +2667,7 @@ func (x *Component) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Component.ProtoReflect.Descriptor instead.
 func (*Component) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{30}
+	return file_graphlog_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *Component) GetNodes() []string {
@@ -2318,7 +2686,7 @@ type Components struct {
 
 func (x *Components) Reset() {
 	*x = Components{}
-	mi := &file_graphlog_proto_msgTypes[31]
+	mi := &file_graphlog_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2330,7 +2698,7 @@ func (x *Components) String() string {
 func (*Components) ProtoMessage() {}
 
 func (x *Components) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[31]
+	mi := &file_graphlog_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2343,7 +2711,7 @@ func (x *Components) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Components.ProtoReflect.Descriptor instead.
 func (*Components) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{31}
+	return file_graphlog_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *Components) GetComponents() []*Component {
@@ -2362,7 +2730,7 @@ type Order struct {
 
 func (x *Order) Reset() {
 	*x = Order{}
-	mi := &file_graphlog_proto_msgTypes[32]
+	mi := &file_graphlog_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2374,7 +2742,7 @@ func (x *Order) String() string {
 func (*Order) ProtoMessage() {}
 
 func (x *Order) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[32]
+	mi := &file_graphlog_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2387,12 +2755,140 @@ func (x *Order) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Order.ProtoReflect.Descriptor instead.
 func (*Order) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{32}
+	return file_graphlog_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *Order) GetNodes() []string {
 	if x != nil {
 		return x.Nodes
+	}
+	return nil
+}
+
+// AlgorithmResult is an algorithm's answer: the JSON encoding of its
+// result type in package graph.
+type AlgorithmResult struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Json          []byte                 `protobuf:"bytes,2,opt,name=json,proto3" json:"json,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AlgorithmResult) Reset() {
+	*x = AlgorithmResult{}
+	mi := &file_graphlog_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AlgorithmResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AlgorithmResult) ProtoMessage() {}
+
+func (x *AlgorithmResult) ProtoReflect() protoreflect.Message {
+	mi := &file_graphlog_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AlgorithmResult.ProtoReflect.Descriptor instead.
+func (*AlgorithmResult) Descriptor() ([]byte, []int) {
+	return file_graphlog_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *AlgorithmResult) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *AlgorithmResult) GetJson() []byte {
+	if x != nil {
+		return x.Json
+	}
+	return nil
+}
+
+// WhatIfResult is what a WhatIf's transaction would do.
+type WhatIfResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// version is the version the transaction would get; when committed is
+	// set, the version it got: its ID was committed already with the same
+	// events, so submitting it would change nothing.
+	Version   uint64     `protobuf:"varint,1,opt,name=version,proto3" json:"version,omitempty"`
+	Committed bool       `protobuf:"varint,2,opt,name=committed,proto3" json:"committed,omitempty"`
+	Changes   *GraphDiff `protobuf:"bytes,3,opt,name=changes,proto3" json:"changes,omitempty"`
+	// answers are the queries' answers on the resulting state, in their
+	// order; an answer that failed carries its error.
+	Answers       []*QueryReply `protobuf:"bytes,4,rep,name=answers,proto3" json:"answers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WhatIfResult) Reset() {
+	*x = WhatIfResult{}
+	mi := &file_graphlog_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WhatIfResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WhatIfResult) ProtoMessage() {}
+
+func (x *WhatIfResult) ProtoReflect() protoreflect.Message {
+	mi := &file_graphlog_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WhatIfResult.ProtoReflect.Descriptor instead.
+func (*WhatIfResult) Descriptor() ([]byte, []int) {
+	return file_graphlog_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *WhatIfResult) GetVersion() uint64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *WhatIfResult) GetCommitted() bool {
+	if x != nil {
+		return x.Committed
+	}
+	return false
+}
+
+func (x *WhatIfResult) GetChanges() *GraphDiff {
+	if x != nil {
+		return x.Changes
+	}
+	return nil
+}
+
+func (x *WhatIfResult) GetAnswers() []*QueryReply {
+	if x != nil {
+		return x.Answers
 	}
 	return nil
 }
@@ -2411,6 +2907,9 @@ type QueryReply struct {
 	//	*QueryReply_Path
 	//	*QueryReply_Components
 	//	*QueryReply_Order
+	//	*QueryReply_Algorithm
+	//	*QueryReply_WhatIf
+	//	*QueryReply_History
 	Result        isQueryReply_Result `protobuf_oneof:"result"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2418,7 +2917,7 @@ type QueryReply struct {
 
 func (x *QueryReply) Reset() {
 	*x = QueryReply{}
-	mi := &file_graphlog_proto_msgTypes[33]
+	mi := &file_graphlog_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2430,7 +2929,7 @@ func (x *QueryReply) String() string {
 func (*QueryReply) ProtoMessage() {}
 
 func (x *QueryReply) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[33]
+	mi := &file_graphlog_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2443,7 +2942,7 @@ func (x *QueryReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryReply.ProtoReflect.Descriptor instead.
 func (*QueryReply) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{33}
+	return file_graphlog_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *QueryReply) GetError() *Error {
@@ -2537,6 +3036,33 @@ func (x *QueryReply) GetOrder() *Order {
 	return nil
 }
 
+func (x *QueryReply) GetAlgorithm() *AlgorithmResult {
+	if x != nil {
+		if x, ok := x.Result.(*QueryReply_Algorithm); ok {
+			return x.Algorithm
+		}
+	}
+	return nil
+}
+
+func (x *QueryReply) GetWhatIf() *WhatIfResult {
+	if x != nil {
+		if x, ok := x.Result.(*QueryReply_WhatIf); ok {
+			return x.WhatIf
+		}
+	}
+	return nil
+}
+
+func (x *QueryReply) GetHistory() *History {
+	if x != nil {
+		if x, ok := x.Result.(*QueryReply_History); ok {
+			return x.History
+		}
+	}
+	return nil
+}
+
 type isQueryReply_Result interface {
 	isQueryReply_Result()
 }
@@ -2569,6 +3095,18 @@ type QueryReply_Order struct {
 	Order *Order `protobuf:"bytes,10,opt,name=order,proto3,oneof"`
 }
 
+type QueryReply_Algorithm struct {
+	Algorithm *AlgorithmResult `protobuf:"bytes,11,opt,name=algorithm,proto3,oneof"`
+}
+
+type QueryReply_WhatIf struct {
+	WhatIf *WhatIfResult `protobuf:"bytes,12,opt,name=what_if,json=whatIf,proto3,oneof"`
+}
+
+type QueryReply_History struct {
+	History *History `protobuf:"bytes,13,opt,name=history,proto3,oneof"`
+}
+
 func (*QueryReply_Graph) isQueryReply_Result() {}
 
 func (*QueryReply_Node) isQueryReply_Result() {}
@@ -2583,6 +3121,12 @@ func (*QueryReply_Components) isQueryReply_Result() {}
 
 func (*QueryReply_Order) isQueryReply_Result() {}
 
+func (*QueryReply_Algorithm) isQueryReply_Result() {}
+
+func (*QueryReply_WhatIf) isQueryReply_Result() {}
+
+func (*QueryReply_History) isQueryReply_Result() {}
+
 // Passivate asks a grain to stop now (it is activated again on the next
 // request). Used on graceful shutdown.
 type Passivate struct {
@@ -2593,7 +3137,7 @@ type Passivate struct {
 
 func (x *Passivate) Reset() {
 	*x = Passivate{}
-	mi := &file_graphlog_proto_msgTypes[34]
+	mi := &file_graphlog_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2605,7 +3149,7 @@ func (x *Passivate) String() string {
 func (*Passivate) ProtoMessage() {}
 
 func (x *Passivate) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[34]
+	mi := &file_graphlog_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2618,7 +3162,7 @@ func (x *Passivate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Passivate.ProtoReflect.Descriptor instead.
 func (*Passivate) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{34}
+	return file_graphlog_proto_rawDescGZIP(), []int{41}
 }
 
 type PassivateReply struct {
@@ -2629,7 +3173,7 @@ type PassivateReply struct {
 
 func (x *PassivateReply) Reset() {
 	*x = PassivateReply{}
-	mi := &file_graphlog_proto_msgTypes[35]
+	mi := &file_graphlog_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2641,7 +3185,7 @@ func (x *PassivateReply) String() string {
 func (*PassivateReply) ProtoMessage() {}
 
 func (x *PassivateReply) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[35]
+	mi := &file_graphlog_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2654,7 +3198,7 @@ func (x *PassivateReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PassivateReply.ProtoReflect.Descriptor instead.
 func (*PassivateReply) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{35}
+	return file_graphlog_proto_rawDescGZIP(), []int{42}
 }
 
 // PropertyChange is one property key whose value differs: before is unset
@@ -2670,7 +3214,7 @@ type PropertyChange struct {
 
 func (x *PropertyChange) Reset() {
 	*x = PropertyChange{}
-	mi := &file_graphlog_proto_msgTypes[36]
+	mi := &file_graphlog_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2682,7 +3226,7 @@ func (x *PropertyChange) String() string {
 func (*PropertyChange) ProtoMessage() {}
 
 func (x *PropertyChange) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[36]
+	mi := &file_graphlog_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2695,7 +3239,7 @@ func (x *PropertyChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PropertyChange.ProtoReflect.Descriptor instead.
 func (*PropertyChange) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{36}
+	return file_graphlog_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *PropertyChange) GetKey() string {
@@ -2730,7 +3274,7 @@ type NodeChange struct {
 
 func (x *NodeChange) Reset() {
 	*x = NodeChange{}
-	mi := &file_graphlog_proto_msgTypes[37]
+	mi := &file_graphlog_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2742,7 +3286,7 @@ func (x *NodeChange) String() string {
 func (*NodeChange) ProtoMessage() {}
 
 func (x *NodeChange) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[37]
+	mi := &file_graphlog_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2755,7 +3299,7 @@ func (x *NodeChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeChange.ProtoReflect.Descriptor instead.
 func (*NodeChange) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{37}
+	return file_graphlog_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *NodeChange) GetId() string {
@@ -2783,7 +3327,7 @@ type EdgeChange struct {
 
 func (x *EdgeChange) Reset() {
 	*x = EdgeChange{}
-	mi := &file_graphlog_proto_msgTypes[38]
+	mi := &file_graphlog_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2795,7 +3339,7 @@ func (x *EdgeChange) String() string {
 func (*EdgeChange) ProtoMessage() {}
 
 func (x *EdgeChange) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[38]
+	mi := &file_graphlog_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2808,7 +3352,7 @@ func (x *EdgeChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EdgeChange.ProtoReflect.Descriptor instead.
 func (*EdgeChange) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{38}
+	return file_graphlog_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *EdgeChange) GetId() string {
@@ -2843,7 +3387,7 @@ type GraphDiff struct {
 
 func (x *GraphDiff) Reset() {
 	*x = GraphDiff{}
-	mi := &file_graphlog_proto_msgTypes[39]
+	mi := &file_graphlog_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2855,7 +3399,7 @@ func (x *GraphDiff) String() string {
 func (*GraphDiff) ProtoMessage() {}
 
 func (x *GraphDiff) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[39]
+	mi := &file_graphlog_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2868,7 +3412,7 @@ func (x *GraphDiff) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GraphDiff.ProtoReflect.Descriptor instead.
 func (*GraphDiff) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{39}
+	return file_graphlog_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *GraphDiff) GetNodesAdded() []*Node {
@@ -2934,7 +3478,7 @@ type Frame struct {
 
 func (x *Frame) Reset() {
 	*x = Frame{}
-	mi := &file_graphlog_proto_msgTypes[40]
+	mi := &file_graphlog_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2946,7 +3490,7 @@ func (x *Frame) String() string {
 func (*Frame) ProtoMessage() {}
 
 func (x *Frame) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[40]
+	mi := &file_graphlog_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2959,7 +3503,7 @@ func (x *Frame) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Frame.ProtoReflect.Descriptor instead.
 func (*Frame) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{40}
+	return file_graphlog_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *Frame) GetState() *GraphState {
@@ -3012,7 +3556,7 @@ type SnapshotRef struct {
 
 func (x *SnapshotRef) Reset() {
 	*x = SnapshotRef{}
-	mi := &file_graphlog_proto_msgTypes[41]
+	mi := &file_graphlog_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3024,7 +3568,7 @@ func (x *SnapshotRef) String() string {
 func (*SnapshotRef) ProtoMessage() {}
 
 func (x *SnapshotRef) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[41]
+	mi := &file_graphlog_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3037,7 +3581,7 @@ func (x *SnapshotRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SnapshotRef.ProtoReflect.Descriptor instead.
 func (*SnapshotRef) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{41}
+	return file_graphlog_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *SnapshotRef) GetCid() string {
@@ -3084,7 +3628,7 @@ type TakeSnapshot struct {
 
 func (x *TakeSnapshot) Reset() {
 	*x = TakeSnapshot{}
-	mi := &file_graphlog_proto_msgTypes[42]
+	mi := &file_graphlog_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3096,7 +3640,7 @@ func (x *TakeSnapshot) String() string {
 func (*TakeSnapshot) ProtoMessage() {}
 
 func (x *TakeSnapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[42]
+	mi := &file_graphlog_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3109,7 +3653,7 @@ func (x *TakeSnapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TakeSnapshot.ProtoReflect.Descriptor instead.
 func (*TakeSnapshot) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{42}
+	return file_graphlog_proto_rawDescGZIP(), []int{49}
 }
 
 type TakeSnapshotReply struct {
@@ -3122,7 +3666,7 @@ type TakeSnapshotReply struct {
 
 func (x *TakeSnapshotReply) Reset() {
 	*x = TakeSnapshotReply{}
-	mi := &file_graphlog_proto_msgTypes[43]
+	mi := &file_graphlog_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3134,7 +3678,7 @@ func (x *TakeSnapshotReply) String() string {
 func (*TakeSnapshotReply) ProtoMessage() {}
 
 func (x *TakeSnapshotReply) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[43]
+	mi := &file_graphlog_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3147,7 +3691,7 @@ func (x *TakeSnapshotReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TakeSnapshotReply.ProtoReflect.Descriptor instead.
 func (*TakeSnapshotReply) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{43}
+	return file_graphlog_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *TakeSnapshotReply) GetError() *Error {
@@ -3253,7 +3797,7 @@ const file_graphlog_proto_rawDesc = "" +
 	"\x04type\x18\x04 \x01(\tR\x04type\x127\n" +
 	"\n" +
 	"properties\x18\x05 \x01(\v2\x17.google.protobuf.StructR\n" +
-	"properties\"\xbd\x02\n" +
+	"properties\"\xf0\x02\n" +
 	"\n" +
 	"GraphState\x12\x19\n" +
 	"\bgraph_id\x18\x01 \x01(\tR\agraphId\x12\x18\n" +
@@ -3264,7 +3808,12 @@ const file_graphlog_proto_rawDesc = "" +
 	"\x05nodes\x18\x05 \x03(\v2\x11.graphlog.v1.NodeR\x05nodes\x12'\n" +
 	"\x05edges\x18\x06 \x03(\v2\x11.graphlog.v1.EdgeR\x05edges\x12\x16\n" +
 	"\x06format\x18\a \x01(\rR\x06format\x129\n" +
-	"\x06recent\x18\b \x03(\v2!.graphlog.v1.CommittedTransactionR\x06recent\"M\n" +
+	"\x06recent\x18\b \x03(\v2!.graphlog.v1.CommittedTransactionR\x06recent\x121\n" +
+	"\x06trails\x18\t \x03(\v2\x19.graphlog.v1.ElementTrailR\x06trails\"L\n" +
+	"\fElementTrail\x12\x12\n" +
+	"\x04edge\x18\x01 \x01(\bR\x04edge\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x12\x18\n" +
+	"\atouches\x18\x03 \x01(\fR\atouches\"M\n" +
 	"\x05Error\x12*\n" +
 	"\x04code\x18\x01 \x01(\x0e2\x16.graphlog.v1.ErrorCodeR\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\"D\n" +
@@ -3297,7 +3846,26 @@ const file_graphlog_proto_rawDesc = "" +
 	"\x06weight\x18\x03 \x01(\tR\x06weight\"?\n" +
 	"\rGetComponents\x12.\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1a.graphlog.v1.ComponentKindR\x04kind\"\x15\n" +
-	"\x13GetTopologicalOrder\"\xa6\x03\n" +
+	"\x13GetTopologicalOrder\"\x9c\x01\n" +
+	"\fRunAlgorithm\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12=\n" +
+	"\x06params\x18\x02 \x03(\v2%.graphlog.v1.RunAlgorithm.ParamsEntryR\x06params\x1a9\n" +
+	"\vParamsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"r\n" +
+	"\x06WhatIf\x12:\n" +
+	"\vtransaction\x18\x01 \x01(\v2\x18.graphlog.v1.TransactionR\vtransaction\x12,\n" +
+	"\aqueries\x18\x02 \x03(\v2\x12.graphlog.v1.QueryR\aqueries\"k\n" +
+	"\n" +
+	"GetHistory\x12\x12\n" +
+	"\x04edge\x18\x01 \x01(\bR\x04edge\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x12#\n" +
+	"\rafter_version\x18\x03 \x01(\x04R\fafterVersion\x12\x14\n" +
+	"\x05limit\x18\x04 \x01(\rR\x05limit\"W\n" +
+	"\aHistory\x12\x1a\n" +
+	"\bversions\x18\x01 \x03(\x04R\bversions\x12\x1c\n" +
+	"\tsequences\x18\x02 \x03(\x04R\tsequences\x12\x12\n" +
+	"\x04more\x18\x03 \x01(\bR\x04more\"\xc6\x04\n" +
 	"\x05Query\x12-\n" +
 	"\x05graph\x18\x01 \x01(\v2\x15.graphlog.v1.GetGraphH\x00R\x05graph\x12*\n" +
 	"\x04node\x18\x02 \x01(\v2\x14.graphlog.v1.GetNodeH\x00R\x04node\x12*\n" +
@@ -3307,7 +3875,11 @@ const file_graphlog_proto_rawDesc = "" +
 	"\n" +
 	"components\x18\x06 \x01(\v2\x1a.graphlog.v1.GetComponentsH\x00R\n" +
 	"components\x12O\n" +
-	"\x11topological_order\x18\a \x01(\v2 .graphlog.v1.GetTopologicalOrderH\x00R\x10topologicalOrderB\a\n" +
+	"\x11topological_order\x18\a \x01(\v2 .graphlog.v1.GetTopologicalOrderH\x00R\x10topologicalOrder\x129\n" +
+	"\talgorithm\x18\b \x01(\v2\x19.graphlog.v1.RunAlgorithmH\x00R\talgorithm\x12.\n" +
+	"\awhat_if\x18\t \x01(\v2\x13.graphlog.v1.WhatIfH\x00R\x06whatIf\x123\n" +
+	"\ahistory\x18\n" +
+	" \x01(\v2\x17.graphlog.v1.GetHistoryH\x00R\ahistoryB\a\n" +
 	"\x05query\"\x8e\x01\n" +
 	"\bNeighbor\x12%\n" +
 	"\x04node\x18\x01 \x01(\v2\x11.graphlog.v1.NodeR\x04node\x12%\n" +
@@ -3327,7 +3899,15 @@ const file_graphlog_proto_rawDesc = "" +
 	"components\x18\x01 \x03(\v2\x16.graphlog.v1.ComponentR\n" +
 	"components\"\x1d\n" +
 	"\x05Order\x12\x14\n" +
-	"\x05nodes\x18\x01 \x03(\tR\x05nodes\"\xc1\x03\n" +
+	"\x05nodes\x18\x01 \x03(\tR\x05nodes\"9\n" +
+	"\x0fAlgorithmResult\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04json\x18\x02 \x01(\fR\x04json\"\xab\x01\n" +
+	"\fWhatIfResult\x12\x18\n" +
+	"\aversion\x18\x01 \x01(\x04R\aversion\x12\x1c\n" +
+	"\tcommitted\x18\x02 \x01(\bR\tcommitted\x120\n" +
+	"\achanges\x18\x03 \x01(\v2\x16.graphlog.v1.GraphDiffR\achanges\x121\n" +
+	"\aanswers\x18\x04 \x03(\v2\x17.graphlog.v1.QueryReplyR\aanswers\"\xe7\x04\n" +
 	"\n" +
 	"QueryReply\x12(\n" +
 	"\x05error\x18\x01 \x01(\v2\x12.graphlog.v1.ErrorR\x05error\x12\x18\n" +
@@ -3342,7 +3922,10 @@ const file_graphlog_proto_rawDesc = "" +
 	"components\x18\t \x01(\v2\x17.graphlog.v1.ComponentsH\x00R\n" +
 	"components\x12*\n" +
 	"\x05order\x18\n" +
-	" \x01(\v2\x12.graphlog.v1.OrderH\x00R\x05orderB\b\n" +
+	" \x01(\v2\x12.graphlog.v1.OrderH\x00R\x05order\x12<\n" +
+	"\talgorithm\x18\v \x01(\v2\x1c.graphlog.v1.AlgorithmResultH\x00R\talgorithm\x124\n" +
+	"\awhat_if\x18\f \x01(\v2\x19.graphlog.v1.WhatIfResultH\x00R\x06whatIf\x120\n" +
+	"\ahistory\x18\r \x01(\v2\x14.graphlog.v1.HistoryH\x00R\ahistoryB\b\n" +
 	"\x06result\"\v\n" +
 	"\tPassivate\"\x10\n" +
 	"\x0ePassivateReply\"\x80\x01\n" +
@@ -3423,7 +4006,7 @@ func file_graphlog_proto_rawDescGZIP() []byte {
 }
 
 var file_graphlog_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_graphlog_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
+var file_graphlog_proto_msgTypes = make([]protoimpl.MessageInfo, 52)
 var file_graphlog_proto_goTypes = []any{
 	(ErrorCode)(0),                // 0: graphlog.v1.ErrorCode
 	(Direction)(0),                // 1: graphlog.v1.Direction
@@ -3442,47 +4025,55 @@ var file_graphlog_proto_goTypes = []any{
 	(*Node)(nil),                  // 14: graphlog.v1.Node
 	(*Edge)(nil),                  // 15: graphlog.v1.Edge
 	(*GraphState)(nil),            // 16: graphlog.v1.GraphState
-	(*Error)(nil),                 // 17: graphlog.v1.Error
-	(*Submit)(nil),                // 18: graphlog.v1.Submit
-	(*SubmitReply)(nil),           // 19: graphlog.v1.SubmitReply
-	(*Deliver)(nil),               // 20: graphlog.v1.Deliver
-	(*DeliverReply)(nil),          // 21: graphlog.v1.DeliverReply
-	(*GetGraph)(nil),              // 22: graphlog.v1.GetGraph
-	(*GetNode)(nil),               // 23: graphlog.v1.GetNode
-	(*GetEdge)(nil),               // 24: graphlog.v1.GetEdge
-	(*GetNeighbors)(nil),          // 25: graphlog.v1.GetNeighbors
-	(*GetShortestPath)(nil),       // 26: graphlog.v1.GetShortestPath
-	(*GetComponents)(nil),         // 27: graphlog.v1.GetComponents
-	(*GetTopologicalOrder)(nil),   // 28: graphlog.v1.GetTopologicalOrder
-	(*Query)(nil),                 // 29: graphlog.v1.Query
-	(*Neighbor)(nil),              // 30: graphlog.v1.Neighbor
-	(*Neighbors)(nil),             // 31: graphlog.v1.Neighbors
-	(*Path)(nil),                  // 32: graphlog.v1.Path
-	(*Component)(nil),             // 33: graphlog.v1.Component
-	(*Components)(nil),            // 34: graphlog.v1.Components
-	(*Order)(nil),                 // 35: graphlog.v1.Order
-	(*QueryReply)(nil),            // 36: graphlog.v1.QueryReply
-	(*Passivate)(nil),             // 37: graphlog.v1.Passivate
-	(*PassivateReply)(nil),        // 38: graphlog.v1.PassivateReply
-	(*PropertyChange)(nil),        // 39: graphlog.v1.PropertyChange
-	(*NodeChange)(nil),            // 40: graphlog.v1.NodeChange
-	(*EdgeChange)(nil),            // 41: graphlog.v1.EdgeChange
-	(*GraphDiff)(nil),             // 42: graphlog.v1.GraphDiff
-	(*Frame)(nil),                 // 43: graphlog.v1.Frame
-	(*SnapshotRef)(nil),           // 44: graphlog.v1.SnapshotRef
-	(*TakeSnapshot)(nil),          // 45: graphlog.v1.TakeSnapshot
-	(*TakeSnapshotReply)(nil),     // 46: graphlog.v1.TakeSnapshotReply
-	(*structpb.Struct)(nil),       // 47: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil), // 48: google.protobuf.Timestamp
-	(*structpb.Value)(nil),        // 49: google.protobuf.Value
+	(*ElementTrail)(nil),          // 17: graphlog.v1.ElementTrail
+	(*Error)(nil),                 // 18: graphlog.v1.Error
+	(*Submit)(nil),                // 19: graphlog.v1.Submit
+	(*SubmitReply)(nil),           // 20: graphlog.v1.SubmitReply
+	(*Deliver)(nil),               // 21: graphlog.v1.Deliver
+	(*DeliverReply)(nil),          // 22: graphlog.v1.DeliverReply
+	(*GetGraph)(nil),              // 23: graphlog.v1.GetGraph
+	(*GetNode)(nil),               // 24: graphlog.v1.GetNode
+	(*GetEdge)(nil),               // 25: graphlog.v1.GetEdge
+	(*GetNeighbors)(nil),          // 26: graphlog.v1.GetNeighbors
+	(*GetShortestPath)(nil),       // 27: graphlog.v1.GetShortestPath
+	(*GetComponents)(nil),         // 28: graphlog.v1.GetComponents
+	(*GetTopologicalOrder)(nil),   // 29: graphlog.v1.GetTopologicalOrder
+	(*RunAlgorithm)(nil),          // 30: graphlog.v1.RunAlgorithm
+	(*WhatIf)(nil),                // 31: graphlog.v1.WhatIf
+	(*GetHistory)(nil),            // 32: graphlog.v1.GetHistory
+	(*History)(nil),               // 33: graphlog.v1.History
+	(*Query)(nil),                 // 34: graphlog.v1.Query
+	(*Neighbor)(nil),              // 35: graphlog.v1.Neighbor
+	(*Neighbors)(nil),             // 36: graphlog.v1.Neighbors
+	(*Path)(nil),                  // 37: graphlog.v1.Path
+	(*Component)(nil),             // 38: graphlog.v1.Component
+	(*Components)(nil),            // 39: graphlog.v1.Components
+	(*Order)(nil),                 // 40: graphlog.v1.Order
+	(*AlgorithmResult)(nil),       // 41: graphlog.v1.AlgorithmResult
+	(*WhatIfResult)(nil),          // 42: graphlog.v1.WhatIfResult
+	(*QueryReply)(nil),            // 43: graphlog.v1.QueryReply
+	(*Passivate)(nil),             // 44: graphlog.v1.Passivate
+	(*PassivateReply)(nil),        // 45: graphlog.v1.PassivateReply
+	(*PropertyChange)(nil),        // 46: graphlog.v1.PropertyChange
+	(*NodeChange)(nil),            // 47: graphlog.v1.NodeChange
+	(*EdgeChange)(nil),            // 48: graphlog.v1.EdgeChange
+	(*GraphDiff)(nil),             // 49: graphlog.v1.GraphDiff
+	(*Frame)(nil),                 // 50: graphlog.v1.Frame
+	(*SnapshotRef)(nil),           // 51: graphlog.v1.SnapshotRef
+	(*TakeSnapshot)(nil),          // 52: graphlog.v1.TakeSnapshot
+	(*TakeSnapshotReply)(nil),     // 53: graphlog.v1.TakeSnapshotReply
+	nil,                           // 54: graphlog.v1.RunAlgorithm.ParamsEntry
+	(*structpb.Struct)(nil),       // 55: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil), // 56: google.protobuf.Timestamp
+	(*structpb.Value)(nil),        // 57: google.protobuf.Value
 }
 var file_graphlog_proto_depIdxs = []int32{
-	47, // 0: graphlog.v1.NodeAdded.properties:type_name -> google.protobuf.Struct
-	47, // 1: graphlog.v1.NodeUpdated.set:type_name -> google.protobuf.Struct
-	47, // 2: graphlog.v1.EdgeAdded.properties:type_name -> google.protobuf.Struct
-	47, // 3: graphlog.v1.EdgeUpdated.set:type_name -> google.protobuf.Struct
-	48, // 4: graphlog.v1.Event.recorded_at:type_name -> google.protobuf.Timestamp
-	48, // 5: graphlog.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	55, // 0: graphlog.v1.NodeAdded.properties:type_name -> google.protobuf.Struct
+	55, // 1: graphlog.v1.NodeUpdated.set:type_name -> google.protobuf.Struct
+	55, // 2: graphlog.v1.EdgeAdded.properties:type_name -> google.protobuf.Struct
+	55, // 3: graphlog.v1.EdgeUpdated.set:type_name -> google.protobuf.Struct
+	56, // 4: graphlog.v1.Event.recorded_at:type_name -> google.protobuf.Timestamp
+	56, // 5: graphlog.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
 	3,  // 6: graphlog.v1.Event.metadata:type_name -> graphlog.v1.Metadata
 	4,  // 7: graphlog.v1.Event.node_added:type_name -> graphlog.v1.NodeAdded
 	5,  // 8: graphlog.v1.Event.node_updated:type_name -> graphlog.v1.NodeUpdated
@@ -3491,63 +4082,75 @@ var file_graphlog_proto_depIdxs = []int32{
 	8,  // 11: graphlog.v1.Event.edge_updated:type_name -> graphlog.v1.EdgeUpdated
 	9,  // 12: graphlog.v1.Event.edge_removed:type_name -> graphlog.v1.EdgeRemoved
 	10, // 13: graphlog.v1.Transaction.events:type_name -> graphlog.v1.Event
-	48, // 14: graphlog.v1.Transaction.recorded_at:type_name -> google.protobuf.Timestamp
+	56, // 14: graphlog.v1.Transaction.recorded_at:type_name -> google.protobuf.Timestamp
 	11, // 15: graphlog.v1.LogEntry.transactions:type_name -> graphlog.v1.Transaction
-	47, // 16: graphlog.v1.Node.properties:type_name -> google.protobuf.Struct
-	47, // 17: graphlog.v1.Edge.properties:type_name -> google.protobuf.Struct
-	48, // 18: graphlog.v1.GraphState.updated_at:type_name -> google.protobuf.Timestamp
+	55, // 16: graphlog.v1.Node.properties:type_name -> google.protobuf.Struct
+	55, // 17: graphlog.v1.Edge.properties:type_name -> google.protobuf.Struct
+	56, // 18: graphlog.v1.GraphState.updated_at:type_name -> google.protobuf.Timestamp
 	14, // 19: graphlog.v1.GraphState.nodes:type_name -> graphlog.v1.Node
 	15, // 20: graphlog.v1.GraphState.edges:type_name -> graphlog.v1.Edge
 	13, // 21: graphlog.v1.GraphState.recent:type_name -> graphlog.v1.CommittedTransaction
-	0,  // 22: graphlog.v1.Error.code:type_name -> graphlog.v1.ErrorCode
-	11, // 23: graphlog.v1.Submit.transaction:type_name -> graphlog.v1.Transaction
-	17, // 24: graphlog.v1.SubmitReply.error:type_name -> graphlog.v1.Error
-	11, // 25: graphlog.v1.Deliver.transaction:type_name -> graphlog.v1.Transaction
-	17, // 26: graphlog.v1.DeliverReply.error:type_name -> graphlog.v1.Error
-	1,  // 27: graphlog.v1.GetNeighbors.direction:type_name -> graphlog.v1.Direction
-	2,  // 28: graphlog.v1.GetComponents.kind:type_name -> graphlog.v1.ComponentKind
-	22, // 29: graphlog.v1.Query.graph:type_name -> graphlog.v1.GetGraph
-	23, // 30: graphlog.v1.Query.node:type_name -> graphlog.v1.GetNode
-	24, // 31: graphlog.v1.Query.edge:type_name -> graphlog.v1.GetEdge
-	25, // 32: graphlog.v1.Query.neighbors:type_name -> graphlog.v1.GetNeighbors
-	26, // 33: graphlog.v1.Query.shortest_path:type_name -> graphlog.v1.GetShortestPath
-	27, // 34: graphlog.v1.Query.components:type_name -> graphlog.v1.GetComponents
-	28, // 35: graphlog.v1.Query.topological_order:type_name -> graphlog.v1.GetTopologicalOrder
-	14, // 36: graphlog.v1.Neighbor.node:type_name -> graphlog.v1.Node
-	15, // 37: graphlog.v1.Neighbor.edge:type_name -> graphlog.v1.Edge
-	1,  // 38: graphlog.v1.Neighbor.direction:type_name -> graphlog.v1.Direction
-	30, // 39: graphlog.v1.Neighbors.neighbors:type_name -> graphlog.v1.Neighbor
-	33, // 40: graphlog.v1.Components.components:type_name -> graphlog.v1.Component
-	17, // 41: graphlog.v1.QueryReply.error:type_name -> graphlog.v1.Error
-	16, // 42: graphlog.v1.QueryReply.graph:type_name -> graphlog.v1.GraphState
-	14, // 43: graphlog.v1.QueryReply.node:type_name -> graphlog.v1.Node
-	15, // 44: graphlog.v1.QueryReply.edge:type_name -> graphlog.v1.Edge
-	31, // 45: graphlog.v1.QueryReply.neighbors:type_name -> graphlog.v1.Neighbors
-	32, // 46: graphlog.v1.QueryReply.path:type_name -> graphlog.v1.Path
-	34, // 47: graphlog.v1.QueryReply.components:type_name -> graphlog.v1.Components
-	35, // 48: graphlog.v1.QueryReply.order:type_name -> graphlog.v1.Order
-	49, // 49: graphlog.v1.PropertyChange.before:type_name -> google.protobuf.Value
-	49, // 50: graphlog.v1.PropertyChange.after:type_name -> google.protobuf.Value
-	39, // 51: graphlog.v1.NodeChange.properties:type_name -> graphlog.v1.PropertyChange
-	39, // 52: graphlog.v1.EdgeChange.properties:type_name -> graphlog.v1.PropertyChange
-	14, // 53: graphlog.v1.GraphDiff.nodes_added:type_name -> graphlog.v1.Node
-	14, // 54: graphlog.v1.GraphDiff.nodes_removed:type_name -> graphlog.v1.Node
-	40, // 55: graphlog.v1.GraphDiff.nodes_changed:type_name -> graphlog.v1.NodeChange
-	15, // 56: graphlog.v1.GraphDiff.edges_added:type_name -> graphlog.v1.Edge
-	15, // 57: graphlog.v1.GraphDiff.edges_removed:type_name -> graphlog.v1.Edge
-	41, // 58: graphlog.v1.GraphDiff.edges_changed:type_name -> graphlog.v1.EdgeChange
-	16, // 59: graphlog.v1.Frame.state:type_name -> graphlog.v1.GraphState
-	48, // 60: graphlog.v1.Frame.at:type_name -> google.protobuf.Timestamp
-	10, // 61: graphlog.v1.Frame.events:type_name -> graphlog.v1.Event
-	42, // 62: graphlog.v1.Frame.changes:type_name -> graphlog.v1.GraphDiff
-	48, // 63: graphlog.v1.SnapshotRef.recorded_at:type_name -> google.protobuf.Timestamp
-	17, // 64: graphlog.v1.TakeSnapshotReply.error:type_name -> graphlog.v1.Error
-	44, // 65: graphlog.v1.TakeSnapshotReply.snapshot:type_name -> graphlog.v1.SnapshotRef
-	66, // [66:66] is the sub-list for method output_type
-	66, // [66:66] is the sub-list for method input_type
-	66, // [66:66] is the sub-list for extension type_name
-	66, // [66:66] is the sub-list for extension extendee
-	0,  // [0:66] is the sub-list for field type_name
+	17, // 22: graphlog.v1.GraphState.trails:type_name -> graphlog.v1.ElementTrail
+	0,  // 23: graphlog.v1.Error.code:type_name -> graphlog.v1.ErrorCode
+	11, // 24: graphlog.v1.Submit.transaction:type_name -> graphlog.v1.Transaction
+	18, // 25: graphlog.v1.SubmitReply.error:type_name -> graphlog.v1.Error
+	11, // 26: graphlog.v1.Deliver.transaction:type_name -> graphlog.v1.Transaction
+	18, // 27: graphlog.v1.DeliverReply.error:type_name -> graphlog.v1.Error
+	1,  // 28: graphlog.v1.GetNeighbors.direction:type_name -> graphlog.v1.Direction
+	2,  // 29: graphlog.v1.GetComponents.kind:type_name -> graphlog.v1.ComponentKind
+	54, // 30: graphlog.v1.RunAlgorithm.params:type_name -> graphlog.v1.RunAlgorithm.ParamsEntry
+	11, // 31: graphlog.v1.WhatIf.transaction:type_name -> graphlog.v1.Transaction
+	34, // 32: graphlog.v1.WhatIf.queries:type_name -> graphlog.v1.Query
+	23, // 33: graphlog.v1.Query.graph:type_name -> graphlog.v1.GetGraph
+	24, // 34: graphlog.v1.Query.node:type_name -> graphlog.v1.GetNode
+	25, // 35: graphlog.v1.Query.edge:type_name -> graphlog.v1.GetEdge
+	26, // 36: graphlog.v1.Query.neighbors:type_name -> graphlog.v1.GetNeighbors
+	27, // 37: graphlog.v1.Query.shortest_path:type_name -> graphlog.v1.GetShortestPath
+	28, // 38: graphlog.v1.Query.components:type_name -> graphlog.v1.GetComponents
+	29, // 39: graphlog.v1.Query.topological_order:type_name -> graphlog.v1.GetTopologicalOrder
+	30, // 40: graphlog.v1.Query.algorithm:type_name -> graphlog.v1.RunAlgorithm
+	31, // 41: graphlog.v1.Query.what_if:type_name -> graphlog.v1.WhatIf
+	32, // 42: graphlog.v1.Query.history:type_name -> graphlog.v1.GetHistory
+	14, // 43: graphlog.v1.Neighbor.node:type_name -> graphlog.v1.Node
+	15, // 44: graphlog.v1.Neighbor.edge:type_name -> graphlog.v1.Edge
+	1,  // 45: graphlog.v1.Neighbor.direction:type_name -> graphlog.v1.Direction
+	35, // 46: graphlog.v1.Neighbors.neighbors:type_name -> graphlog.v1.Neighbor
+	38, // 47: graphlog.v1.Components.components:type_name -> graphlog.v1.Component
+	49, // 48: graphlog.v1.WhatIfResult.changes:type_name -> graphlog.v1.GraphDiff
+	43, // 49: graphlog.v1.WhatIfResult.answers:type_name -> graphlog.v1.QueryReply
+	18, // 50: graphlog.v1.QueryReply.error:type_name -> graphlog.v1.Error
+	16, // 51: graphlog.v1.QueryReply.graph:type_name -> graphlog.v1.GraphState
+	14, // 52: graphlog.v1.QueryReply.node:type_name -> graphlog.v1.Node
+	15, // 53: graphlog.v1.QueryReply.edge:type_name -> graphlog.v1.Edge
+	36, // 54: graphlog.v1.QueryReply.neighbors:type_name -> graphlog.v1.Neighbors
+	37, // 55: graphlog.v1.QueryReply.path:type_name -> graphlog.v1.Path
+	39, // 56: graphlog.v1.QueryReply.components:type_name -> graphlog.v1.Components
+	40, // 57: graphlog.v1.QueryReply.order:type_name -> graphlog.v1.Order
+	41, // 58: graphlog.v1.QueryReply.algorithm:type_name -> graphlog.v1.AlgorithmResult
+	42, // 59: graphlog.v1.QueryReply.what_if:type_name -> graphlog.v1.WhatIfResult
+	33, // 60: graphlog.v1.QueryReply.history:type_name -> graphlog.v1.History
+	57, // 61: graphlog.v1.PropertyChange.before:type_name -> google.protobuf.Value
+	57, // 62: graphlog.v1.PropertyChange.after:type_name -> google.protobuf.Value
+	46, // 63: graphlog.v1.NodeChange.properties:type_name -> graphlog.v1.PropertyChange
+	46, // 64: graphlog.v1.EdgeChange.properties:type_name -> graphlog.v1.PropertyChange
+	14, // 65: graphlog.v1.GraphDiff.nodes_added:type_name -> graphlog.v1.Node
+	14, // 66: graphlog.v1.GraphDiff.nodes_removed:type_name -> graphlog.v1.Node
+	47, // 67: graphlog.v1.GraphDiff.nodes_changed:type_name -> graphlog.v1.NodeChange
+	15, // 68: graphlog.v1.GraphDiff.edges_added:type_name -> graphlog.v1.Edge
+	15, // 69: graphlog.v1.GraphDiff.edges_removed:type_name -> graphlog.v1.Edge
+	48, // 70: graphlog.v1.GraphDiff.edges_changed:type_name -> graphlog.v1.EdgeChange
+	16, // 71: graphlog.v1.Frame.state:type_name -> graphlog.v1.GraphState
+	56, // 72: graphlog.v1.Frame.at:type_name -> google.protobuf.Timestamp
+	10, // 73: graphlog.v1.Frame.events:type_name -> graphlog.v1.Event
+	49, // 74: graphlog.v1.Frame.changes:type_name -> graphlog.v1.GraphDiff
+	56, // 75: graphlog.v1.SnapshotRef.recorded_at:type_name -> google.protobuf.Timestamp
+	18, // 76: graphlog.v1.TakeSnapshotReply.error:type_name -> graphlog.v1.Error
+	51, // 77: graphlog.v1.TakeSnapshotReply.snapshot:type_name -> graphlog.v1.SnapshotRef
+	78, // [78:78] is the sub-list for method output_type
+	78, // [78:78] is the sub-list for method input_type
+	78, // [78:78] is the sub-list for extension type_name
+	78, // [78:78] is the sub-list for extension extendee
+	0,  // [0:78] is the sub-list for field type_name
 }
 
 func init() { file_graphlog_proto_init() }
@@ -3564,7 +4167,7 @@ func file_graphlog_proto_init() {
 		(*Event_EdgeRemoved)(nil),
 	}
 	file_graphlog_proto_msgTypes[8].OneofWrappers = []any{}
-	file_graphlog_proto_msgTypes[26].OneofWrappers = []any{
+	file_graphlog_proto_msgTypes[31].OneofWrappers = []any{
 		(*Query_Graph)(nil),
 		(*Query_Node)(nil),
 		(*Query_Edge)(nil),
@@ -3572,8 +4175,11 @@ func file_graphlog_proto_init() {
 		(*Query_ShortestPath)(nil),
 		(*Query_Components)(nil),
 		(*Query_TopologicalOrder)(nil),
+		(*Query_Algorithm)(nil),
+		(*Query_WhatIf)(nil),
+		(*Query_History)(nil),
 	}
-	file_graphlog_proto_msgTypes[33].OneofWrappers = []any{
+	file_graphlog_proto_msgTypes[40].OneofWrappers = []any{
 		(*QueryReply_Graph)(nil),
 		(*QueryReply_Node)(nil),
 		(*QueryReply_Edge)(nil),
@@ -3581,6 +4187,9 @@ func file_graphlog_proto_init() {
 		(*QueryReply_Path)(nil),
 		(*QueryReply_Components)(nil),
 		(*QueryReply_Order)(nil),
+		(*QueryReply_Algorithm)(nil),
+		(*QueryReply_WhatIf)(nil),
+		(*QueryReply_History)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -3588,7 +4197,7 @@ func file_graphlog_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_graphlog_proto_rawDesc), len(file_graphlog_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   44,
+			NumMessages:   52,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
