@@ -858,3 +858,74 @@ func (p *browserPage) pan(steps int) panStats {
 	})()`, &st)
 	return st
 }
+
+// choose picks value in a select as a user would: the value, then the
+// change event the page listens to.
+func (p *browserPage) choose(id, value string) {
+	p.t.Helper()
+	var got string
+	p.eval(fmt.Sprintf(`(() => {
+		const el = document.getElementById(%q);
+		el.value = %q;
+		el.dispatchEvent(new Event("change", {bubbles: true}));
+		return el.value;
+	})()`, id, value), &got)
+	if got != value {
+		p.t.Fatalf("select %s has no option %q", id, value)
+	}
+}
+
+// TestViewerSizeAndColour sizes and colours nodes by their properties
+// instead of degree and type, and checks the legend against the API's
+// graph.
+func TestViewerSizeAndColour(t *testing.T) {
+	_, base := startNode(t, testConfig(t.TempDir()))
+	c := newClient(t, base)
+	version := bigGraph(t, c, "styled", 400, 600)
+	_, g := c.graph("styled")
+	whole := drawn{len(g.Nodes), len(g.Edges)}
+	page := newBrowserPage(t)
+	page.run(chromedp.Navigate(base + "/#graph=styled"))
+	if got := page.waitDrawn("styled", "live", version); got != whole {
+		t.Fatalf("drew %+v, the API has %+v", got, whole)
+	}
+	var legend string
+	page.eval(`document.getElementById("legend").textContent`, &legend)
+	if !strings.Contains(legend, "size: degree") {
+		t.Fatalf("legend %q does not say nodes are sized by degree", legend)
+	}
+
+	// Colour by a property: a colour per value, counted as the API has
+	// them; by a numeric property of many values: a ramp.
+	page.choose("color-by", "property:group")
+	groups := map[string]int{}
+	for _, n := range g.Nodes {
+		groups[fmt.Sprint(n.Properties["group"])]++
+	}
+	var rows map[string]string
+	page.eval(`Object.fromEntries([...document.querySelectorAll("#legend .legend-row")].map((r) => [r.children[1].textContent, r.children[2].textContent]))`, &rows)
+	for group, n := range groups {
+		if rows[group] != fmt.Sprint(n) {
+			t.Errorf("legend row for group %s says %q, the API has %d nodes", group, rows[group], n)
+		}
+	}
+	page.eval(`document.getElementById("legend").textContent`, &legend)
+	if !strings.Contains(legend, "Nodes by group") {
+		t.Fatalf("legend %q does not say nodes are coloured by group", legend)
+	}
+	page.choose("color-by", "property:i")
+	var ramp bool
+	page.eval(`document.querySelector("#legend .swatch.ramp") !== null`, &ramp)
+	if !ramp {
+		t.Fatal("colouring by i (400 values) shows no ramp in the legend")
+	}
+	// Size by a numeric property.
+	page.choose("size-by", "property:i")
+	page.eval(`document.getElementById("legend").textContent`, &legend)
+	if !strings.Contains(legend, "size: i") {
+		t.Fatalf("legend %q does not say nodes are sized by i", legend)
+	}
+	if got := page.counts(); got != whole {
+		t.Fatalf("sized and coloured by properties: drew %+v, want %+v", got, whole)
+	}
+}

@@ -20,8 +20,10 @@
 // the whole visit (layout.js): a node stays where it is across updates,
 // versions and diffs.
 //
-// In every mode, nodes are sized by their degree and coloured by type,
-// with the legend to match (encoding.js).
+// Over whichever mode, the header's controls change how the graph is
+// drawn, not what version: node size (by degree, none, or a numeric
+// property) and colour (by type or a property), with the legend to match
+// (encoding.js).
 //
 // The page's address names the graph (#graph=<id>), so a link opens it.
 //
@@ -69,7 +71,7 @@
 "use strict";
 
 import { APIError, eventSource, getJSON, graphPath, ndjson, setTokenPrompt } from "/ui/api.js";
-import { BY_DEGREE, BY_TYPE, colours, importance, sizes } from "/ui/encoding.js";
+import { BY_DEGREE, BY_NONE, BY_TYPE, colours, importance, propertyChoice, propertyKeys, propertyOf, sizes } from "/ui/encoding.js";
 import { Layout } from "/ui/layout.js";
 import { GraphState, changesFromDiff } from "/ui/model.js";
 import { STATUS_COLORS, View, edgePalette, labelOf, nodePalette } from "/ui/view.js";
@@ -143,8 +145,8 @@ const hook = {
 window.graphlog = hook;
 
 // visit is what the viewer keeps about the selected graph across modes:
-// its layout, the colours given to types, and how its nodes are sized and
-// coloured.
+// its layout, the colours given to types and property values, and the
+// size and colour chosen.
 function visit() {
   let v = app.visits.get(app.graph);
   if (!v) {
@@ -225,8 +227,8 @@ function finish(seq) {
 }
 
 // renderScene draws app.shown with the selected graph's layout and
-// encodings, and refreshes what describes it (legend, details panel).
-// With fit, the view zooms to the drawing.
+// encodings, and refreshes what describes it (legend, details panel,
+// controls). With fit, the view zooms to the drawing.
 function renderScene({ fit = false } = {}) {
   if (!app.shown) return;
   const v = visit();
@@ -240,6 +242,7 @@ function renderScene({ fit = false } = {}) {
   }, { fit });
   renderLegend(state, colouring);
   renderPanel();
+  updateControls();
 }
 
 function typesOf(elements) {
@@ -582,6 +585,8 @@ function wireControls() {
     return showDiff(Math.max(1, to - 1), to);
   });
   $("fit-btn").addEventListener("click", () => view.fit());
+  $("size-by").addEventListener("change", (ev) => { visit().sizeBy = ev.target.value; renderScene(); });
+  $("color-by").addEventListener("change", (ev) => { visit().colorBy = ev.target.value; renderScene(); });
   $("graph-filter").addEventListener("input", () => renderGraphList());
   // A page left open in the back/forward cache would keep its stream, and
   // a browser allows only six connections to a host: a few reloads would
@@ -599,6 +604,40 @@ function wireControls() {
     const id = graphFromHash();
     if (id && id !== app.graph) selectGraph(id);
   });
+}
+
+// updateControls fits the header's controls to the graph drawn: the
+// properties to size and colour by.
+function updateControls() {
+  const v = visit();
+  const keys = propertyKeys(app.shown);
+  fillSelect($("size-by"), [[BY_DEGREE, "degree"], [BY_NONE, "none"]], keys.numeric, v.sizeBy);
+  fillSelect($("color-by"), [[BY_TYPE, "type"]], keys.scalar, v.colorBy);
+}
+
+// fillSelect gives a select its fixed options ([value, text]) and one per
+// property key (under "node property"), keeping the chosen one even when
+// the graph no longer has its property; it rebuilds them only when they
+// change, so an open select is not disturbed by live updates.
+function fillSelect(select, fixed, keys, chosen) {
+  const all = [...keys];
+  const chosenKey = propertyOf(chosen);
+  if (chosenKey !== null && !all.includes(chosenKey)) all.push(chosenKey);
+  const signature = all.join("\n");
+  if (select.dataset.keys !== signature) {
+    const option = (value, text) => {
+      const o = document.createElement("option");
+      o.value = value;
+      o.textContent = text;
+      return o;
+    };
+    const group = document.createElement("optgroup");
+    group.label = "node property";
+    group.append(...all.map((k) => option(propertyChoice(k), k)));
+    select.replaceChildren(...fixed.map(([value, text]) => option(value, text)), ...(all.length ? [group] : []));
+    select.dataset.keys = signature;
+  }
+  select.value = chosen;
 }
 
 function updatePlayButton() {
@@ -713,11 +752,13 @@ function renderLegend(state, colouring) {
     return;
   }
   const v = visit();
-  const { title, rows } = colouring.legend;
+  const { title, rows, ramp } = colouring.legend;
   if (state.nodes.size > 0) {
     legend.append(legendTitle(title));
-    legendRows(legend, rows, "dot", "types");
-    legend.append(legendNote("size: degree"));
+    if (ramp) legend.append(rampRow(ramp));
+    legendRows(legend, rows, "dot", "values");
+    const by = propertyOf(v.sizeBy);
+    if (v.sizeBy !== BY_NONE) legend.append(legendNote(`size: ${by === null ? "degree" : by}`));
   }
   const counts = new Map();
   for (const e of state.edges.values()) counts.set(e.type, (counts.get(e.type) || 0) + 1);
@@ -727,11 +768,32 @@ function renderLegend(state, colouring) {
   legendRows(legend, types.map((t) => ({ color: v.edgeColors.color(t), label: t || "(no type)", count: counts.get(t) })), "line", "types");
 }
 
-// legendRows adds at most a dozen rows, then says how many are left out.
+// legendRows adds at most fourteen rows (twelve colours, "other" and
+// "(none)"), then says how many are left out.
 function legendRows(legend, rows, shape, what) {
-  const max = 12;
+  const max = 14;
   for (const r of rows.slice(0, max)) legend.append(legendRow(shape, r.color, r.label, r.count));
   if (rows.length > max) legend.append(legendNote(`… ${rows.length - max} more ${what}`));
+}
+
+// rampRow shows a numeric property's colour ramp from its lowest value to
+// its highest.
+function rampRow({ colors, low, high }) {
+  const row = document.createElement("div");
+  row.className = "legend-row";
+  const lo = document.createElement("span");
+  lo.textContent = formatNumber(low);
+  const bar = document.createElement("span");
+  bar.className = "swatch ramp";
+  bar.style.background = `linear-gradient(to right, ${colors.join(", ")})`;
+  const hi = document.createElement("span");
+  hi.textContent = formatNumber(high);
+  row.append(lo, bar, hi);
+  return row;
+}
+
+function formatNumber(x) {
+  return Number.isInteger(x) ? String(x) : x.toPrecision(3);
 }
 
 function legendNote(text) {
