@@ -929,3 +929,55 @@ func TestViewerSizeAndColour(t *testing.T) {
 		t.Fatalf("sized and coloured by properties: drew %+v, want %+v", got, whole)
 	}
 }
+
+// centred fails unless node id is drawn at the middle of the canvas.
+func (p *browserPage) centred(id string) {
+	p.t.Helper()
+	var at, middle [2]float64
+	p.eval(fmt.Sprintf(`graphlog.screenPosition(%q)`, id), &at)
+	p.eval(`(() => { const r = document.getElementById("canvas").getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()`, &middle)
+	if math.Hypot(at[0]-middle[0], at[1]-middle[1]) > 1 {
+		p.t.Fatalf("node %s is drawn at %v, not at the middle of the canvas %v", id, at, middle)
+	}
+}
+
+// TestViewerFind finds a node with the search box.
+func TestViewerFind(t *testing.T) {
+	_, base := startNode(t, testConfig(t.TempDir()))
+	c := newClient(t, base)
+	version := bigGraph(t, c, "find", 400, 600)
+	_, g := c.graph("find")
+	whole := drawn{len(g.Nodes), len(g.Edges)}
+	page := newBrowserPage(t)
+	page.run(chromedp.Navigate(base + "/#graph=find"))
+	if got := page.waitDrawn("find", "live", version); got != whole {
+		t.Fatalf("drew %+v, the API has %+v", got, whole)
+	}
+
+	// (a) A prefix, in any case, lists the IDs that start with it, in order.
+	page.run(chromedp.Click(chromedp.ID("node-search")), chromedp.SendKeys(chromedp.ID("node-search"), "N012"))
+	page.waitFor("the search results", `!document.getElementById("search-results").hidden`)
+	var listed, want []string
+	page.eval(`[...document.querySelectorAll("#search-results button[data-node]")].map((b) => b.dataset.node)`, &listed)
+	for _, n := range g.Nodes {
+		if strings.HasPrefix(n.ID, "n012") {
+			want = append(want, n.ID)
+		}
+	}
+	if !slices.Equal(listed, want) {
+		t.Fatalf("searching N012 listed %v, want %v", listed, want)
+	}
+	// Picking one selects it, centres it and zooms in to read around it.
+	page.run(chromedp.Click(chromedp.CSS(`#search-results button[data-node="n0123"]`)))
+	page.waitFor("n0123 selected", `!document.getElementById("panel").hidden && document.getElementById("panel-fields").textContent.includes("n0123")`)
+	page.centred("n0123")
+	var tr struct{ Scale float64 }
+	page.eval(`graphlog.transform()`, &tr)
+	if tr.Scale < 1.5 {
+		t.Fatalf("after finding n0123 the zoom is %.2f, want at least 1.5", tr.Scale)
+	}
+	if l := page.labels(); !l.All || l.Drawn == 0 {
+		t.Fatalf("after finding n0123: labels %+v, want every node in view labelled", l)
+	}
+
+}

@@ -23,7 +23,8 @@
 // Over whichever mode, the header's controls change how the graph is
 // drawn, not what version: node size (by degree, none, or a numeric
 // property) and colour (by type or a property), with the legend to match
-// (encoding.js).
+// (encoding.js); a search box that finds a node by ID prefix, centres on
+// it and selects it (search.js).
 //
 // The page's address names the graph (#graph=<id>), so a link opens it.
 //
@@ -74,12 +75,14 @@ import { APIError, eventSource, getJSON, graphPath, ndjson, setTokenPrompt } fro
 import { BY_DEGREE, BY_NONE, BY_TYPE, colours, importance, propertyChoice, propertyKeys, propertyOf, sizes } from "/ui/encoding.js";
 import { Layout } from "/ui/layout.js";
 import { GraphState, changesFromDiff } from "/ui/model.js";
+import { SearchBox } from "/ui/search.js";
 import { STATUS_COLORS, View, edgePalette, labelOf, nodePalette } from "/ui/view.js";
 
 const POLL_MS = 3000; // graph list refresh
 const FRAME_MS = 800; // one replay frame at 1×
 const SLIDER_DEBOUNCE_MS = 120; // a drag settles before it loads
 const RECONNECT_MAX_MS = 15000;
+const FOUND_SCALE = 1.5; // a node found by search is shown at least this close
 
 const $ = (id) => document.getElementById(id);
 
@@ -243,6 +246,15 @@ function renderScene({ fit = false } = {}) {
   renderLegend(state, colouring);
   renderPanel();
   updateControls();
+}
+
+// findNode selects node id, centres the view on it and zooms in to read
+// its neighbours' labels.
+function findNode(id) {
+  if (!app.shown?.nodes.has(id)) return;
+  app.selected = { kind: "node", id };
+  renderScene();
+  view.centreOn(id, FOUND_SCALE);
 }
 
 function typesOf(elements) {
@@ -587,6 +599,19 @@ function wireControls() {
   $("fit-btn").addEventListener("click", () => view.fit());
   $("size-by").addEventListener("change", (ev) => { visit().sizeBy = ev.target.value; renderScene(); });
   $("color-by").addEventListener("change", (ev) => { visit().colorBy = ev.target.value; renderScene(); });
+  new SearchBox($("node-search"), $("search-results"), {
+    state: () => app.shown,
+    describe: (id) => labelOf(app.shown.nodes.get(id)),
+    choose: findNode,
+  });
+  // "/" goes to the search box, unless the user is typing.
+  document.addEventListener("keydown", (ev) => {
+    if (ev.target.closest?.("input, select, textarea, dialog")) return;
+    if (ev.key === "/") {
+      ev.preventDefault();
+      $("node-search").focus();
+    }
+  });
   $("graph-filter").addEventListener("input", () => renderGraphList());
   // A page left open in the back/forward cache would keep its stream, and
   // a browser allows only six connections to a host: a few reloads would
@@ -613,6 +638,7 @@ function updateControls() {
   const keys = propertyKeys(app.shown);
   fillSelect($("size-by"), [[BY_DEGREE, "degree"], [BY_NONE, "none"]], keys.numeric, v.sizeBy);
   fillSelect($("color-by"), [[BY_TYPE, "type"]], keys.scalar, v.colorBy);
+  $("node-search").disabled = false;
 }
 
 // fillSelect gives a select its fixed options ([value, text]) and one per
