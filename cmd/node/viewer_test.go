@@ -941,16 +941,50 @@ func (p *browserPage) centred(id string) {
 	}
 }
 
-// TestViewerFind finds a node with the search box.
-func TestViewerFind(t *testing.T) {
+// neighbourhoodOf counts the nodes within hops of focus in g, following
+// edges both ways, and the edges between two of them: what the viewer's
+// neighbourhood view must draw.
+func neighbourhoodOf(g api.Graph, focus string, hops int) drawn {
+	adj := map[string][]string{}
+	for _, e := range g.Edges {
+		adj[e.Source] = append(adj[e.Source], e.Target)
+		adj[e.Target] = append(adj[e.Target], e.Source)
+	}
+	in := map[string]bool{focus: true}
+	frontier := []string{focus}
+	for range hops {
+		var next []string
+		for _, id := range frontier {
+			for _, m := range adj[id] {
+				if !in[m] {
+					in[m] = true
+					next = append(next, m)
+				}
+			}
+		}
+		frontier = next
+	}
+	d := drawn{Nodes: len(in)}
+	for _, e := range g.Edges {
+		if in[e.Source] && in[e.Target] {
+			d.Edges++
+		}
+	}
+	return d
+}
+
+// TestViewerFindAndNeighbourhood finds a node with the search box, shows
+// its neighbourhood within one to three hops (checked against the API's
+// graph), walks to a neighbour and returns to the whole graph.
+func TestViewerFindAndNeighbourhood(t *testing.T) {
 	_, base := startNode(t, testConfig(t.TempDir()))
 	c := newClient(t, base)
-	version := bigGraph(t, c, "find", 400, 600)
-	_, g := c.graph("find")
+	version := bigGraph(t, c, "hood", 400, 600)
+	_, g := c.graph("hood")
 	whole := drawn{len(g.Nodes), len(g.Edges)}
 	page := newBrowserPage(t)
-	page.run(chromedp.Navigate(base + "/#graph=find"))
-	if got := page.waitDrawn("find", "live", version); got != whole {
+	page.run(chromedp.Navigate(base + "/#graph=hood"))
+	if got := page.waitDrawn("hood", "live", version); got != whole {
 		t.Fatalf("drew %+v, the API has %+v", got, whole)
 	}
 
@@ -979,5 +1013,48 @@ func TestViewerFind(t *testing.T) {
 	if l := page.labels(); !l.All || l.Drawn == 0 {
 		t.Fatalf("after finding n0123: labels %+v, want every node in view labelled", l)
 	}
+
+	// (b) Its neighbourhood within one, two, three hops.
+	page.run(chromedp.Click(chromedp.ID("hood-btn")))
+	for hops := 1; hops <= 3; hops++ {
+		page.choose("hood-hops", fmt.Sprint(hops))
+		page.waitFor(fmt.Sprintf("the neighbourhood within %d hops", hops),
+			fmt.Sprintf(`graphlog.neighbourhood().on && graphlog.neighbourhood().hops === %d`, hops))
+		if got, want := page.counts(), neighbourhoodOf(g, "n0123", hops); got != want {
+			t.Fatalf("neighbourhood of n0123 within %d hops: drew %+v, want %+v", hops, got, want)
+		}
+	}
+	var legend string
+	page.eval(`document.getElementById("legend").textContent`, &legend)
+	if !strings.Contains(legend, "Neighbourhood of n0123, 3 hops") {
+		t.Fatalf("legend %q does not name the neighbourhood", legend)
+	}
+
+	// (c) A click on a neighbour moves the neighbourhood there.
+	var next string
+	for _, e := range g.Edges {
+		if e.Source == "n0123" && e.Target != "n0123" {
+			next = e.Target
+			break
+		}
+	}
+	if next == "" {
+		t.Fatal("n0123 has no neighbour")
+	}
+	var at [2]float64
+	page.eval(fmt.Sprintf(`graphlog.screenPosition(%q)`, next), &at)
+	page.run(chromedp.MouseClickXY(at[0], at[1]))
+	page.waitFor("the neighbourhood to move", fmt.Sprintf(`graphlog.neighbourhood().focus === %q`, next))
+	if got, want := page.counts(), neighbourhoodOf(g, next, 3); got != want {
+		t.Fatalf("neighbourhood of %s within 3 hops: drew %+v, want %+v", next, got, want)
+	}
+
+	// (d) Off again: the whole graph, centred on where the user went.
+	page.run(chromedp.Click(chromedp.ID("hood-btn")))
+	page.waitFor("the whole graph", `!graphlog.neighbourhood().on`)
+	if got := page.counts(); got != whole {
+		t.Fatalf("back to the whole graph: drew %+v, want %+v", got, whole)
+	}
+	page.centred(next)
 
 }

@@ -24,7 +24,10 @@
 // drawn, not what version: node size (by degree, none, or a numeric
 // property) and colour (by type or a property), with the legend to match
 // (encoding.js); a search box that finds a node by ID prefix, centres on
-// it and selects it (search.js).
+// it and selects it (search.js); and the neighbourhood view, which draws
+// only the nodes within k hops of the selected node, in a layout of its
+// own with that node in the middle (neighbourhood.js). The neighbourhood
+// follows the selection: picking another node moves it there.
 //
 // The page's address names the graph (#graph=<id>), so a link opens it.
 //
@@ -67,6 +70,8 @@
 //	transform()   {scale, tx, ty}: screen = world × scale + t
 //	zoomTo(s), fit()
 //	              zoom about the centre of the view; fit the graph in it
+//	neighbourhood()
+//	              {on, focus, hops}: the neighbourhood view
 //	frames()      [{at, ms, base}]: the last frames drawn, when each began,
 //	              how long it took, and whether it drew the base again
 "use strict";
@@ -75,6 +80,7 @@ import { APIError, eventSource, getJSON, graphPath, ndjson, setTokenPrompt } fro
 import { BY_DEGREE, BY_NONE, BY_TYPE, colours, importance, propertyChoice, propertyKeys, propertyOf, sizes } from "/ui/encoding.js";
 import { Layout } from "/ui/layout.js";
 import { GraphState, changesFromDiff } from "/ui/model.js";
+import { MAX_HOPS, neighbourhood } from "/ui/neighbourhood.js";
 import { SearchBox } from "/ui/search.js";
 import { STATUS_COLORS, View, edgePalette, labelOf, nodePalette } from "/ui/view.js";
 
@@ -83,6 +89,7 @@ const FRAME_MS = 800; // one replay frame at 1×
 const SLIDER_DEBOUNCE_MS = 120; // a drag settles before it loads
 const RECONNECT_MAX_MS = 15000;
 const FOUND_SCALE = 1.5; // a node found by search is shown at least this close
+const KEPT_NEIGHBOURHOODS = 16; // neighbourhood layouts a visit keeps
 
 const $ = (id) => document.getElementById(id);
 
@@ -94,6 +101,7 @@ const app = {
   mode: "live",
   diff: null, // {node: Map id→status, edge: Map, changes, from, to}
   selected: null, // {kind, id}
+  hood: { on: false, focus: "", hops: 1 }, // the neighbourhood view
   visits: new Map(), // graph → what visit() keeps: for the session
   times: new Map(), // version → recorded_at, of the selected graph
   heads: {}, // graph → {version, recorded_at} from the list
@@ -108,6 +116,11 @@ const app = {
 
 const view = new View($("canvas"), (hit) => {
   app.selected = hit;
+  if (app.hood.on && hit?.kind === "node" && hit.id !== app.hood.focus) {
+    app.hood.focus = hit.id;
+    renderScene({ fit: true });
+    return;
+  }
   renderScene();
 });
 
@@ -134,6 +147,7 @@ const hook = {
   transform: () => view.transform,
   zoomTo: (scale) => view.zoomTo(scale),
   fit: () => view.fit(),
+  neighbourhood: () => ({ on: app.hood.on, focus: app.hood.focus, hops: app.hood.hops }),
   frames: () => view.frameLog.slice(),
   positions: () => {
     const out = {};
@@ -148,8 +162,9 @@ const hook = {
 window.graphlog = hook;
 
 // visit is what the viewer keeps about the selected graph across modes:
-// its layout, the colours given to types and property values, and the
-// size and colour chosen.
+// its layout, the colours given to types and property values, the size
+// and colour chosen, the neighbourhoods' layouts (by focus) and the zoom
+// to return to from a neighbourhood.
 function visit() {
   let v = app.visits.get(app.graph);
   if (!v) {
@@ -157,6 +172,7 @@ function visit() {
     v = {
       layout: new Layout(), nodeColors: nodePalette(), edgeColors, valueColors: new Map(),
       edgeColor: (e) => edgeColors.color(e.type), sizeBy: BY_DEGREE, colorBy: BY_TYPE,
+      hoods: new Map(), fullView: null,
     };
     app.visits.set(app.graph, v);
   }
@@ -172,6 +188,7 @@ async function selectGraph(id) {
   closeStream();
   app.graph = id;
   app.live = app.shown = app.diff = app.selected = null;
+  app.hood.on = false;
   app.mode = "live";
   app.times.clear();
   view.clearFlashes();
@@ -229,31 +246,86 @@ function finish(seq) {
   hook.ready = true;
 }
 
-// renderScene draws app.shown with the selected graph's layout and
-// encodings, and refreshes what describes it (legend, details panel,
-// controls). With fit, the view zooms to the drawing.
+// renderScene draws app.shown (or its neighbourhood) with the selected
+// graph's layout and encodings, and refreshes what describes it (legend,
+// details panel, controls). With fit, the view zooms to the drawing.
 function renderScene({ fit = false } = {}) {
   if (!app.shown) return;
   const v = visit();
   if (app.selected && !elementOf(app.selected)) app.selected = null;
-  const state = app.shown, layout = v.layout;
+  let state = app.shown, layout = v.layout;
+  if (app.hood.on) {
+    state = hoodState();
+    layout = hoodLayout(app.hood.focus);
+    layout.place(state);
+  }
   const colouring = colours(state, app.shown, v.colorBy, v.nodeColors, v.valueColors);
   view.show({
     state, layout, nodeColor: colouring.color, edgeColor: v.edgeColor,
     size: sizes(state, v.sizeBy), importance: importance(state),
-    diff: app.diff, selected: app.selected,
+    diff: app.diff, selected: app.selected, pinned: app.hood.on ? [app.hood.focus] : [],
   }, { fit });
   renderLegend(state, colouring);
   renderPanel();
   updateControls();
 }
 
+// hoodState is the neighbourhood of the focus in app.shown, computed once
+// per version of the state, focus and hops.
+let hoodCache = null;
+function hoodState() {
+  const { focus, hops } = app.hood, shown = app.shown;
+  const c = hoodCache;
+  if (!c || c.shown !== shown || c.revision !== shown.revision || c.focus !== focus || c.hops !== hops) {
+    hoodCache = { shown, revision: shown.revision, focus, hops, state: neighbourhood(shown, focus, hops) };
+  }
+  return hoodCache.state;
+}
+
+// hoodLayout is the layout of focus's neighbourhoods: focus in the middle,
+// its neighbours around it. Kept per focus, so that going back to a node
+// shows its neighbourhood as it was, and a hop more only adds nodes.
+function hoodLayout(focus) {
+  const hoods = visit().hoods;
+  let layout = hoods.get(focus);
+  if (layout) {
+    hoods.delete(focus); // and set again: the most recent is last
+  } else {
+    layout = new Layout();
+    layout.pin(focus, 0, 0);
+    if (hoods.size >= KEPT_NEIGHBOURHOODS) hoods.delete(hoods.keys().next().value);
+  }
+  hoods.set(focus, layout);
+  return layout;
+}
+
+// setNeighbourhood turns the neighbourhood view on (around the selected
+// node) or off, returning to the whole graph as it was zoomed, centred on
+// the focus.
+function setNeighbourhood(on) {
+  const v = visit();
+  if (on === app.hood.on || !app.shown) return;
+  if (on) {
+    if (app.selected?.kind !== "node") return;
+    v.fullView = view.transform;
+    app.hood = { ...app.hood, on: true, focus: app.selected.id };
+    renderScene({ fit: true });
+    return;
+  }
+  const focus = app.hood.focus;
+  app.hood = { ...app.hood, on: false };
+  renderScene();
+  if (v.fullView) view.transform = v.fullView;
+  if (app.shown.nodes.has(focus)) view.centreOn(focus, 0);
+}
+
 // findNode selects node id, centres the view on it and zooms in to read
-// its neighbours' labels.
+// its neighbours' labels; in the neighbourhood view it becomes the focus.
 function findNode(id) {
   if (!app.shown?.nodes.has(id)) return;
   app.selected = { kind: "node", id };
-  renderScene();
+  if (app.hood.on) app.hood.focus = id;
+  renderScene({ fit: app.hood.on });
   view.centreOn(id, FOUND_SCALE);
 }
 
@@ -599,17 +671,25 @@ function wireControls() {
   $("fit-btn").addEventListener("click", () => view.fit());
   $("size-by").addEventListener("change", (ev) => { visit().sizeBy = ev.target.value; renderScene(); });
   $("color-by").addEventListener("change", (ev) => { visit().colorBy = ev.target.value; renderScene(); });
+  $("hood-btn").addEventListener("click", () => setNeighbourhood(!app.hood.on));
+  $("hood-hops").addEventListener("change", (ev) => {
+    app.hood.hops = clamp(Number(ev.target.value) || 1, 1, MAX_HOPS);
+    if (app.hood.on) renderScene({ fit: true });
+  });
   new SearchBox($("node-search"), $("search-results"), {
     state: () => app.shown,
     describe: (id) => labelOf(app.shown.nodes.get(id)),
     choose: findNode,
   });
-  // "/" goes to the search box, unless the user is typing.
+  // "/" goes to the search box, Escape leaves the neighbourhood, unless
+  // the user is typing.
   document.addEventListener("keydown", (ev) => {
     if (ev.target.closest?.("input, select, textarea, dialog")) return;
     if (ev.key === "/") {
       ev.preventDefault();
       $("node-search").focus();
+    } else if (ev.key === "Escape" && app.hood.on) {
+      setNeighbourhood(false);
     }
   });
   $("graph-filter").addEventListener("input", () => renderGraphList());
@@ -632,12 +712,18 @@ function wireControls() {
 }
 
 // updateControls fits the header's controls to the graph drawn: the
-// properties to size and colour by.
+// properties to size and colour by, and whether there is a node whose
+// neighbourhood to show.
 function updateControls() {
   const v = visit();
   const keys = propertyKeys(app.shown);
   fillSelect($("size-by"), [[BY_DEGREE, "degree"], [BY_NONE, "none"]], keys.numeric, v.sizeBy);
   fillSelect($("color-by"), [[BY_TYPE, "type"]], keys.scalar, v.colorBy);
+  const b = $("hood-btn");
+  b.disabled = !app.hood.on && app.selected?.kind !== "node";
+  b.classList.toggle("active", app.hood.on);
+  b.setAttribute("aria-pressed", String(app.hood.on));
+  $("hood-hops").value = String(app.hood.hops);
   $("node-search").disabled = false;
 }
 
@@ -764,11 +850,19 @@ function graphFromHash() {
 
 // ---- legend and details ----
 
-// renderLegend describes the drawing: the diff's colours, or the nodes'
-// colours (with the size's meaning) and the edges' types.
+// renderLegend describes the drawing: the neighbourhood shown, then the
+// diff's colours, or the nodes' colours (with the size's meaning) and the
+// edges' types.
 function renderLegend(state, colouring) {
   const legend = $("legend");
   legend.replaceChildren();
+  if (app.hood.on) {
+    const hops = app.hood.hops === 1 ? "1 hop" : `${app.hood.hops} hops`;
+    legend.append(legendTitle(`Neighbourhood of ${app.hood.focus}, ${hops}`));
+    legend.append(legendNote(state.nodes.size === 0
+      ? "not in this version"
+      : `${state.nodes.size} of ${app.shown.nodes.size} nodes, ${state.edges.size} of ${app.shown.edges.size} edges`));
+  }
   if (app.diff) {
     const st = view.stats;
     legend.append(legendTitle(`Diff v${app.diff.from} → v${app.diff.to}`));
