@@ -8,7 +8,8 @@ package main
 //
 // Chromium is found as chromium, chromium-browser or $CHROME_PATH. Without
 // one the tests skip, unless GRAPHLOG_REQUIRE_BROWSER=1 (CI), where they
-// fail. GRAPHLOG_UPDATE_SCREENSHOT=1 writes docs/viewer.png.
+// fail. GRAPHLOG_UPDATE_SCREENSHOT=1 writes the screenshots in docs/
+// (viewer.png, viewer-large.png, viewer-neighbourhood.png).
 
 import (
 	"bytes"
@@ -548,8 +549,7 @@ func demoEvents() []map[string]any {
 }
 
 // TestViewerScreenshot draws a demo graph with an element inspected and
-// saves a screenshot: in the test's directory, or as docs/viewer.png (for
-// the README) with GRAPHLOG_UPDATE_SCREENSHOT=1.
+// saves a screenshot, docs/viewer.png (see screenshot).
 func TestViewerScreenshot(t *testing.T) {
 	_, base := startNode(t, testConfig(t.TempDir()))
 	c := newClient(t, base)
@@ -568,8 +568,15 @@ func TestViewerScreenshot(t *testing.T) {
 	page.run(chromedp.MouseClickXY(at[0], at[1]))
 	page.waitFor("the details panel", `!document.getElementById("panel").hidden && document.getElementById("panel-fields").textContent.includes("gateway")`)
 	page.waitFor("the graph list", `document.querySelector('#graph-list button[data-graph="demo"] .meta').textContent !== ""`)
+	page.screenshot("viewer.png")
+}
 
-	ctx, cancel := context.WithTimeout(page.ctx, viewerTimeout)
+// screenshot saves the page as name: in the test's directory, or in docs/
+// (for the README) with GRAPHLOG_UPDATE_SCREENSHOT=1.
+func (p *browserPage) screenshot(name string) {
+	t := p.t
+	t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, viewerTimeout)
 	defer cancel()
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
@@ -585,9 +592,9 @@ func TestViewerScreenshot(t *testing.T) {
 	if n := colours(img); n < 8 {
 		t.Fatalf("the screenshot has %d colours; the graph was not drawn", n)
 	}
-	path := filepath.Join(t.TempDir(), "viewer.png")
+	path := filepath.Join(t.TempDir(), name)
 	if os.Getenv("GRAPHLOG_UPDATE_SCREENSHOT") == "1" {
-		path = filepath.Join("..", "..", "docs", "viewer.png")
+		path = filepath.Join("..", "..", "docs", name)
 	}
 	if err := os.WriteFile(path, shot, 0o644); err != nil {
 		t.Fatal(err)
@@ -1057,4 +1064,144 @@ func TestViewerFindAndNeighbourhood(t *testing.T) {
 	}
 	page.centred(next)
 
+}
+
+// estateGraph submits a made-up software estate of 3,000 nodes and 6,000
+// edges, as an import from a spreadsheet might give one: twelve domains
+// of 250 nodes (a team, services, libraries, datastores, queues, jobs);
+// teams own services, services call services (mostly of their domain,
+// and the domains' gateways), use libraries, store in datastores and
+// publish to queues, jobs consume queues. Calls and uses favour what is used already, so some
+// nodes are hubs. It returns the graph's version.
+func estateGraph(t testing.TB, c *client, graphID string) uint64 {
+	t.Helper()
+	domains := []string{"payments", "search", "identity", "catalog", "orders", "shipping",
+		"billing", "analytics", "messaging", "media", "pricing", "support"}
+	kinds := []struct {
+		kind  string
+		count int
+	}{{"team", 1}, {"service", 90}, {"library", 70}, {"datastore", 25}, {"queue", 20}, {"job", 44}}
+	x := uint32(2024)
+	random := func(n int) int {
+		x = x*1664525 + 1013904223
+		return int(x>>8) % n
+	}
+	ids := map[string][][]string{} // kind → domain → IDs
+	var nodes, edges []map[string]any
+	for d, domain := range domains {
+		for _, k := range kinds {
+			if ids[k.kind] == nil {
+				ids[k.kind] = make([][]string, len(domains))
+			}
+			for i := range k.count {
+				id := fmt.Sprintf("%s-%s-%02d", domain, k.kind, i)
+				if k.count == 1 {
+					id = domain + "-" + k.kind
+				}
+				props := map[string]any{"domain": domain, "tier": 1 + random(3)}
+				if k.kind == "service" {
+					props["language"] = []string{"go", "java", "rust", "python"}[random(4)]
+					props["requests"] = 10 << random(14)
+				}
+				ids[k.kind][d] = append(ids[k.kind][d], id)
+				nodes = append(nodes, typedNode(id, k.kind, props))
+			}
+		}
+	}
+	degree := map[string]int{}
+	// favoured picks from candidates, each as likely as its degree plus one.
+	favoured := func(candidates []string) string {
+		total := 0
+		for _, id := range candidates {
+			total += degree[id] + 1
+		}
+		r := random(total)
+		for _, id := range candidates {
+			if r -= degree[id] + 1; r < 0 {
+				return id
+			}
+		}
+		return candidates[len(candidates)-1]
+	}
+	link := func(from, to, typ string) {
+		edges = append(edges, typedEdge(fmt.Sprintf("e%04d", len(edges)), from, to, typ))
+		degree[from]++
+		degree[to]++
+	}
+	for d := range domains {
+		for _, s := range ids["service"][d] {
+			link(ids["team"][d][0], s, "owns")
+		}
+		for _, q := range ids["queue"][d] {
+			link(ids["service"][d][random(len(ids["service"][d]))], q, "publishes")
+		}
+		for _, j := range ids["job"][d] {
+			link(j, ids["queue"][d][random(len(ids["queue"][d]))], "consumes")
+		}
+	}
+	var gateways []string
+	for d := range domains {
+		gateways = append(gateways, ids["service"][d][0])
+	}
+	for len(edges) < 6000 {
+		d := random(len(domains))
+		from := ids["service"][d][random(len(ids["service"][d]))]
+		switch r := random(100); {
+		case r < 33:
+			link(from, favoured(ids["library"][d]), "uses")
+		case r < 60:
+			link(from, favoured(ids["service"][d]), "calls")
+		case r < 68:
+			link(from, favoured(gateways), "calls")
+		case r < 90:
+			link(from, favoured(ids["datastore"][d]), "stores")
+		default:
+			link(from, favoured(ids["library"][random(len(domains))]), "uses")
+		}
+	}
+	var version uint64
+	for _, batch := range [][]map[string]any{nodes, edges} {
+		for from := 0; from < len(batch); from += 1000 {
+			version = c.mustSubmit(graphID, events(batch[from:min(from+1000, len(batch))]...)).Version
+		}
+	}
+	return version
+}
+
+// TestViewerScreenshotLarge draws the 3,000-node estate coloured by
+// domain, with a hub found by the search box and the labels a zoomed-out
+// view keeps, then that hub's neighbourhood: docs/viewer-large.png and
+// docs/viewer-neighbourhood.png (see screenshot).
+func TestViewerScreenshotLarge(t *testing.T) {
+	_, base := startNode(t, testConfig(t.TempDir()))
+	c := newClient(t, base)
+	version := estateGraph(t, c, "estate")
+	want, _ := counted(t, c, "estate", 0)
+	page := newBrowserPage(t)
+	page.run(chromedp.Navigate(base + "/#graph=estate"))
+	if got := page.waitDrawn("estate", "live", version); got != want {
+		t.Fatalf("estate: drew %+v, the API has %+v", got, want)
+	}
+	page.waitFor("the layout to settle", `graphlog.settled`)
+	page.choose("color-by", "property:domain")
+	page.run(chromedp.Click(chromedp.ID("node-search")), chromedp.SendKeys(chromedp.ID("node-search"), "payments-service-0"))
+	page.waitFor("the search results", `!document.getElementById("search-results").hidden`)
+	page.run(chromedp.Click(chromedp.CSS(`#search-results button[data-node="payments-service-00"]`)))
+	page.waitFor("the hub selected", `document.getElementById("panel-fields").textContent.includes("payments-service-00")`)
+	page.eval(`graphlog.fit()`, nil)
+	// The pointer over another hub names what is around it.
+	var at [2]float64
+	page.eval(`graphlog.screenPosition("search-service-00")`, &at)
+	page.run(chromedp.MouseEvent(chromedp.MouseMoved, at[0], at[1]))
+	page.waitFor("the graph list", `document.querySelector('#graph-list button[data-graph="estate"] .meta').textContent !== ""`)
+	if l := page.labels(); l.All || l.Drawn == 0 || l.Drawn > l.InView/10 {
+		t.Fatalf("zoomed out: %+v; want labels on a few of the nodes", l)
+	}
+	page.screenshot("viewer-large.png")
+
+	page.choose("hood-hops", "2")
+	page.run(chromedp.Click(chromedp.ID("hood-btn")))
+	page.waitFor("the neighbourhood", `graphlog.neighbourhood().on && graphlog.settled`)
+	page.run(chromedp.MouseEvent(chromedp.MouseMoved, 2, 2)) // away from the drawing
+	page.screenshot("viewer-neighbourhood.png")
 }
