@@ -32,10 +32,11 @@ type Graph struct {
 }
 
 // node and edge are the compact in-memory form of messages.Node and
-// messages.Edge; an edge fits in 64 bytes. Properties are kept as their
-// canonical encoding (see props.go), in a string: a Struct message costs
-// several hundred bytes per element even with one key, its encoding tens,
-// and strings are immutable, so clones share them.
+// messages.Edge; an edge fits in 88 bytes (64 without its trail).
+// Properties are kept as their canonical encoding (see props.go), in a
+// string: a Struct message costs several hundred bytes per element even
+// with one key, its encoding tens, and strings are immutable, so clones
+// share them.
 type node struct {
 	id    string
 	typ   *string // nil when empty; see Graph.types
