@@ -47,10 +47,17 @@ func (g *Graph) Apply(tx *messages.Transaction) error {
 			ErrOutOfOrder, tx.Version, g.id, g.version, next, hint)
 	}
 	prep, err := g.validate(tx.Events, tx)
+	var origin *lineage
+	if err == nil {
+		origin, err = lineageOf(tx)
+	}
 	g.version, g.sequence = tx.Version, tx.Sequence
 	if err != nil {
 		g.remember(tx, nil)
 		return &RejectedError{Version: tx.Version, Err: err}
+	}
+	if origin != nil {
+		g.origin = origin
 	}
 	g.remember(tx, prep)
 	for i, ev := range tx.Events {

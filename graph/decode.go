@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/graphlog/graphlog/messages"
 )
 
 // Decode has two ways to read a snapshot. The general one (proto.Unmarshal
@@ -41,6 +43,7 @@ const (
 	tagStateFormat   = byte(stateFormat)<<3 | byte(protowire.VarintType)
 	tagStateRecent   = byte(stateRecent)<<3 | byte(protowire.BytesType)
 	tagStateTrails   = byte(stateTrails)<<3 | byte(protowire.BytesType)
+	tagStateForked   = byte(stateForked)<<3 | byte(protowire.BytesType)
 
 	tagNodeID    = byte(nodeID)<<3 | byte(protowire.BytesType)
 	tagNodeType  = byte(nodeType)<<3 | byte(protowire.BytesType)
@@ -61,6 +64,10 @@ const (
 	tagTrailEdge    = byte(trailEdge)<<3 | byte(protowire.VarintType)
 	tagTrailID      = byte(trailID)<<3 | byte(protowire.BytesType)
 	tagTrailTouches = byte(trailTouches)<<3 | byte(protowire.BytesType)
+
+	tagLineageGraph   = byte(lineageGraph)<<3 | byte(protowire.BytesType)
+	tagLineageVersion = byte(lineageVersion)<<3 | byte(protowire.VarintType)
+	tagLineageCID     = byte(lineageCID)<<3 | byte(protowire.BytesType)
 )
 
 // decodeCanonical rebuilds the graph from Encode's bytes; ok is false when
@@ -154,6 +161,17 @@ func decodeCanonical(b []byte) (g *Graph, ok bool) {
 	if !readTrails(g, h.trails) {
 		return nil, false
 	}
+	if h.forked != nil {
+		f := fields{rest: h.forked, ok: true}
+		l := &messages.Lineage{GraphId: string(f.next(tagLineageGraph)), Version: f.nextVarint(tagLineageVersion), Cid: string(f.next(tagLineageCID))}
+		if !f.end() {
+			return nil, false
+		}
+		var err error
+		if g.origin, err = lineageFromState(&messages.GraphState{Version: g.version, ForkedFrom: l}); err != nil {
+			return nil, false
+		}
+	}
 
 	for i, n := range nodes {
 		if outDeg[i] > 0 {
@@ -185,6 +203,7 @@ type header struct {
 	recent            []byte // the remembered transactions' fields
 	committed         int    // how many
 	trails            []byte // the trails' fields
+	forked            []byte // the lineage's message, nil when none
 }
 
 func readHeader(b []byte) (h header, ok bool) {
@@ -227,6 +246,12 @@ func readHeader(b []byte) (h header, ok bool) {
 	h.trails = b
 	for len(b) > 0 && b[0] == tagStateTrails {
 		if _, b, ok = element(b, tagStateTrails); !ok {
+			return h, false
+		}
+	}
+	h.trails = h.trails[:len(h.trails)-len(b)]
+	if len(b) > 0 && b[0] == tagStateForked {
+		if h.forked, b, ok = element(b, tagStateForked); !ok || len(h.forked) == 0 {
 			return h, false
 		}
 	}

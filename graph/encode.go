@@ -20,6 +20,7 @@ const (
 	stateFormat   protowire.Number = 7
 	stateRecent   protowire.Number = 8
 	stateTrails   protowire.Number = 9
+	stateForked   protowire.Number = 10
 
 	nodeID    protowire.Number = 1
 	nodeType  protowire.Number = 2
@@ -42,6 +43,11 @@ const (
 	trailEdge    protowire.Number = 1
 	trailID      protowire.Number = 2
 	trailTouches protowire.Number = 3
+
+	// messages.Lineage
+	lineageGraph   protowire.Number = 1
+	lineageVersion protowire.Number = 2
+	lineageCID     protowire.Number = 3
 )
 
 // StateFormat is the format of the states Encode writes, in their format
@@ -90,6 +96,9 @@ func (g *Graph) Encode() ([]byte, error) {
 	}
 	for _, t := range trails {
 		tail += protowire.SizeTag(stateTrails) + protowire.SizeBytes(t.size())
+	}
+	if g.origin != nil {
+		tail += protowire.SizeTag(stateForked) + protowire.SizeBytes(g.origin.size())
 	}
 	b := make([]byte, 0, head+estimateSize(nodes, (*node).size)+estimateSize(edges, (*edge).size)+tail)
 	if g.id != "" {
@@ -160,6 +169,18 @@ func (g *Graph) Encode() ([]byte, error) {
 		}
 		if len(b)-start != size {
 			return nil, sizeBug("trail", t.id, len(b)-start, size)
+		}
+	}
+	if l := g.origin; l != nil {
+		size := l.size()
+		b = protowire.AppendTag(b, stateForked, protowire.BytesType)
+		b = protowire.AppendVarint(b, uint64(size))
+		start := len(b)
+		b = appendString(b, lineageGraph, l.graphID)
+		b = appendVarint(b, lineageVersion, l.version)
+		b = appendString(b, lineageCID, l.cid)
+		if len(b)-start != size {
+			return nil, sizeBug("lineage", l.graphID, len(b)-start, size)
 		}
 	}
 	return b, nil
@@ -391,6 +412,11 @@ func FromState(s *messages.GraphState) (*Graph, error) {
 	if err := g.trailsFromState(s); err != nil {
 		return nil, err
 	}
+	origin, err := lineageFromState(s)
+	if err != nil {
+		return nil, err
+	}
+	g.origin = origin
 	return g, nil
 }
 

@@ -29,6 +29,8 @@ type Graph struct {
 	// gone keeps the trails of removed elements (trail.go); nil until an
 	// element is removed.
 	gone *gone
+	// origin is where a fork started (lineage.go); nil for other graphs.
+	origin *lineage
 }
 
 // node and edge are the compact in-memory form of messages.Node and
@@ -94,7 +96,7 @@ func (g *Graph) EdgeCount() int { return g.edges.len() }
 // Clone returns an independent deep copy, for read-only replays beside the
 // live state. Property encodings are shared because nothing modifies them.
 func (g *Graph) Clone() *Graph {
-	c := &Graph{id: g.id, version: g.version, sequence: g.sequence, types: maps.Clone(g.types), recent: g.recent.clone(), gone: g.gone.clone()}
+	c := &Graph{id: g.id, version: g.version, sequence: g.sequence, types: maps.Clone(g.types), recent: g.recent.clone(), gone: g.gone.clone(), origin: g.origin}
 	c.nodes = g.nodes.cloneWith(func(n *node) *node {
 		return &node{
 			id:    n.id,

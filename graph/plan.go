@@ -48,7 +48,7 @@ func (g *Graph) PrepareAfter(prev *Plan, events []*messages.Event) (*Plan, error
 // stays one function and Commit only skips repeated work.
 func (g *Graph) Commit(p *Plan, tx *messages.Transaction) error {
 	if p == nil || tx == nil || p.base != g.version || tx.Version != g.version+1 ||
-		(tx.GraphId != "" && tx.GraphId != g.id) || !sameEvents(p.events, tx.Events) {
+		(tx.GraphId != "" && tx.GraphId != g.id) || !sameEvents(p.events, tx.Events) || tx.ForkedFrom != nil {
 		return g.Apply(tx)
 	}
 	for i, ev := range tx.Events {

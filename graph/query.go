@@ -110,6 +110,7 @@ func (g *Graph) State() *messages.GraphState {
 	for _, t := range g.trails(nodes, edges) {
 		s.Trails = append(s.Trails, t.message())
 	}
+	s.ForkedFrom = g.origin.message()
 	return s
 }
 

@@ -877,7 +877,11 @@ type Transaction struct {
 	// message's timestamp. It is stored in the body only for transactions
 	// whose original recorded time differs from their message's (a log
 	// converted from an older format); readers prefer it when set.
-	RecordedAt    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=recorded_at,json=recordedAt,proto3" json:"recorded_at,omitempty"`
+	RecordedAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=recorded_at,json=recordedAt,proto3" json:"recorded_at,omitempty"`
+	// forked_from, on a graph's first transaction only, says the graph
+	// starts as a copy of another's state: the transaction's events add
+	// that state's nodes and edges.
+	ForkedFrom    *Lineage `protobuf:"bytes,8,opt,name=forked_from,json=forkedFrom,proto3" json:"forked_from,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -961,6 +965,76 @@ func (x *Transaction) GetRecordedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Transaction) GetForkedFrom() *Lineage {
+	if x != nil {
+		return x.ForkedFrom
+	}
+	return nil
+}
+
+// Lineage names the state a fork started from: a graph, its version, and
+// the CID of its canonical encoding at that version (graph.Encode), which
+// anyone can check by rebuilding the graph at that version.
+type Lineage struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	GraphId       string                 `protobuf:"bytes,1,opt,name=graph_id,json=graphId,proto3" json:"graph_id,omitempty"`
+	Version       uint64                 `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	Cid           string                 `protobuf:"bytes,3,opt,name=cid,proto3" json:"cid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Lineage) Reset() {
+	*x = Lineage{}
+	mi := &file_graphlog_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Lineage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Lineage) ProtoMessage() {}
+
+func (x *Lineage) ProtoReflect() protoreflect.Message {
+	mi := &file_graphlog_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Lineage.ProtoReflect.Descriptor instead.
+func (*Lineage) Descriptor() ([]byte, []int) {
+	return file_graphlog_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Lineage) GetGraphId() string {
+	if x != nil {
+		return x.GraphId
+	}
+	return ""
+}
+
+func (x *Lineage) GetVersion() uint64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *Lineage) GetCid() string {
+	if x != nil {
+		return x.Cid
+	}
+	return ""
+}
+
 // LogEntry is the body of one message of the log (format v2): one
 // transaction, or several consecutive transactions of one graph committed
 // in one round trip (group commit), which land together or not at all.
@@ -975,7 +1049,7 @@ type LogEntry struct {
 
 func (x *LogEntry) Reset() {
 	*x = LogEntry{}
-	mi := &file_graphlog_proto_msgTypes[9]
+	mi := &file_graphlog_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -987,7 +1061,7 @@ func (x *LogEntry) String() string {
 func (*LogEntry) ProtoMessage() {}
 
 func (x *LogEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[9]
+	mi := &file_graphlog_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1000,7 +1074,7 @@ func (x *LogEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogEntry.ProtoReflect.Descriptor instead.
 func (*LogEntry) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{9}
+	return file_graphlog_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *LogEntry) GetTransactions() []*Transaction {
@@ -1028,7 +1102,7 @@ type CommittedTransaction struct {
 
 func (x *CommittedTransaction) Reset() {
 	*x = CommittedTransaction{}
-	mi := &file_graphlog_proto_msgTypes[10]
+	mi := &file_graphlog_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1040,7 +1114,7 @@ func (x *CommittedTransaction) String() string {
 func (*CommittedTransaction) ProtoMessage() {}
 
 func (x *CommittedTransaction) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[10]
+	mi := &file_graphlog_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1053,7 +1127,7 @@ func (x *CommittedTransaction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommittedTransaction.ProtoReflect.Descriptor instead.
 func (*CommittedTransaction) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{10}
+	return file_graphlog_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CommittedTransaction) GetTransactionId() string {
@@ -1102,7 +1176,7 @@ type Node struct {
 
 func (x *Node) Reset() {
 	*x = Node{}
-	mi := &file_graphlog_proto_msgTypes[11]
+	mi := &file_graphlog_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1114,7 +1188,7 @@ func (x *Node) String() string {
 func (*Node) ProtoMessage() {}
 
 func (x *Node) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[11]
+	mi := &file_graphlog_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1127,7 +1201,7 @@ func (x *Node) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Node.ProtoReflect.Descriptor instead.
 func (*Node) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{11}
+	return file_graphlog_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Node) GetId() string {
@@ -1164,7 +1238,7 @@ type Edge struct {
 
 func (x *Edge) Reset() {
 	*x = Edge{}
-	mi := &file_graphlog_proto_msgTypes[12]
+	mi := &file_graphlog_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1176,7 +1250,7 @@ func (x *Edge) String() string {
 func (*Edge) ProtoMessage() {}
 
 func (x *Edge) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[12]
+	mi := &file_graphlog_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1189,7 +1263,7 @@ func (x *Edge) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Edge.ProtoReflect.Descriptor instead.
 func (*Edge) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{12}
+	return file_graphlog_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Edge) GetId() string {
@@ -1247,14 +1321,16 @@ type GraphState struct {
 	Recent []*CommittedTransaction `protobuf:"bytes,8,rep,name=recent,proto3" json:"recent,omitempty"`
 	// trails are the histories of the graph's elements, present and
 	// removed: every node's, sorted by ID, then every edge's.
-	Trails        []*ElementTrail `protobuf:"bytes,9,rep,name=trails,proto3" json:"trails,omitempty"`
+	Trails []*ElementTrail `protobuf:"bytes,9,rep,name=trails,proto3" json:"trails,omitempty"`
+	// forked_from is where the graph started, when it is a fork.
+	ForkedFrom    *Lineage `protobuf:"bytes,10,opt,name=forked_from,json=forkedFrom,proto3" json:"forked_from,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GraphState) Reset() {
 	*x = GraphState{}
-	mi := &file_graphlog_proto_msgTypes[13]
+	mi := &file_graphlog_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1266,7 +1342,7 @@ func (x *GraphState) String() string {
 func (*GraphState) ProtoMessage() {}
 
 func (x *GraphState) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[13]
+	mi := &file_graphlog_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1279,7 +1355,7 @@ func (x *GraphState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GraphState.ProtoReflect.Descriptor instead.
 func (*GraphState) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{13}
+	return file_graphlog_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GraphState) GetGraphId() string {
@@ -1345,6 +1421,13 @@ func (x *GraphState) GetTrails() []*ElementTrail {
 	return nil
 }
 
+func (x *GraphState) GetForkedFrom() *Lineage {
+	if x != nil {
+		return x.ForkedFrom
+	}
+	return nil
+}
+
 // ElementTrail is the history of one node or edge: the transactions that
 // added, changed or removed it, oldest first.
 type ElementTrail struct {
@@ -1361,7 +1444,7 @@ type ElementTrail struct {
 
 func (x *ElementTrail) Reset() {
 	*x = ElementTrail{}
-	mi := &file_graphlog_proto_msgTypes[14]
+	mi := &file_graphlog_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1373,7 +1456,7 @@ func (x *ElementTrail) String() string {
 func (*ElementTrail) ProtoMessage() {}
 
 func (x *ElementTrail) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[14]
+	mi := &file_graphlog_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1386,7 +1469,7 @@ func (x *ElementTrail) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ElementTrail.ProtoReflect.Descriptor instead.
 func (*ElementTrail) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{14}
+	return file_graphlog_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ElementTrail) GetEdge() bool {
@@ -1420,7 +1503,7 @@ type Error struct {
 
 func (x *Error) Reset() {
 	*x = Error{}
-	mi := &file_graphlog_proto_msgTypes[15]
+	mi := &file_graphlog_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1432,7 +1515,7 @@ func (x *Error) String() string {
 func (*Error) ProtoMessage() {}
 
 func (x *Error) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[15]
+	mi := &file_graphlog_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1445,7 +1528,7 @@ func (x *Error) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Error.ProtoReflect.Descriptor instead.
 func (*Error) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{15}
+	return file_graphlog_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Error) GetCode() ErrorCode {
@@ -1472,7 +1555,7 @@ type Submit struct {
 
 func (x *Submit) Reset() {
 	*x = Submit{}
-	mi := &file_graphlog_proto_msgTypes[16]
+	mi := &file_graphlog_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1484,7 +1567,7 @@ func (x *Submit) String() string {
 func (*Submit) ProtoMessage() {}
 
 func (x *Submit) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[16]
+	mi := &file_graphlog_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1497,7 +1580,7 @@ func (x *Submit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Submit.ProtoReflect.Descriptor instead.
 func (*Submit) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{16}
+	return file_graphlog_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Submit) GetTransaction() *Transaction {
@@ -1519,7 +1602,7 @@ type SubmitReply struct {
 
 func (x *SubmitReply) Reset() {
 	*x = SubmitReply{}
-	mi := &file_graphlog_proto_msgTypes[17]
+	mi := &file_graphlog_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1531,7 +1614,7 @@ func (x *SubmitReply) String() string {
 func (*SubmitReply) ProtoMessage() {}
 
 func (x *SubmitReply) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[17]
+	mi := &file_graphlog_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1544,7 +1627,7 @@ func (x *SubmitReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitReply.ProtoReflect.Descriptor instead.
 func (*SubmitReply) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{17}
+	return file_graphlog_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *SubmitReply) GetError() *Error {
@@ -1587,7 +1670,7 @@ type Deliver struct {
 
 func (x *Deliver) Reset() {
 	*x = Deliver{}
-	mi := &file_graphlog_proto_msgTypes[18]
+	mi := &file_graphlog_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1599,7 +1682,7 @@ func (x *Deliver) String() string {
 func (*Deliver) ProtoMessage() {}
 
 func (x *Deliver) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[18]
+	mi := &file_graphlog_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1612,7 +1695,7 @@ func (x *Deliver) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Deliver.ProtoReflect.Descriptor instead.
 func (*Deliver) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{18}
+	return file_graphlog_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Deliver) GetTransaction() *Transaction {
@@ -1638,7 +1721,7 @@ type DeliverReply struct {
 
 func (x *DeliverReply) Reset() {
 	*x = DeliverReply{}
-	mi := &file_graphlog_proto_msgTypes[19]
+	mi := &file_graphlog_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1650,7 +1733,7 @@ func (x *DeliverReply) String() string {
 func (*DeliverReply) ProtoMessage() {}
 
 func (x *DeliverReply) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[19]
+	mi := &file_graphlog_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1663,7 +1746,7 @@ func (x *DeliverReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverReply.ProtoReflect.Descriptor instead.
 func (*DeliverReply) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{19}
+	return file_graphlog_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *DeliverReply) GetError() *Error {
@@ -1702,7 +1785,7 @@ type GetGraph struct {
 
 func (x *GetGraph) Reset() {
 	*x = GetGraph{}
-	mi := &file_graphlog_proto_msgTypes[20]
+	mi := &file_graphlog_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1714,7 +1797,7 @@ func (x *GetGraph) String() string {
 func (*GetGraph) ProtoMessage() {}
 
 func (x *GetGraph) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[20]
+	mi := &file_graphlog_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1727,7 +1810,7 @@ func (x *GetGraph) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGraph.ProtoReflect.Descriptor instead.
 func (*GetGraph) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{20}
+	return file_graphlog_proto_rawDescGZIP(), []int{21}
 }
 
 type GetNode struct {
@@ -1739,7 +1822,7 @@ type GetNode struct {
 
 func (x *GetNode) Reset() {
 	*x = GetNode{}
-	mi := &file_graphlog_proto_msgTypes[21]
+	mi := &file_graphlog_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1751,7 +1834,7 @@ func (x *GetNode) String() string {
 func (*GetNode) ProtoMessage() {}
 
 func (x *GetNode) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[21]
+	mi := &file_graphlog_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1764,7 +1847,7 @@ func (x *GetNode) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNode.ProtoReflect.Descriptor instead.
 func (*GetNode) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{21}
+	return file_graphlog_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GetNode) GetNodeId() string {
@@ -1783,7 +1866,7 @@ type GetEdge struct {
 
 func (x *GetEdge) Reset() {
 	*x = GetEdge{}
-	mi := &file_graphlog_proto_msgTypes[22]
+	mi := &file_graphlog_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1795,7 +1878,7 @@ func (x *GetEdge) String() string {
 func (*GetEdge) ProtoMessage() {}
 
 func (x *GetEdge) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[22]
+	mi := &file_graphlog_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1808,7 +1891,7 @@ func (x *GetEdge) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEdge.ProtoReflect.Descriptor instead.
 func (*GetEdge) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{22}
+	return file_graphlog_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GetEdge) GetEdgeId() string {
@@ -1828,7 +1911,7 @@ type GetNeighbors struct {
 
 func (x *GetNeighbors) Reset() {
 	*x = GetNeighbors{}
-	mi := &file_graphlog_proto_msgTypes[23]
+	mi := &file_graphlog_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1840,7 +1923,7 @@ func (x *GetNeighbors) String() string {
 func (*GetNeighbors) ProtoMessage() {}
 
 func (x *GetNeighbors) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[23]
+	mi := &file_graphlog_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1853,7 +1936,7 @@ func (x *GetNeighbors) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNeighbors.ProtoReflect.Descriptor instead.
 func (*GetNeighbors) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{23}
+	return file_graphlog_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *GetNeighbors) GetNodeId() string {
@@ -1882,7 +1965,7 @@ type GetShortestPath struct {
 
 func (x *GetShortestPath) Reset() {
 	*x = GetShortestPath{}
-	mi := &file_graphlog_proto_msgTypes[24]
+	mi := &file_graphlog_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1894,7 +1977,7 @@ func (x *GetShortestPath) String() string {
 func (*GetShortestPath) ProtoMessage() {}
 
 func (x *GetShortestPath) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[24]
+	mi := &file_graphlog_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1907,7 +1990,7 @@ func (x *GetShortestPath) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetShortestPath.ProtoReflect.Descriptor instead.
 func (*GetShortestPath) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{24}
+	return file_graphlog_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *GetShortestPath) GetFrom() string {
@@ -1940,7 +2023,7 @@ type GetComponents struct {
 
 func (x *GetComponents) Reset() {
 	*x = GetComponents{}
-	mi := &file_graphlog_proto_msgTypes[25]
+	mi := &file_graphlog_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1952,7 +2035,7 @@ func (x *GetComponents) String() string {
 func (*GetComponents) ProtoMessage() {}
 
 func (x *GetComponents) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[25]
+	mi := &file_graphlog_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1965,7 +2048,7 @@ func (x *GetComponents) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetComponents.ProtoReflect.Descriptor instead.
 func (*GetComponents) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{25}
+	return file_graphlog_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetComponents) GetKind() ComponentKind {
@@ -1983,7 +2066,7 @@ type GetTopologicalOrder struct {
 
 func (x *GetTopologicalOrder) Reset() {
 	*x = GetTopologicalOrder{}
-	mi := &file_graphlog_proto_msgTypes[26]
+	mi := &file_graphlog_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1995,7 +2078,7 @@ func (x *GetTopologicalOrder) String() string {
 func (*GetTopologicalOrder) ProtoMessage() {}
 
 func (x *GetTopologicalOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[26]
+	mi := &file_graphlog_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2008,7 +2091,7 @@ func (x *GetTopologicalOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTopologicalOrder.ProtoReflect.Descriptor instead.
 func (*GetTopologicalOrder) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{26}
+	return file_graphlog_proto_rawDescGZIP(), []int{27}
 }
 
 // RunAlgorithm runs one algorithm of the library (graph.Algorithms) by
@@ -2023,7 +2106,7 @@ type RunAlgorithm struct {
 
 func (x *RunAlgorithm) Reset() {
 	*x = RunAlgorithm{}
-	mi := &file_graphlog_proto_msgTypes[27]
+	mi := &file_graphlog_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2035,7 +2118,7 @@ func (x *RunAlgorithm) String() string {
 func (*RunAlgorithm) ProtoMessage() {}
 
 func (x *RunAlgorithm) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[27]
+	mi := &file_graphlog_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2048,7 +2131,7 @@ func (x *RunAlgorithm) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RunAlgorithm.ProtoReflect.Descriptor instead.
 func (*RunAlgorithm) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{27}
+	return file_graphlog_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *RunAlgorithm) GetName() string {
@@ -2081,7 +2164,7 @@ type WhatIf struct {
 
 func (x *WhatIf) Reset() {
 	*x = WhatIf{}
-	mi := &file_graphlog_proto_msgTypes[28]
+	mi := &file_graphlog_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2093,7 +2176,7 @@ func (x *WhatIf) String() string {
 func (*WhatIf) ProtoMessage() {}
 
 func (x *WhatIf) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[28]
+	mi := &file_graphlog_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2106,7 +2189,7 @@ func (x *WhatIf) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhatIf.ProtoReflect.Descriptor instead.
 func (*WhatIf) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{28}
+	return file_graphlog_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *WhatIf) GetTransaction() *Transaction {
@@ -2137,7 +2220,7 @@ type GetHistory struct {
 
 func (x *GetHistory) Reset() {
 	*x = GetHistory{}
-	mi := &file_graphlog_proto_msgTypes[29]
+	mi := &file_graphlog_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2149,7 +2232,7 @@ func (x *GetHistory) String() string {
 func (*GetHistory) ProtoMessage() {}
 
 func (x *GetHistory) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[29]
+	mi := &file_graphlog_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2162,7 +2245,7 @@ func (x *GetHistory) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHistory.ProtoReflect.Descriptor instead.
 func (*GetHistory) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{29}
+	return file_graphlog_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *GetHistory) GetEdge() bool {
@@ -2207,7 +2290,7 @@ type History struct {
 
 func (x *History) Reset() {
 	*x = History{}
-	mi := &file_graphlog_proto_msgTypes[30]
+	mi := &file_graphlog_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2219,7 +2302,7 @@ func (x *History) String() string {
 func (*History) ProtoMessage() {}
 
 func (x *History) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[30]
+	mi := &file_graphlog_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2232,7 +2315,7 @@ func (x *History) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use History.ProtoReflect.Descriptor instead.
 func (*History) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{30}
+	return file_graphlog_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *History) GetVersions() []uint64 {
@@ -2278,7 +2361,7 @@ type Query struct {
 
 func (x *Query) Reset() {
 	*x = Query{}
-	mi := &file_graphlog_proto_msgTypes[31]
+	mi := &file_graphlog_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2290,7 +2373,7 @@ func (x *Query) String() string {
 func (*Query) ProtoMessage() {}
 
 func (x *Query) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[31]
+	mi := &file_graphlog_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2303,7 +2386,7 @@ func (x *Query) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Query.ProtoReflect.Descriptor instead.
 func (*Query) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{31}
+	return file_graphlog_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *Query) GetQuery() isQuery_Query {
@@ -2480,7 +2563,7 @@ type Neighbor struct {
 
 func (x *Neighbor) Reset() {
 	*x = Neighbor{}
-	mi := &file_graphlog_proto_msgTypes[32]
+	mi := &file_graphlog_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2492,7 +2575,7 @@ func (x *Neighbor) String() string {
 func (*Neighbor) ProtoMessage() {}
 
 func (x *Neighbor) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[32]
+	mi := &file_graphlog_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2505,7 +2588,7 @@ func (x *Neighbor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Neighbor.ProtoReflect.Descriptor instead.
 func (*Neighbor) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{32}
+	return file_graphlog_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *Neighbor) GetNode() *Node {
@@ -2538,7 +2621,7 @@ type Neighbors struct {
 
 func (x *Neighbors) Reset() {
 	*x = Neighbors{}
-	mi := &file_graphlog_proto_msgTypes[33]
+	mi := &file_graphlog_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2550,7 +2633,7 @@ func (x *Neighbors) String() string {
 func (*Neighbors) ProtoMessage() {}
 
 func (x *Neighbors) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[33]
+	mi := &file_graphlog_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2563,7 +2646,7 @@ func (x *Neighbors) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Neighbors.ProtoReflect.Descriptor instead.
 func (*Neighbors) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{33}
+	return file_graphlog_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *Neighbors) GetNeighbors() []*Neighbor {
@@ -2584,7 +2667,7 @@ type Path struct {
 
 func (x *Path) Reset() {
 	*x = Path{}
-	mi := &file_graphlog_proto_msgTypes[34]
+	mi := &file_graphlog_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2596,7 +2679,7 @@ func (x *Path) String() string {
 func (*Path) ProtoMessage() {}
 
 func (x *Path) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[34]
+	mi := &file_graphlog_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2609,7 +2692,7 @@ func (x *Path) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Path.ProtoReflect.Descriptor instead.
 func (*Path) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{34}
+	return file_graphlog_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *Path) GetNodes() []string {
@@ -2642,7 +2725,7 @@ type Component struct {
 
 func (x *Component) Reset() {
 	*x = Component{}
-	mi := &file_graphlog_proto_msgTypes[35]
+	mi := &file_graphlog_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2654,7 +2737,7 @@ func (x *Component) String() string {
 func (*Component) ProtoMessage() {}
 
 func (x *Component) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[35]
+	mi := &file_graphlog_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2667,7 +2750,7 @@ func (x *Component) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Component.ProtoReflect.Descriptor instead.
 func (*Component) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{35}
+	return file_graphlog_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *Component) GetNodes() []string {
@@ -2686,7 +2769,7 @@ type Components struct {
 
 func (x *Components) Reset() {
 	*x = Components{}
-	mi := &file_graphlog_proto_msgTypes[36]
+	mi := &file_graphlog_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2698,7 +2781,7 @@ func (x *Components) String() string {
 func (*Components) ProtoMessage() {}
 
 func (x *Components) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[36]
+	mi := &file_graphlog_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2711,7 +2794,7 @@ func (x *Components) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Components.ProtoReflect.Descriptor instead.
 func (*Components) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{36}
+	return file_graphlog_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *Components) GetComponents() []*Component {
@@ -2730,7 +2813,7 @@ type Order struct {
 
 func (x *Order) Reset() {
 	*x = Order{}
-	mi := &file_graphlog_proto_msgTypes[37]
+	mi := &file_graphlog_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2742,7 +2825,7 @@ func (x *Order) String() string {
 func (*Order) ProtoMessage() {}
 
 func (x *Order) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[37]
+	mi := &file_graphlog_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2755,7 +2838,7 @@ func (x *Order) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Order.ProtoReflect.Descriptor instead.
 func (*Order) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{37}
+	return file_graphlog_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *Order) GetNodes() []string {
@@ -2777,7 +2860,7 @@ type AlgorithmResult struct {
 
 func (x *AlgorithmResult) Reset() {
 	*x = AlgorithmResult{}
-	mi := &file_graphlog_proto_msgTypes[38]
+	mi := &file_graphlog_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2789,7 +2872,7 @@ func (x *AlgorithmResult) String() string {
 func (*AlgorithmResult) ProtoMessage() {}
 
 func (x *AlgorithmResult) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[38]
+	mi := &file_graphlog_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2802,7 +2885,7 @@ func (x *AlgorithmResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AlgorithmResult.ProtoReflect.Descriptor instead.
 func (*AlgorithmResult) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{38}
+	return file_graphlog_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *AlgorithmResult) GetName() string {
@@ -2837,7 +2920,7 @@ type WhatIfResult struct {
 
 func (x *WhatIfResult) Reset() {
 	*x = WhatIfResult{}
-	mi := &file_graphlog_proto_msgTypes[39]
+	mi := &file_graphlog_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2849,7 +2932,7 @@ func (x *WhatIfResult) String() string {
 func (*WhatIfResult) ProtoMessage() {}
 
 func (x *WhatIfResult) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[39]
+	mi := &file_graphlog_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2862,7 +2945,7 @@ func (x *WhatIfResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhatIfResult.ProtoReflect.Descriptor instead.
 func (*WhatIfResult) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{39}
+	return file_graphlog_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *WhatIfResult) GetVersion() uint64 {
@@ -2917,7 +3000,7 @@ type QueryReply struct {
 
 func (x *QueryReply) Reset() {
 	*x = QueryReply{}
-	mi := &file_graphlog_proto_msgTypes[40]
+	mi := &file_graphlog_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2929,7 +3012,7 @@ func (x *QueryReply) String() string {
 func (*QueryReply) ProtoMessage() {}
 
 func (x *QueryReply) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[40]
+	mi := &file_graphlog_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2942,7 +3025,7 @@ func (x *QueryReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryReply.ProtoReflect.Descriptor instead.
 func (*QueryReply) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{40}
+	return file_graphlog_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *QueryReply) GetError() *Error {
@@ -3137,7 +3220,7 @@ type Passivate struct {
 
 func (x *Passivate) Reset() {
 	*x = Passivate{}
-	mi := &file_graphlog_proto_msgTypes[41]
+	mi := &file_graphlog_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3149,7 +3232,7 @@ func (x *Passivate) String() string {
 func (*Passivate) ProtoMessage() {}
 
 func (x *Passivate) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[41]
+	mi := &file_graphlog_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3162,7 +3245,7 @@ func (x *Passivate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Passivate.ProtoReflect.Descriptor instead.
 func (*Passivate) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{41}
+	return file_graphlog_proto_rawDescGZIP(), []int{42}
 }
 
 type PassivateReply struct {
@@ -3173,7 +3256,7 @@ type PassivateReply struct {
 
 func (x *PassivateReply) Reset() {
 	*x = PassivateReply{}
-	mi := &file_graphlog_proto_msgTypes[42]
+	mi := &file_graphlog_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3185,7 +3268,7 @@ func (x *PassivateReply) String() string {
 func (*PassivateReply) ProtoMessage() {}
 
 func (x *PassivateReply) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[42]
+	mi := &file_graphlog_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3198,7 +3281,7 @@ func (x *PassivateReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PassivateReply.ProtoReflect.Descriptor instead.
 func (*PassivateReply) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{42}
+	return file_graphlog_proto_rawDescGZIP(), []int{43}
 }
 
 // PropertyChange is one property key whose value differs: before is unset
@@ -3214,7 +3297,7 @@ type PropertyChange struct {
 
 func (x *PropertyChange) Reset() {
 	*x = PropertyChange{}
-	mi := &file_graphlog_proto_msgTypes[43]
+	mi := &file_graphlog_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3226,7 +3309,7 @@ func (x *PropertyChange) String() string {
 func (*PropertyChange) ProtoMessage() {}
 
 func (x *PropertyChange) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[43]
+	mi := &file_graphlog_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3239,7 +3322,7 @@ func (x *PropertyChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PropertyChange.ProtoReflect.Descriptor instead.
 func (*PropertyChange) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{43}
+	return file_graphlog_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *PropertyChange) GetKey() string {
@@ -3274,7 +3357,7 @@ type NodeChange struct {
 
 func (x *NodeChange) Reset() {
 	*x = NodeChange{}
-	mi := &file_graphlog_proto_msgTypes[44]
+	mi := &file_graphlog_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3286,7 +3369,7 @@ func (x *NodeChange) String() string {
 func (*NodeChange) ProtoMessage() {}
 
 func (x *NodeChange) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[44]
+	mi := &file_graphlog_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3299,7 +3382,7 @@ func (x *NodeChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeChange.ProtoReflect.Descriptor instead.
 func (*NodeChange) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{44}
+	return file_graphlog_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *NodeChange) GetId() string {
@@ -3327,7 +3410,7 @@ type EdgeChange struct {
 
 func (x *EdgeChange) Reset() {
 	*x = EdgeChange{}
-	mi := &file_graphlog_proto_msgTypes[45]
+	mi := &file_graphlog_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3339,7 +3422,7 @@ func (x *EdgeChange) String() string {
 func (*EdgeChange) ProtoMessage() {}
 
 func (x *EdgeChange) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[45]
+	mi := &file_graphlog_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3352,7 +3435,7 @@ func (x *EdgeChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EdgeChange.ProtoReflect.Descriptor instead.
 func (*EdgeChange) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{45}
+	return file_graphlog_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *EdgeChange) GetId() string {
@@ -3387,7 +3470,7 @@ type GraphDiff struct {
 
 func (x *GraphDiff) Reset() {
 	*x = GraphDiff{}
-	mi := &file_graphlog_proto_msgTypes[46]
+	mi := &file_graphlog_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3399,7 +3482,7 @@ func (x *GraphDiff) String() string {
 func (*GraphDiff) ProtoMessage() {}
 
 func (x *GraphDiff) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[46]
+	mi := &file_graphlog_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3412,7 +3495,7 @@ func (x *GraphDiff) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GraphDiff.ProtoReflect.Descriptor instead.
 func (*GraphDiff) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{46}
+	return file_graphlog_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *GraphDiff) GetNodesAdded() []*Node {
@@ -3478,7 +3561,7 @@ type Frame struct {
 
 func (x *Frame) Reset() {
 	*x = Frame{}
-	mi := &file_graphlog_proto_msgTypes[47]
+	mi := &file_graphlog_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3490,7 +3573,7 @@ func (x *Frame) String() string {
 func (*Frame) ProtoMessage() {}
 
 func (x *Frame) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[47]
+	mi := &file_graphlog_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3503,7 +3586,7 @@ func (x *Frame) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Frame.ProtoReflect.Descriptor instead.
 func (*Frame) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{47}
+	return file_graphlog_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *Frame) GetState() *GraphState {
@@ -3556,7 +3639,7 @@ type SnapshotRef struct {
 
 func (x *SnapshotRef) Reset() {
 	*x = SnapshotRef{}
-	mi := &file_graphlog_proto_msgTypes[48]
+	mi := &file_graphlog_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3568,7 +3651,7 @@ func (x *SnapshotRef) String() string {
 func (*SnapshotRef) ProtoMessage() {}
 
 func (x *SnapshotRef) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[48]
+	mi := &file_graphlog_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3581,7 +3664,7 @@ func (x *SnapshotRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SnapshotRef.ProtoReflect.Descriptor instead.
 func (*SnapshotRef) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{48}
+	return file_graphlog_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *SnapshotRef) GetCid() string {
@@ -3628,7 +3711,7 @@ type TakeSnapshot struct {
 
 func (x *TakeSnapshot) Reset() {
 	*x = TakeSnapshot{}
-	mi := &file_graphlog_proto_msgTypes[49]
+	mi := &file_graphlog_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3640,7 +3723,7 @@ func (x *TakeSnapshot) String() string {
 func (*TakeSnapshot) ProtoMessage() {}
 
 func (x *TakeSnapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[49]
+	mi := &file_graphlog_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3653,7 +3736,7 @@ func (x *TakeSnapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TakeSnapshot.ProtoReflect.Descriptor instead.
 func (*TakeSnapshot) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{49}
+	return file_graphlog_proto_rawDescGZIP(), []int{50}
 }
 
 type TakeSnapshotReply struct {
@@ -3666,7 +3749,7 @@ type TakeSnapshotReply struct {
 
 func (x *TakeSnapshotReply) Reset() {
 	*x = TakeSnapshotReply{}
-	mi := &file_graphlog_proto_msgTypes[50]
+	mi := &file_graphlog_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3678,7 +3761,7 @@ func (x *TakeSnapshotReply) String() string {
 func (*TakeSnapshotReply) ProtoMessage() {}
 
 func (x *TakeSnapshotReply) ProtoReflect() protoreflect.Message {
-	mi := &file_graphlog_proto_msgTypes[50]
+	mi := &file_graphlog_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3691,7 +3774,7 @@ func (x *TakeSnapshotReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TakeSnapshotReply.ProtoReflect.Descriptor instead.
 func (*TakeSnapshotReply) Descriptor() ([]byte, []int) {
-	return file_graphlog_proto_rawDescGZIP(), []int{50}
+	return file_graphlog_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *TakeSnapshotReply) GetError() *Error {
@@ -3765,7 +3848,7 @@ const file_graphlog_proto_rawDesc = "" +
 	"edge_added\x18\x17 \x01(\v2\x16.graphlog.v1.EdgeAddedH\x00R\tedgeAdded\x12=\n" +
 	"\fedge_updated\x18\x18 \x01(\v2\x18.graphlog.v1.EdgeUpdatedH\x00R\vedgeUpdated\x12=\n" +
 	"\fedge_removed\x18\x19 \x01(\v2\x18.graphlog.v1.EdgeRemovedH\x00R\vedgeRemovedB\t\n" +
-	"\apayload\"\xb3\x02\n" +
+	"\apayload\"\xea\x02\n" +
 	"\vTransaction\x12%\n" +
 	"\x0etransaction_id\x18\x01 \x01(\tR\rtransactionId\x12\x19\n" +
 	"\bgraph_id\x18\x02 \x01(\tR\agraphId\x12*\n" +
@@ -3774,8 +3857,14 @@ const file_graphlog_proto_rawDesc = "" +
 	"\aversion\x18\x05 \x01(\x04R\aversion\x12\x1a\n" +
 	"\bsequence\x18\x06 \x01(\x04R\bsequence\x12;\n" +
 	"\vrecorded_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"recordedAtB\x13\n" +
-	"\x11_expected_version\"H\n" +
+	"recordedAt\x125\n" +
+	"\vforked_from\x18\b \x01(\v2\x14.graphlog.v1.LineageR\n" +
+	"forkedFromB\x13\n" +
+	"\x11_expected_version\"P\n" +
+	"\aLineage\x12\x19\n" +
+	"\bgraph_id\x18\x01 \x01(\tR\agraphId\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\x04R\aversion\x12\x10\n" +
+	"\x03cid\x18\x03 \x01(\tR\x03cid\"H\n" +
 	"\bLogEntry\x12<\n" +
 	"\ftransactions\x18\x01 \x03(\v2\x18.graphlog.v1.TransactionR\ftransactions\"\xa3\x01\n" +
 	"\x14CommittedTransaction\x12%\n" +
@@ -3797,7 +3886,7 @@ const file_graphlog_proto_rawDesc = "" +
 	"\x04type\x18\x04 \x01(\tR\x04type\x127\n" +
 	"\n" +
 	"properties\x18\x05 \x01(\v2\x17.google.protobuf.StructR\n" +
-	"properties\"\xf0\x02\n" +
+	"properties\"\xa7\x03\n" +
 	"\n" +
 	"GraphState\x12\x19\n" +
 	"\bgraph_id\x18\x01 \x01(\tR\agraphId\x12\x18\n" +
@@ -3809,7 +3898,10 @@ const file_graphlog_proto_rawDesc = "" +
 	"\x05edges\x18\x06 \x03(\v2\x11.graphlog.v1.EdgeR\x05edges\x12\x16\n" +
 	"\x06format\x18\a \x01(\rR\x06format\x129\n" +
 	"\x06recent\x18\b \x03(\v2!.graphlog.v1.CommittedTransactionR\x06recent\x121\n" +
-	"\x06trails\x18\t \x03(\v2\x19.graphlog.v1.ElementTrailR\x06trails\"L\n" +
+	"\x06trails\x18\t \x03(\v2\x19.graphlog.v1.ElementTrailR\x06trails\x125\n" +
+	"\vforked_from\x18\n" +
+	" \x01(\v2\x14.graphlog.v1.LineageR\n" +
+	"forkedFrom\"L\n" +
 	"\fElementTrail\x12\x12\n" +
 	"\x04edge\x18\x01 \x01(\bR\x04edge\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x18\n" +
@@ -4006,7 +4098,7 @@ func file_graphlog_proto_rawDescGZIP() []byte {
 }
 
 var file_graphlog_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_graphlog_proto_msgTypes = make([]protoimpl.MessageInfo, 52)
+var file_graphlog_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
 var file_graphlog_proto_goTypes = []any{
 	(ErrorCode)(0),                // 0: graphlog.v1.ErrorCode
 	(Direction)(0),                // 1: graphlog.v1.Direction
@@ -4020,60 +4112,61 @@ var file_graphlog_proto_goTypes = []any{
 	(*EdgeRemoved)(nil),           // 9: graphlog.v1.EdgeRemoved
 	(*Event)(nil),                 // 10: graphlog.v1.Event
 	(*Transaction)(nil),           // 11: graphlog.v1.Transaction
-	(*LogEntry)(nil),              // 12: graphlog.v1.LogEntry
-	(*CommittedTransaction)(nil),  // 13: graphlog.v1.CommittedTransaction
-	(*Node)(nil),                  // 14: graphlog.v1.Node
-	(*Edge)(nil),                  // 15: graphlog.v1.Edge
-	(*GraphState)(nil),            // 16: graphlog.v1.GraphState
-	(*ElementTrail)(nil),          // 17: graphlog.v1.ElementTrail
-	(*Error)(nil),                 // 18: graphlog.v1.Error
-	(*Submit)(nil),                // 19: graphlog.v1.Submit
-	(*SubmitReply)(nil),           // 20: graphlog.v1.SubmitReply
-	(*Deliver)(nil),               // 21: graphlog.v1.Deliver
-	(*DeliverReply)(nil),          // 22: graphlog.v1.DeliverReply
-	(*GetGraph)(nil),              // 23: graphlog.v1.GetGraph
-	(*GetNode)(nil),               // 24: graphlog.v1.GetNode
-	(*GetEdge)(nil),               // 25: graphlog.v1.GetEdge
-	(*GetNeighbors)(nil),          // 26: graphlog.v1.GetNeighbors
-	(*GetShortestPath)(nil),       // 27: graphlog.v1.GetShortestPath
-	(*GetComponents)(nil),         // 28: graphlog.v1.GetComponents
-	(*GetTopologicalOrder)(nil),   // 29: graphlog.v1.GetTopologicalOrder
-	(*RunAlgorithm)(nil),          // 30: graphlog.v1.RunAlgorithm
-	(*WhatIf)(nil),                // 31: graphlog.v1.WhatIf
-	(*GetHistory)(nil),            // 32: graphlog.v1.GetHistory
-	(*History)(nil),               // 33: graphlog.v1.History
-	(*Query)(nil),                 // 34: graphlog.v1.Query
-	(*Neighbor)(nil),              // 35: graphlog.v1.Neighbor
-	(*Neighbors)(nil),             // 36: graphlog.v1.Neighbors
-	(*Path)(nil),                  // 37: graphlog.v1.Path
-	(*Component)(nil),             // 38: graphlog.v1.Component
-	(*Components)(nil),            // 39: graphlog.v1.Components
-	(*Order)(nil),                 // 40: graphlog.v1.Order
-	(*AlgorithmResult)(nil),       // 41: graphlog.v1.AlgorithmResult
-	(*WhatIfResult)(nil),          // 42: graphlog.v1.WhatIfResult
-	(*QueryReply)(nil),            // 43: graphlog.v1.QueryReply
-	(*Passivate)(nil),             // 44: graphlog.v1.Passivate
-	(*PassivateReply)(nil),        // 45: graphlog.v1.PassivateReply
-	(*PropertyChange)(nil),        // 46: graphlog.v1.PropertyChange
-	(*NodeChange)(nil),            // 47: graphlog.v1.NodeChange
-	(*EdgeChange)(nil),            // 48: graphlog.v1.EdgeChange
-	(*GraphDiff)(nil),             // 49: graphlog.v1.GraphDiff
-	(*Frame)(nil),                 // 50: graphlog.v1.Frame
-	(*SnapshotRef)(nil),           // 51: graphlog.v1.SnapshotRef
-	(*TakeSnapshot)(nil),          // 52: graphlog.v1.TakeSnapshot
-	(*TakeSnapshotReply)(nil),     // 53: graphlog.v1.TakeSnapshotReply
-	nil,                           // 54: graphlog.v1.RunAlgorithm.ParamsEntry
-	(*structpb.Struct)(nil),       // 55: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil), // 56: google.protobuf.Timestamp
-	(*structpb.Value)(nil),        // 57: google.protobuf.Value
+	(*Lineage)(nil),               // 12: graphlog.v1.Lineage
+	(*LogEntry)(nil),              // 13: graphlog.v1.LogEntry
+	(*CommittedTransaction)(nil),  // 14: graphlog.v1.CommittedTransaction
+	(*Node)(nil),                  // 15: graphlog.v1.Node
+	(*Edge)(nil),                  // 16: graphlog.v1.Edge
+	(*GraphState)(nil),            // 17: graphlog.v1.GraphState
+	(*ElementTrail)(nil),          // 18: graphlog.v1.ElementTrail
+	(*Error)(nil),                 // 19: graphlog.v1.Error
+	(*Submit)(nil),                // 20: graphlog.v1.Submit
+	(*SubmitReply)(nil),           // 21: graphlog.v1.SubmitReply
+	(*Deliver)(nil),               // 22: graphlog.v1.Deliver
+	(*DeliverReply)(nil),          // 23: graphlog.v1.DeliverReply
+	(*GetGraph)(nil),              // 24: graphlog.v1.GetGraph
+	(*GetNode)(nil),               // 25: graphlog.v1.GetNode
+	(*GetEdge)(nil),               // 26: graphlog.v1.GetEdge
+	(*GetNeighbors)(nil),          // 27: graphlog.v1.GetNeighbors
+	(*GetShortestPath)(nil),       // 28: graphlog.v1.GetShortestPath
+	(*GetComponents)(nil),         // 29: graphlog.v1.GetComponents
+	(*GetTopologicalOrder)(nil),   // 30: graphlog.v1.GetTopologicalOrder
+	(*RunAlgorithm)(nil),          // 31: graphlog.v1.RunAlgorithm
+	(*WhatIf)(nil),                // 32: graphlog.v1.WhatIf
+	(*GetHistory)(nil),            // 33: graphlog.v1.GetHistory
+	(*History)(nil),               // 34: graphlog.v1.History
+	(*Query)(nil),                 // 35: graphlog.v1.Query
+	(*Neighbor)(nil),              // 36: graphlog.v1.Neighbor
+	(*Neighbors)(nil),             // 37: graphlog.v1.Neighbors
+	(*Path)(nil),                  // 38: graphlog.v1.Path
+	(*Component)(nil),             // 39: graphlog.v1.Component
+	(*Components)(nil),            // 40: graphlog.v1.Components
+	(*Order)(nil),                 // 41: graphlog.v1.Order
+	(*AlgorithmResult)(nil),       // 42: graphlog.v1.AlgorithmResult
+	(*WhatIfResult)(nil),          // 43: graphlog.v1.WhatIfResult
+	(*QueryReply)(nil),            // 44: graphlog.v1.QueryReply
+	(*Passivate)(nil),             // 45: graphlog.v1.Passivate
+	(*PassivateReply)(nil),        // 46: graphlog.v1.PassivateReply
+	(*PropertyChange)(nil),        // 47: graphlog.v1.PropertyChange
+	(*NodeChange)(nil),            // 48: graphlog.v1.NodeChange
+	(*EdgeChange)(nil),            // 49: graphlog.v1.EdgeChange
+	(*GraphDiff)(nil),             // 50: graphlog.v1.GraphDiff
+	(*Frame)(nil),                 // 51: graphlog.v1.Frame
+	(*SnapshotRef)(nil),           // 52: graphlog.v1.SnapshotRef
+	(*TakeSnapshot)(nil),          // 53: graphlog.v1.TakeSnapshot
+	(*TakeSnapshotReply)(nil),     // 54: graphlog.v1.TakeSnapshotReply
+	nil,                           // 55: graphlog.v1.RunAlgorithm.ParamsEntry
+	(*structpb.Struct)(nil),       // 56: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil), // 57: google.protobuf.Timestamp
+	(*structpb.Value)(nil),        // 58: google.protobuf.Value
 }
 var file_graphlog_proto_depIdxs = []int32{
-	55, // 0: graphlog.v1.NodeAdded.properties:type_name -> google.protobuf.Struct
-	55, // 1: graphlog.v1.NodeUpdated.set:type_name -> google.protobuf.Struct
-	55, // 2: graphlog.v1.EdgeAdded.properties:type_name -> google.protobuf.Struct
-	55, // 3: graphlog.v1.EdgeUpdated.set:type_name -> google.protobuf.Struct
-	56, // 4: graphlog.v1.Event.recorded_at:type_name -> google.protobuf.Timestamp
-	56, // 5: graphlog.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	56, // 0: graphlog.v1.NodeAdded.properties:type_name -> google.protobuf.Struct
+	56, // 1: graphlog.v1.NodeUpdated.set:type_name -> google.protobuf.Struct
+	56, // 2: graphlog.v1.EdgeAdded.properties:type_name -> google.protobuf.Struct
+	56, // 3: graphlog.v1.EdgeUpdated.set:type_name -> google.protobuf.Struct
+	57, // 4: graphlog.v1.Event.recorded_at:type_name -> google.protobuf.Timestamp
+	57, // 5: graphlog.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
 	3,  // 6: graphlog.v1.Event.metadata:type_name -> graphlog.v1.Metadata
 	4,  // 7: graphlog.v1.Event.node_added:type_name -> graphlog.v1.NodeAdded
 	5,  // 8: graphlog.v1.Event.node_updated:type_name -> graphlog.v1.NodeUpdated
@@ -4082,75 +4175,77 @@ var file_graphlog_proto_depIdxs = []int32{
 	8,  // 11: graphlog.v1.Event.edge_updated:type_name -> graphlog.v1.EdgeUpdated
 	9,  // 12: graphlog.v1.Event.edge_removed:type_name -> graphlog.v1.EdgeRemoved
 	10, // 13: graphlog.v1.Transaction.events:type_name -> graphlog.v1.Event
-	56, // 14: graphlog.v1.Transaction.recorded_at:type_name -> google.protobuf.Timestamp
-	11, // 15: graphlog.v1.LogEntry.transactions:type_name -> graphlog.v1.Transaction
-	55, // 16: graphlog.v1.Node.properties:type_name -> google.protobuf.Struct
-	55, // 17: graphlog.v1.Edge.properties:type_name -> google.protobuf.Struct
-	56, // 18: graphlog.v1.GraphState.updated_at:type_name -> google.protobuf.Timestamp
-	14, // 19: graphlog.v1.GraphState.nodes:type_name -> graphlog.v1.Node
-	15, // 20: graphlog.v1.GraphState.edges:type_name -> graphlog.v1.Edge
-	13, // 21: graphlog.v1.GraphState.recent:type_name -> graphlog.v1.CommittedTransaction
-	17, // 22: graphlog.v1.GraphState.trails:type_name -> graphlog.v1.ElementTrail
-	0,  // 23: graphlog.v1.Error.code:type_name -> graphlog.v1.ErrorCode
-	11, // 24: graphlog.v1.Submit.transaction:type_name -> graphlog.v1.Transaction
-	18, // 25: graphlog.v1.SubmitReply.error:type_name -> graphlog.v1.Error
-	11, // 26: graphlog.v1.Deliver.transaction:type_name -> graphlog.v1.Transaction
-	18, // 27: graphlog.v1.DeliverReply.error:type_name -> graphlog.v1.Error
-	1,  // 28: graphlog.v1.GetNeighbors.direction:type_name -> graphlog.v1.Direction
-	2,  // 29: graphlog.v1.GetComponents.kind:type_name -> graphlog.v1.ComponentKind
-	54, // 30: graphlog.v1.RunAlgorithm.params:type_name -> graphlog.v1.RunAlgorithm.ParamsEntry
-	11, // 31: graphlog.v1.WhatIf.transaction:type_name -> graphlog.v1.Transaction
-	34, // 32: graphlog.v1.WhatIf.queries:type_name -> graphlog.v1.Query
-	23, // 33: graphlog.v1.Query.graph:type_name -> graphlog.v1.GetGraph
-	24, // 34: graphlog.v1.Query.node:type_name -> graphlog.v1.GetNode
-	25, // 35: graphlog.v1.Query.edge:type_name -> graphlog.v1.GetEdge
-	26, // 36: graphlog.v1.Query.neighbors:type_name -> graphlog.v1.GetNeighbors
-	27, // 37: graphlog.v1.Query.shortest_path:type_name -> graphlog.v1.GetShortestPath
-	28, // 38: graphlog.v1.Query.components:type_name -> graphlog.v1.GetComponents
-	29, // 39: graphlog.v1.Query.topological_order:type_name -> graphlog.v1.GetTopologicalOrder
-	30, // 40: graphlog.v1.Query.algorithm:type_name -> graphlog.v1.RunAlgorithm
-	31, // 41: graphlog.v1.Query.what_if:type_name -> graphlog.v1.WhatIf
-	32, // 42: graphlog.v1.Query.history:type_name -> graphlog.v1.GetHistory
-	14, // 43: graphlog.v1.Neighbor.node:type_name -> graphlog.v1.Node
-	15, // 44: graphlog.v1.Neighbor.edge:type_name -> graphlog.v1.Edge
-	1,  // 45: graphlog.v1.Neighbor.direction:type_name -> graphlog.v1.Direction
-	35, // 46: graphlog.v1.Neighbors.neighbors:type_name -> graphlog.v1.Neighbor
-	38, // 47: graphlog.v1.Components.components:type_name -> graphlog.v1.Component
-	49, // 48: graphlog.v1.WhatIfResult.changes:type_name -> graphlog.v1.GraphDiff
-	43, // 49: graphlog.v1.WhatIfResult.answers:type_name -> graphlog.v1.QueryReply
-	18, // 50: graphlog.v1.QueryReply.error:type_name -> graphlog.v1.Error
-	16, // 51: graphlog.v1.QueryReply.graph:type_name -> graphlog.v1.GraphState
-	14, // 52: graphlog.v1.QueryReply.node:type_name -> graphlog.v1.Node
-	15, // 53: graphlog.v1.QueryReply.edge:type_name -> graphlog.v1.Edge
-	36, // 54: graphlog.v1.QueryReply.neighbors:type_name -> graphlog.v1.Neighbors
-	37, // 55: graphlog.v1.QueryReply.path:type_name -> graphlog.v1.Path
-	39, // 56: graphlog.v1.QueryReply.components:type_name -> graphlog.v1.Components
-	40, // 57: graphlog.v1.QueryReply.order:type_name -> graphlog.v1.Order
-	41, // 58: graphlog.v1.QueryReply.algorithm:type_name -> graphlog.v1.AlgorithmResult
-	42, // 59: graphlog.v1.QueryReply.what_if:type_name -> graphlog.v1.WhatIfResult
-	33, // 60: graphlog.v1.QueryReply.history:type_name -> graphlog.v1.History
-	57, // 61: graphlog.v1.PropertyChange.before:type_name -> google.protobuf.Value
-	57, // 62: graphlog.v1.PropertyChange.after:type_name -> google.protobuf.Value
-	46, // 63: graphlog.v1.NodeChange.properties:type_name -> graphlog.v1.PropertyChange
-	46, // 64: graphlog.v1.EdgeChange.properties:type_name -> graphlog.v1.PropertyChange
-	14, // 65: graphlog.v1.GraphDiff.nodes_added:type_name -> graphlog.v1.Node
-	14, // 66: graphlog.v1.GraphDiff.nodes_removed:type_name -> graphlog.v1.Node
-	47, // 67: graphlog.v1.GraphDiff.nodes_changed:type_name -> graphlog.v1.NodeChange
-	15, // 68: graphlog.v1.GraphDiff.edges_added:type_name -> graphlog.v1.Edge
-	15, // 69: graphlog.v1.GraphDiff.edges_removed:type_name -> graphlog.v1.Edge
-	48, // 70: graphlog.v1.GraphDiff.edges_changed:type_name -> graphlog.v1.EdgeChange
-	16, // 71: graphlog.v1.Frame.state:type_name -> graphlog.v1.GraphState
-	56, // 72: graphlog.v1.Frame.at:type_name -> google.protobuf.Timestamp
-	10, // 73: graphlog.v1.Frame.events:type_name -> graphlog.v1.Event
-	49, // 74: graphlog.v1.Frame.changes:type_name -> graphlog.v1.GraphDiff
-	56, // 75: graphlog.v1.SnapshotRef.recorded_at:type_name -> google.protobuf.Timestamp
-	18, // 76: graphlog.v1.TakeSnapshotReply.error:type_name -> graphlog.v1.Error
-	51, // 77: graphlog.v1.TakeSnapshotReply.snapshot:type_name -> graphlog.v1.SnapshotRef
-	78, // [78:78] is the sub-list for method output_type
-	78, // [78:78] is the sub-list for method input_type
-	78, // [78:78] is the sub-list for extension type_name
-	78, // [78:78] is the sub-list for extension extendee
-	0,  // [0:78] is the sub-list for field type_name
+	57, // 14: graphlog.v1.Transaction.recorded_at:type_name -> google.protobuf.Timestamp
+	12, // 15: graphlog.v1.Transaction.forked_from:type_name -> graphlog.v1.Lineage
+	11, // 16: graphlog.v1.LogEntry.transactions:type_name -> graphlog.v1.Transaction
+	56, // 17: graphlog.v1.Node.properties:type_name -> google.protobuf.Struct
+	56, // 18: graphlog.v1.Edge.properties:type_name -> google.protobuf.Struct
+	57, // 19: graphlog.v1.GraphState.updated_at:type_name -> google.protobuf.Timestamp
+	15, // 20: graphlog.v1.GraphState.nodes:type_name -> graphlog.v1.Node
+	16, // 21: graphlog.v1.GraphState.edges:type_name -> graphlog.v1.Edge
+	14, // 22: graphlog.v1.GraphState.recent:type_name -> graphlog.v1.CommittedTransaction
+	18, // 23: graphlog.v1.GraphState.trails:type_name -> graphlog.v1.ElementTrail
+	12, // 24: graphlog.v1.GraphState.forked_from:type_name -> graphlog.v1.Lineage
+	0,  // 25: graphlog.v1.Error.code:type_name -> graphlog.v1.ErrorCode
+	11, // 26: graphlog.v1.Submit.transaction:type_name -> graphlog.v1.Transaction
+	19, // 27: graphlog.v1.SubmitReply.error:type_name -> graphlog.v1.Error
+	11, // 28: graphlog.v1.Deliver.transaction:type_name -> graphlog.v1.Transaction
+	19, // 29: graphlog.v1.DeliverReply.error:type_name -> graphlog.v1.Error
+	1,  // 30: graphlog.v1.GetNeighbors.direction:type_name -> graphlog.v1.Direction
+	2,  // 31: graphlog.v1.GetComponents.kind:type_name -> graphlog.v1.ComponentKind
+	55, // 32: graphlog.v1.RunAlgorithm.params:type_name -> graphlog.v1.RunAlgorithm.ParamsEntry
+	11, // 33: graphlog.v1.WhatIf.transaction:type_name -> graphlog.v1.Transaction
+	35, // 34: graphlog.v1.WhatIf.queries:type_name -> graphlog.v1.Query
+	24, // 35: graphlog.v1.Query.graph:type_name -> graphlog.v1.GetGraph
+	25, // 36: graphlog.v1.Query.node:type_name -> graphlog.v1.GetNode
+	26, // 37: graphlog.v1.Query.edge:type_name -> graphlog.v1.GetEdge
+	27, // 38: graphlog.v1.Query.neighbors:type_name -> graphlog.v1.GetNeighbors
+	28, // 39: graphlog.v1.Query.shortest_path:type_name -> graphlog.v1.GetShortestPath
+	29, // 40: graphlog.v1.Query.components:type_name -> graphlog.v1.GetComponents
+	30, // 41: graphlog.v1.Query.topological_order:type_name -> graphlog.v1.GetTopologicalOrder
+	31, // 42: graphlog.v1.Query.algorithm:type_name -> graphlog.v1.RunAlgorithm
+	32, // 43: graphlog.v1.Query.what_if:type_name -> graphlog.v1.WhatIf
+	33, // 44: graphlog.v1.Query.history:type_name -> graphlog.v1.GetHistory
+	15, // 45: graphlog.v1.Neighbor.node:type_name -> graphlog.v1.Node
+	16, // 46: graphlog.v1.Neighbor.edge:type_name -> graphlog.v1.Edge
+	1,  // 47: graphlog.v1.Neighbor.direction:type_name -> graphlog.v1.Direction
+	36, // 48: graphlog.v1.Neighbors.neighbors:type_name -> graphlog.v1.Neighbor
+	39, // 49: graphlog.v1.Components.components:type_name -> graphlog.v1.Component
+	50, // 50: graphlog.v1.WhatIfResult.changes:type_name -> graphlog.v1.GraphDiff
+	44, // 51: graphlog.v1.WhatIfResult.answers:type_name -> graphlog.v1.QueryReply
+	19, // 52: graphlog.v1.QueryReply.error:type_name -> graphlog.v1.Error
+	17, // 53: graphlog.v1.QueryReply.graph:type_name -> graphlog.v1.GraphState
+	15, // 54: graphlog.v1.QueryReply.node:type_name -> graphlog.v1.Node
+	16, // 55: graphlog.v1.QueryReply.edge:type_name -> graphlog.v1.Edge
+	37, // 56: graphlog.v1.QueryReply.neighbors:type_name -> graphlog.v1.Neighbors
+	38, // 57: graphlog.v1.QueryReply.path:type_name -> graphlog.v1.Path
+	40, // 58: graphlog.v1.QueryReply.components:type_name -> graphlog.v1.Components
+	41, // 59: graphlog.v1.QueryReply.order:type_name -> graphlog.v1.Order
+	42, // 60: graphlog.v1.QueryReply.algorithm:type_name -> graphlog.v1.AlgorithmResult
+	43, // 61: graphlog.v1.QueryReply.what_if:type_name -> graphlog.v1.WhatIfResult
+	34, // 62: graphlog.v1.QueryReply.history:type_name -> graphlog.v1.History
+	58, // 63: graphlog.v1.PropertyChange.before:type_name -> google.protobuf.Value
+	58, // 64: graphlog.v1.PropertyChange.after:type_name -> google.protobuf.Value
+	47, // 65: graphlog.v1.NodeChange.properties:type_name -> graphlog.v1.PropertyChange
+	47, // 66: graphlog.v1.EdgeChange.properties:type_name -> graphlog.v1.PropertyChange
+	15, // 67: graphlog.v1.GraphDiff.nodes_added:type_name -> graphlog.v1.Node
+	15, // 68: graphlog.v1.GraphDiff.nodes_removed:type_name -> graphlog.v1.Node
+	48, // 69: graphlog.v1.GraphDiff.nodes_changed:type_name -> graphlog.v1.NodeChange
+	16, // 70: graphlog.v1.GraphDiff.edges_added:type_name -> graphlog.v1.Edge
+	16, // 71: graphlog.v1.GraphDiff.edges_removed:type_name -> graphlog.v1.Edge
+	49, // 72: graphlog.v1.GraphDiff.edges_changed:type_name -> graphlog.v1.EdgeChange
+	17, // 73: graphlog.v1.Frame.state:type_name -> graphlog.v1.GraphState
+	57, // 74: graphlog.v1.Frame.at:type_name -> google.protobuf.Timestamp
+	10, // 75: graphlog.v1.Frame.events:type_name -> graphlog.v1.Event
+	50, // 76: graphlog.v1.Frame.changes:type_name -> graphlog.v1.GraphDiff
+	57, // 77: graphlog.v1.SnapshotRef.recorded_at:type_name -> google.protobuf.Timestamp
+	19, // 78: graphlog.v1.TakeSnapshotReply.error:type_name -> graphlog.v1.Error
+	52, // 79: graphlog.v1.TakeSnapshotReply.snapshot:type_name -> graphlog.v1.SnapshotRef
+	80, // [80:80] is the sub-list for method output_type
+	80, // [80:80] is the sub-list for method input_type
+	80, // [80:80] is the sub-list for extension type_name
+	80, // [80:80] is the sub-list for extension extendee
+	0,  // [0:80] is the sub-list for field type_name
 }
 
 func init() { file_graphlog_proto_init() }
@@ -4167,7 +4262,7 @@ func file_graphlog_proto_init() {
 		(*Event_EdgeRemoved)(nil),
 	}
 	file_graphlog_proto_msgTypes[8].OneofWrappers = []any{}
-	file_graphlog_proto_msgTypes[31].OneofWrappers = []any{
+	file_graphlog_proto_msgTypes[32].OneofWrappers = []any{
 		(*Query_Graph)(nil),
 		(*Query_Node)(nil),
 		(*Query_Edge)(nil),
@@ -4179,7 +4274,7 @@ func file_graphlog_proto_init() {
 		(*Query_WhatIf)(nil),
 		(*Query_History)(nil),
 	}
-	file_graphlog_proto_msgTypes[40].OneofWrappers = []any{
+	file_graphlog_proto_msgTypes[41].OneofWrappers = []any{
 		(*QueryReply_Graph)(nil),
 		(*QueryReply_Node)(nil),
 		(*QueryReply_Edge)(nil),
@@ -4197,7 +4292,7 @@ func file_graphlog_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_graphlog_proto_rawDesc), len(file_graphlog_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   52,
+			NumMessages:   53,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
