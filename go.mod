@@ -16,6 +16,7 @@ require (
 	github.com/prometheus/client_model v0.6.2
 	github.com/synadia-io/orbit.go/jetstreamext v0.3.2
 	github.com/yourbasic/graph v0.0.0-20210606180040-8ecfec1c2869
+	gonum.org/v1/gonum v0.17.0
 	google.golang.org/grpc v1.60.1
 	google.golang.org/protobuf v1.36.12
 )
