@@ -70,6 +70,16 @@ type Reader interface {
 	Read(ctx context.Context, graphID string, afterSequence uint64) iter.Seq2[*messages.Transaction, error]
 }
 
+// SequenceReader reads a graph's log messages at given stream sequences,
+// as an element's trail names them (graph.Graph.History), without reading
+// the rest of the graph's history.
+type SequenceReader interface {
+	// ReadAt returns, in the order of seqs, the committed transactions of
+	// each message. A sequence that holds no message of the graph is
+	// ErrNotFound.
+	ReadAt(ctx context.Context, graphID string, seqs []uint64) ([][]*messages.Transaction, error)
+}
+
 // Follower follows one graph's history as it is written.
 type Follower interface {
 	// Follow yields the graph's committed transactions after stream

@@ -19,8 +19,9 @@ type Log struct {
 }
 
 var (
-	_ store.EventLog    = (*Log)(nil)
-	_ store.GraphLister = (*Log)(nil)
+	_ store.EventLog       = (*Log)(nil)
+	_ store.SequenceReader = (*Log)(nil)
+	_ store.GraphLister    = (*Log)(nil)
 )
 
 // Metadata the partition streams carry, so that a node can tell what log
