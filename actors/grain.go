@@ -136,7 +136,7 @@ func (a *grain) Receive(ctx actor.Context) {
 			return
 		}
 		a.cfg.Registry.touch(a.lru)
-		ctx.Respond(a.query(m))
+		ctx.Respond(a.query(ctx, m))
 		if a.g.Version() == 0 && len(a.queue) == 0 {
 			// A read of a graph that has no events: nothing to keep,
 			// so the grain leaves at once instead of holding memory
@@ -570,7 +570,7 @@ func (a *grain) checkShape(tx *messages.Transaction) error {
 	if tx.GetGraphId() != a.id {
 		return fmt.Errorf("%w: transaction for graph %q sent to graph %q", graph.ErrInvalidTransaction, tx.GetGraphId(), a.id)
 	}
-	return nil
+	return graph.CheckForkedFrom(tx)
 }
 
 // deliver handles the ingress's notice that the log holds a transaction

@@ -6,20 +6,29 @@
 // Routes:
 //
 //	POST /v1/graphs/{graph}/transactions                   submit a transaction
+//	POST /v1/graphs/{graph}/transactions?dry_run=true      what it would change, and reads of the result
 //	GET  /v1/graphs?prefix=P&after=ID&limit=N              list graphs
 //	GET  /v1/graphs/{graph}                                whole graph
 //	GET  /v1/graphs/{graph}/nodes/{node}                   one node
 //	GET  /v1/graphs/{graph}/nodes/{node}/neighbors?direction=out|in|both
 //	GET  /v1/graphs/{graph}/edges/{edge}                   one edge
+//	GET  /v1/graphs/{graph}/nodes/{node}/history?after=V&limit=N   one element's history
+//	GET  /v1/graphs/{graph}/edges/{edge}/history?after=V&limit=N
 //	GET  /v1/graphs/{graph}/events?after_version=N&limit=M history, whole transactions
+//	POST /v1/graphs/{graph}/fork                           a new graph from this one's state at a version
 //	GET  /v1/graphs/{graph}/algorithms/shortest-path?from=a&to=b[&weight=prop]
 //	GET  /v1/graphs/{graph}/algorithms/components?kind=weak|strong
 //	GET  /v1/graphs/{graph}/algorithms/topological-order
+//	GET  /v1/graphs/{graph}/algorithms/{name}?param=value  an algorithm of the library
+//	GET  /v1/algorithms                                    the library
 //	GET  /healthz   liveness    GET /readyz   readiness    GET /metrics   Prometheus
 //
 // The JSON shapes are the exported types: TransactionRequest, EventData
 // and Metadata (POST bodies), SubmitResult, Graph, Node, Edge, Neighbors,
-// Events and Event, Path, Components, Order, GraphList, ErrorResponse.
+// Events and Event, Path, Components, Order, AlgorithmAnswer, AlgorithmList,
+// WhatIfQuery and WhatIfAnswer, ElementHistory and ElementVersion,
+// ForkRequest, ForkResult and Lineage,
+// GraphList, ErrorResponse.
 // Lists are [] and properties {} when empty, never null. DecodeTransaction
 // and EventJSON are exported for the CLI and tests.
 //

@@ -38,8 +38,18 @@ type Graph struct {
 	Graph    string `json:"graph"`
 	Version  uint64 `json:"version"`
 	Sequence uint64 `json:"sequence"`
-	Nodes    []Node `json:"nodes"`
-	Edges    []Edge `json:"edges"`
+	// ForkedFrom is where the graph started, when it is a fork.
+	ForkedFrom *Lineage `json:"forked_from,omitempty"`
+	Nodes      []Node   `json:"nodes"`
+	Edges      []Edge   `json:"edges"`
+}
+
+// Lineage names the state a fork started from: a graph, its version, and
+// the CID of its canonical encoding there.
+type Lineage struct {
+	Graph   string `json:"graph"`
+	Version uint64 `json:"version"`
+	CID     string `json:"cid"`
 }
 
 // Neighbor is a node next to the asked one and the edge between them.
@@ -148,6 +158,9 @@ func GraphJSON(g *messages.GraphState) Graph {
 		Sequence: g.GetSequence(),
 		Nodes:    make([]Node, 0, len(g.GetNodes())),
 		Edges:    make([]Edge, 0, len(g.GetEdges())),
+	}
+	if f := g.GetForkedFrom(); f != nil {
+		out.ForkedFrom = &Lineage{Graph: f.GetGraphId(), Version: f.GetVersion(), CID: f.GetCid()}
 	}
 	for _, n := range g.GetNodes() {
 		out.Nodes = append(out.Nodes, NodeJSON(n))

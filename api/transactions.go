@@ -135,6 +135,12 @@ func DecodeTransaction(graphID string, body []byte, maxEvents int) (*messages.Tr
 	if err != nil {
 		return nil, err
 	}
+	return decodeTransaction(graphID, top, maxEvents)
+}
+
+// decodeTransaction is DecodeTransaction on the body's fields.
+func decodeTransaction(graphID string, top map[string]json.RawMessage, maxEvents int) (*messages.Transaction, error) {
+	var err error
 	tx := &messages.Transaction{GraphId: graphID}
 
 	if raw, ok := present(top, "expected_version"); ok {
@@ -538,6 +544,13 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		return fmt.Errorf("%w: reading the body: %v", ErrInvalidRequest, err)
+	}
+	dryRun, err := boolParam(r, "dry_run")
+	if err != nil {
+		return err
+	}
+	if dryRun {
+		return s.whatIf(w, r, graphID, body)
 	}
 	tx, err := DecodeTransaction(graphID, body, s.maxEvents)
 	if err != nil {

@@ -2,6 +2,7 @@ package replay
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -99,6 +100,30 @@ func Answer(ctx context.Context, g *graph.Graph, m *messages.Query, b Bounds) (*
 			reply.Result = &messages.QueryReply_Order{Order: o}
 			return err
 		})
+	case *messages.Query_Algorithm:
+		name := q.Algorithm.GetName()
+		err = b.algorithm(ctx, g, name, func(ctx context.Context) error {
+			res, err := g.RunAlgorithm(ctx, name, q.Algorithm.GetParams())
+			if err != nil {
+				return err
+			}
+			out, err := json.Marshal(res)
+			if err != nil {
+				return fmt.Errorf("encoding the answer of %s: %w", name, err)
+			}
+			reply.Result = &messages.QueryReply_Algorithm{Algorithm: &messages.AlgorithmResult{Name: name, Json: out}}
+			return nil
+		})
+	case *messages.Query_History:
+		h, err := historyPage(g, q.History)
+		if err != nil {
+			return nil, err
+		}
+		reply.Result = &messages.QueryReply_History{History: h}
+	case *messages.Query_WhatIf:
+		// It needs the graph's grain: the latest state, the remembered
+		// transactions, the queued submits.
+		return nil, fmt.Errorf("%w: a what-if is asked of a graph's latest state, not of a past one", graph.ErrInvalidArgument)
 	default:
 		return nil, fmt.Errorf("%w: unknown query %T", graph.ErrInvalidTransaction, m.GetQuery())
 	}
@@ -110,9 +135,10 @@ func Answer(ctx context.Context, g *graph.Graph, m *messages.Query, b Bounds) (*
 
 // StateView is g's state as readers see it: nodes and edges, without the
 // remembered transaction IDs that snapshots carry for resends (up to
-// graph.RememberedTransactions of them, which no reader asked for).
+// graph.RememberedTransactions of them) and the elements' trails, which no
+// reader of the state asked for.
 func StateView(g *graph.Graph) *messages.GraphState {
 	s := g.State()
-	s.Recent = nil
+	s.Recent, s.Trails = nil, nil
 	return s
 }

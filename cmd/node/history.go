@@ -7,6 +7,7 @@ import (
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/messages"
 	"github.com/graphlog/graphlog/replay"
+	"github.com/graphlog/graphlog/store"
 )
 
 // history serves the API's reads of the past with replay.History: replays
@@ -42,4 +43,25 @@ func (h history) Diff(ctx context.Context, graphID string, from, to api.Moment) 
 
 func (h history) Replay(ctx context.Context, graphID string, from, to api.Moment, every api.Every, emit func(*messages.Frame) error) error {
 	return h.h.Replay(ctx, graphID, point(from), point(to), replay.FrameEvery{Events: every.Events, Interval: every.Interval}, emit)
+}
+
+var _ api.Forker = history{}
+
+// StateAt is the graph at m, as readers see it, and the CID of its
+// canonical encoding there: anyone who rebuilds the graph at that version
+// gets the same bytes.
+func (h history) StateAt(ctx context.Context, graphID string, m api.Moment) (*messages.GraphState, string, error) {
+	g, err := h.h.At(ctx, graphID, point(m))
+	if err != nil {
+		return nil, "", err
+	}
+	data, err := g.Encode()
+	if err != nil {
+		return nil, "", err
+	}
+	cid, err := store.CIDOf(data)
+	if err != nil {
+		return nil, "", err
+	}
+	return replay.StateView(g), cid, nil
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -872,6 +873,23 @@ func comparableState(s *messages.GraphState, marked map[uint64]bool) *messages.G
 		if marked[c.Version] {
 			c.Events, c.Digest = 0, nil
 		}
+	}
+	// Trails are versions and sequences: keep the versions.
+	for _, t := range s.Trails {
+		var versions []byte
+		for b := t.Touches; len(b) > 0; {
+			v, n := binary.Uvarint(b)
+			if n <= 0 {
+				break
+			}
+			_, m := binary.Uvarint(b[n:])
+			if m <= 0 {
+				break
+			}
+			versions = binary.AppendUvarint(binary.AppendUvarint(versions, v), 0)
+			b = b[n+m:]
+		}
+		t.Touches = versions
 	}
 	return s
 }

@@ -1,0 +1,156 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/nats-io/nuid"
+
+	"github.com/graphlog/graphlog/graph"
+	"github.com/graphlog/graphlog/messages"
+	"github.com/graphlog/graphlog/store"
+)
+
+// Forker gives the state of a graph at a moment and the CID of its
+// canonical encoding there (graph.Encode), for forks. The node's History
+// implements it.
+type Forker interface {
+	StateAt(ctx context.Context, graphID string, m Moment) (state *messages.GraphState, cid string, err error)
+}
+
+// ForkRequest is the body of POST /v1/graphs/{graph}/fork: the new
+// graph's ID and the moment of the source to start from (a version, or an
+// RFC 3339 time as_of; neither: the present).
+type ForkRequest struct {
+	Into          string    `json:"into"`
+	Version       uint64    `json:"version,omitempty"`
+	AsOf          string    `json:"as_of,omitempty"`
+	TransactionID string    `json:"transaction_id,omitempty"`
+	Metadata      *Metadata `json:"metadata,omitempty"`
+}
+
+// ForkResult answers a fork: the new graph, at version 1, and where it
+// started.
+type ForkResult struct {
+	Graph      string  `json:"graph"`
+	Version    uint64  `json:"version"`
+	Sequence   uint64  `json:"sequence"`
+	Events     int     `json:"events"`
+	ForkedFrom Lineage `json:"forked_from"`
+}
+
+var forkFields = []string{"into", "version", "as_of", "transaction_id", "metadata"}
+
+// fork handles POST /v1/graphs/{graph}/fork (docs/ARCHITECTURE.md,
+// "Forks"): the new graph's first transaction adds the source's nodes and
+// edges as they were at the moment asked, and names the source, its
+// version and the CID of its state there. It expects the new graph to
+// have no events, so a fork never lands on a graph that exists.
+func (s *server) fork(w http.ResponseWriter, r *http.Request) error {
+	graphID, err := graphParam(r)
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return err
+		}
+		return fmt.Errorf("%w: reading the body: %v", ErrInvalidRequest, err)
+	}
+	top, err := object(body, "request body", forkFields)
+	if err != nil {
+		return err
+	}
+	var req ForkRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidRequest, err)
+	}
+	if err := graph.ValidateGraphID(req.Into); err != nil {
+		return fmt.Errorf("into: %w", err)
+	}
+	if req.Into == graphID {
+		return fmt.Errorf("%w: into is the graph forked; name a new graph", ErrInvalidRequest)
+	}
+	var m Moment
+	switch {
+	case req.Version != 0 && req.AsOf != "":
+		return fmt.Errorf("%w: give version or as_of, not both", ErrInvalidRequest)
+	case req.Version != 0:
+		m.Version = req.Version
+	case req.AsOf != "":
+		t, err := parseTime(req.AsOf)
+		if err != nil {
+			return fmt.Errorf("%w: as_of is %q; use an RFC 3339 time such as 2026-01-02T15:04:05Z", ErrInvalidRequest, clip(req.AsOf))
+		}
+		m.Time = pastTime(t)
+	}
+	if req.TransactionID != "" {
+		if err := checkTransactionID(req.TransactionID); err != nil {
+			return err
+		}
+	} else {
+		req.TransactionID = nuid.Next()
+	}
+	md, err := decodeMetadata(top)
+	if err != nil {
+		return err
+	}
+	forker, ok := s.opts.History.(Forker)
+	if !ok || s.opts.Graphs == nil {
+		return fmt.Errorf("%w: this node does not fork graphs", errNotServed)
+	}
+	if m.isZero() {
+		// The present: the grain's latest version, then that version.
+		reply, err := s.query(r.Context(), graphID, &messages.Query{Query: &messages.Query_Graph{Graph: &messages.GetGraph{}}})
+		if err != nil {
+			return err
+		}
+		m.Version = replyVersion(reply)
+	}
+	state, cid, err := forker.StateAt(r.Context(), graphID, m)
+	if err != nil {
+		return err
+	}
+	events := len(state.GetNodes()) + len(state.GetEdges())
+	if s.maxEvents > 0 && events > s.maxEvents {
+		return fmt.Errorf("%w: graph %s at version %d has %d nodes and edges; a fork is one transaction, and a transaction holds at most %d events on this node (--max-events)",
+			store.ErrTooLarge, graphID, state.GetVersion(), events, s.maxEvents)
+	}
+	if events == 0 {
+		return fmt.Errorf("%w: graph %s at version %d has no nodes: a fork of it would have no events", graph.ErrInvalidTransaction, graphID, state.GetVersion())
+	}
+	zero := uint64(0)
+	tx := &messages.Transaction{GraphId: req.Into, TransactionId: req.TransactionID, ExpectedVersion: &zero,
+		ForkedFrom: &messages.Lineage{GraphId: graphID, Version: state.GetVersion(), Cid: cid}}
+	add := func(ev *messages.Event) {
+		ev.EventId, ev.GraphId, ev.TransactionId = nuid.Next(), req.Into, req.TransactionID
+		ev.Index, ev.Count = uint32(len(tx.Events)), uint32(events)
+		if md != nil {
+			ev.Metadata = &messages.Metadata{CorrelationId: md.CorrelationID, CausationId: md.CausationID, Author: md.Author}
+		}
+		tx.Events = append(tx.Events, ev)
+	}
+	for _, n := range state.GetNodes() {
+		add(&messages.Event{Payload: &messages.Event_NodeAdded{NodeAdded: &messages.NodeAdded{NodeId: n.GetId(), NodeType: n.GetType(), Properties: n.GetProperties()}}})
+	}
+	for _, e := range state.GetEdges() {
+		add(&messages.Event{Payload: &messages.Event_EdgeAdded{EdgeAdded: &messages.EdgeAdded{EdgeId: e.GetId(), SourceId: e.GetSource(), TargetId: e.GetTarget(),
+			EdgeType: e.GetType(), Properties: e.GetProperties()}}})
+	}
+	stampCorrelation(tx, requestInfoFrom(r.Context()).correlationID)
+	reply, err := s.opts.Graphs.Submit(r.Context(), tx)
+	if err != nil {
+		return err
+	}
+	if err := replyError(reply.GetError()); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, ForkResult{Graph: req.Into, Version: reply.GetVersion(), Sequence: reply.GetSequence(), Events: events,
+		ForkedFrom: Lineage{Graph: graphID, Version: state.GetVersion(), CID: cid}})
+}
