@@ -55,6 +55,12 @@ were committed before it.`,
 	{name: "diff", args: "<graph>", summary: "what changed between two versions or times",
 		help:  "--from and --to each take a version (1, 2, …) or an RFC 3339 time; --to defaults to the present.",
 		setup: setupDiff},
+	{name: "history", args: "<graph> node|edge <id>", summary: "every transaction that added, changed or removed one element",
+		help: `Oldest first: each transaction's version, recorded time, what it did to the
+element (added, updated, removed, replaced, transient, unchanged), its author
+and the properties it changed. With --version or --as-of, the history up to
+then. It reads only the element's transactions, not the graph's history.`,
+		setup: setupHistory},
 	{name: "replay", args: "<graph>", summary: "print the history as animation frames",
 		help: `The first frame holds the state at --from (default: the beginning), each later
 one the events of a step and what they changed, up to --to (default: the

@@ -81,6 +81,9 @@ func TestCommands(t *testing.T) {
 		{"diff", []string{"diff", g, "--from", "1", "--to", "3"}, []string{
 			"from version 1  to version 3", `changed  node     bob  name: (none) -> "Bob"`,
 			"added    node     cy   type=person", "added    edge     e2   bob -> cy"}},
+		{"history", []string{"history", g, "node", "bob"}, []string{
+			"VERSION  RECORDED", "1        ", "added", "2        ", `updated  `, `name: (none) -> "Bob"`}},
+		{"history json", []string{"history", g, "edge", "e1", "-o", "json"}, []string{`"kind":"edge","id":"e1","changes":[{"version":1,`}},
 		{"replay", []string{"replay", g, "--every", "1"}, []string{"state: 0 nodes, 0 edges", "3 events: nodes +2 -0 ~0, edges +1 -0 ~0"}},
 		{"replay json", []string{"replay", g, "--from", "1", "--every", "2", "-o", "json"}, []string{`{"version":1,`, `"state":{`}},
 		{"events", []string{"events", g}, []string{
@@ -189,6 +192,7 @@ func TestUsage(t *testing.T) {
 		{"bad direction", []string{"neighbors", "g", "n", "--direction", "up"}, exitUsage, "--direction"},
 		{"bad kind", []string{"components", "g", "--kind", "medium"}, exitUsage, "--kind"},
 		{"diff without from", []string{"diff", "g"}, exitUsage, "--from is required"},
+		{"history of neither", []string{"history", "g", "vertex", "a"}, exitUsage, "say node or edge"},
 		{"bad moment", []string{"diff", "g", "--from", "soon"}, exitUsage, "--from"},
 		{"every and interval", []string{"replay", "g", "--every", "2", "--interval", "1m"}, exitUsage, "not both"},
 		{"import format", []string{"import", "g", "x.txt"}, exitUsage, "--format"},

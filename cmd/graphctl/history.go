@@ -262,3 +262,58 @@ func printSnapshots(w io.Writer, ss ...api.Snapshot) error {
 	}
 	return t.flush()
 }
+
+// setupHistory prints the history of one node or edge, every page.
+func setupHistory(fs *flag.FlagSet) runFunc {
+	var at moment
+	at.register(fs)
+	return func(ctx context.Context, s *session, args []string) error {
+		if err := wantArgs(s.cmd, args, 3, 3); err != nil {
+			return err
+		}
+		var segment string
+		switch args[1] {
+		case "node":
+			segment = "nodes"
+		case "edge":
+			segment = "edges"
+		default:
+			return usagef("the second argument is %q; say node or edge", args[1])
+		}
+		q, err := at.query(nil)
+		if err != nil {
+			return err
+		}
+		var all api.ElementHistory
+		for after := uint64(0); ; {
+			q.Set("after", strconv.FormatUint(after, 10))
+			q.Set("limit", "1000")
+			var page api.ElementHistory
+			if _, err := s.client.getJSON(ctx, graphPath(args[0], segment, args[2], "history"), q, &page); err != nil {
+				return err
+			}
+			if all.Graph == "" {
+				all = page
+			} else {
+				all.Changes = append(all.Changes, page.Changes...)
+			}
+			if page.NextAfter == 0 {
+				break
+			}
+			after = page.NextAfter
+		}
+		all.NextAfter = 0
+		if s.json {
+			return writeJSONLine(s.out, all)
+		}
+		t := newTable(s.out, "VERSION", "RECORDED", "CHANGE", "AUTHOR", "DETAIL")
+		for _, c := range all.Changes {
+			author := ""
+			if c.Metadata != nil {
+				author = c.Metadata.Author
+			}
+			t.row(c.Version, c.RecordedAt, c.Change, author, propertyChanges(c.Properties))
+		}
+		return t.flush()
+	}
+}
