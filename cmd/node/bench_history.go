@@ -47,6 +47,8 @@ type historyOptions struct {
 	rounds         int             // rounds of the rebuild and snapshot timings; medians
 	seed           uint64          // of the random times, versions and nodes
 	headers        bool            // store events with the headers Append writes
+	elementTxs     int             // transactions of the element-history graph
+	elementTouches int             // of them, those touching the node whose history is read
 }
 
 // The figures graphlog is built to (docs/ARCHITECTURE.md, "Reading one
@@ -105,6 +107,8 @@ func runHistoryBench(args []string, out, progress io.Writer) error {
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the random times, versions and nodes")
 	fs.BoolVar(&o.headers, "headers", true, "publish each event with the optimistic-concurrency headers Append writes "+
 		"(expected last sequence of the graph's subjects), which the server checks and stores, as it does for events written through graphlog")
+	fs.IntVar(&o.elementTxs, "element-txs", 100_000, fmt.Sprintf("one-event transactions of the element-history graph (target %d)", targetElementTxs))
+	fs.IntVar(&o.elementTouches, "element-touches", targetElementTouches, "of them, those that touch the node whose history is read")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this `file`")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -112,7 +116,7 @@ func runHistoryBench(args []string, out, progress io.Writer) error {
 	o.retention = store.Retention{KeepNewest: defaults.Keep, Every: defaults.KeepEvery}
 	switch {
 	case o.graphs <= 0 || o.eventsPerGraph <= 0 || o.sample <= 0 || o.travelEvents <= 0 || o.travelTxSize <= 0 || o.travelNodes <= 0 ||
-		o.snapshotEvery <= 0 || o.travelSamples <= 0 || o.snapshotEdges <= 0 || o.rounds <= 0:
+		o.snapshotEvery <= 0 || o.travelSamples <= 0 || o.snapshotEdges <= 0 || o.rounds <= 0 || o.elementTouches <= 0:
 		return errors.New("bench history: every size must be positive")
 	case o.sample >= o.graphs:
 		return errors.New("bench history: --sample must be smaller than --graphs (one more graph warms up)")
@@ -120,6 +124,8 @@ func runHistoryBench(args []string, out, progress io.Writer) error {
 		return errors.New("bench history: --travel-nodes must be smaller than --travel-events")
 	case o.snapshotEvery > o.travelEvents:
 		return errors.New("bench history: --snapshot-every must be at most --travel-events")
+	case o.elementTxs < 2*o.elementTouches:
+		return errors.New("bench history: --element-txs must be at least twice --element-touches")
 	}
 
 	stopProfile, err := startProfile(*cpuProfile)
@@ -185,8 +191,13 @@ func runHistoryBench(args []string, out, progress io.Writer) error {
 		return fmt.Errorf("rebuild: %w", err)
 	}
 	rebuild.print(out, o)
+	element, err := b.elementHistory(ctx)
+	if err != nil {
+		return fmt.Errorf("element history: %w", err)
+	}
+	element.print(out)
 
-	printSummary(out, o, act, travel, rebuild, snap)
+	printSummary(out, o, act, travel, rebuild, snap, element)
 	return nil
 }
 
@@ -922,7 +933,7 @@ func (r snapshotResult) print(out io.Writer) {
 
 // ---------------------------------------------------------------- summary
 
-func printSummary(out io.Writer, o historyOptions, a activationResult, t travelResult, r rebuildResult, s snapshotResult) {
+func printSummary(out io.Writer, o historyOptions, a activationResult, t travelResult, r rebuildResult, s snapshotResult, e elementResult) {
 	fmt.Fprintf(out, "\nsummary (sizes: %d graphs × %d events; time travel %d events in transactions of %d; snapshot %d edges)\n",
 		o.graphs, o.eventsPerGraph, o.travelEvents, o.travelTxSize, o.snapshotEdges)
 	row := func(name, measured, target, v string) {
@@ -953,6 +964,8 @@ func printSummary(out io.Writer, o historyOptions, a activationResult, t travelR
 	row("4. snapshot encode + save", ms(s.saveRoundTrip), "", "")
 	row("4. snapshot load + decode", ms(s.restoreMedian), "", "")
 	row("4. live heap per edge (edges alone)", fmt.Sprintf("%.0f B", float64(s.heapEdges)/float64(s.edges)), "", "")
+	p99 := percentile(e.http, 0.99)
+	row(fmt.Sprintf("5. element history p99 (%d changes, %d transactions)", e.touches, e.txs), ms(p99), "≤ "+ms(targetElementP99), verdict(p99 <= targetElementP99))
 }
 
 // ---------------------------------------------------------------- helpers

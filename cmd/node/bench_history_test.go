@@ -25,6 +25,7 @@ func TestHistoryBenchSmoke(t *testing.T) {
 		// retention (one per 2000 events, the newest 3) some are pruned.
 		"--travel-events", "3000", "--travel-tx-size", "7", "--travel-nodes", "50", "--snapshot-every", "500", "--travel-samples", "5",
 		"--snapshot-edges", "2000", "--rounds", "1",
+		"--element-txs", "500", "--element-touches", "20",
 	}
 	if err := runHistoryBench(args, &out, progress); err != nil {
 		t.Fatalf("bench history: %v\n%s", err, out.String())
@@ -36,6 +37,7 @@ func TestHistoryBenchSmoke(t *testing.T) {
 		"History.At a random time (5 samples)", "History.At a random version (5 samples)",
 		"HTTP GET one node ?version= a random version (5 samples)",
 		"2. time travel p99, HTTP one node, random version",
+		"5. element history: a graph of 500 transactions", "all 20 changes", "5. element history p99 (20 changes, 500 transactions)",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output has no %q:\n%s", want, out.String())
