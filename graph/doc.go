@@ -1,35 +1,38 @@
 // Package graph is graphlog's pure core: one graph's state (nodes and
 // directed edges with IDs, types and JSON-like properties), the fold that
 // applies committed transactions to it, the validation that decides whether
-// a transaction may be committed, the canonical encoding of snapshots, and
-// the graph algorithms queries run (on github.com/yourbasic/graph).
+// a transaction may be committed, the canonical encoding of snapshots, the
+// elements' trails (their histories) and the algorithm library queries run
+// (on github.com/yourbasic/graph and gonum.org/v1/gonum/graph).
 //
 // The graph is a directed multigraph: parallel edges and self-loops are
 // allowed. Node IDs and edge IDs are separate namespaces.
 //
 // # Imports and determinism
 //
-// The package imports only messages, protobuf, github.com/yourbasic/graph
-// and the standard library. It has no clock, no randomness, no logging, no
+// The package imports only messages, protobuf, github.com/yourbasic/graph,
+// gonum and the standard library. It has no clock, no logging, no
 // I/O and no goroutines: the live grain, recovery, time travel and
 // animation all call the same Apply, and every replay of the same log must
 // produce the same state. Every output that lists elements (State, Encode,
 // Neighbors, the algorithms, even which element an error names) is ordered
 // by ID, never by history or map order. Encode gives equal bytes for equal
 // states: for equal nodes and edges whatever history built them, and for
-// the remembered transactions (below), which are history, in the order the
-// log committed them, whatever snapshots and activations the history went
-// through. The one random value is the hash seed of the ID tables (as in
-// Go's own maps, against crafted collisions); it decides where an element
-// is stored, never what any method returns.
+// the remembered transactions (below) and the trails, which are history,
+// in the order the log committed them, whatever snapshots and activations
+// the history went through. The random values are the hash seed of the ID
+// tables (as in Go's own maps, against crafted collisions), which decides
+// where an element is stored, never what any method returns, and Louvain's
+// draws, from a source seeded by a parameter.
 //
 // # Memory
 //
 // Graphs are kept compact because a grain holds its whole graph: an edge
-// is a 64-byte struct pointing at its endpoints, found by ID through a
-// table of pointers (table.go), listed in its endpoints' out and in slices,
-// with its properties in their canonical encoding (props.go). About 120
-// bytes per edge without properties at a million edges
+// is an 88-byte struct (its trail's slice header included) pointing at
+// its endpoints, found by ID through a table of pointers (table.go),
+// listed in its endpoints' out and in slices, with its properties in
+// their canonical encoding (props.go). About 170 bytes per edge without
+// properties at a million edges, its trail of one touch included
 // (BenchmarkMemoryPerEdge). A graph that Decode rebuilt is smaller still:
 // its IDs and properties share 8 KiB blocks instead of taking an
 // allocation each, and its incidence lists are exactly sized (decode.go).

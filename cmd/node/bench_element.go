@@ -1,11 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -151,4 +153,14 @@ func (r elementResult) print(out io.Writer) {
 	fmt.Fprintf(out, "  GET .../nodes/hot/history (all %d changes): p50 %s, p99 %s; raw direct gets of the same %d messages: p50 %s, p99 %s (ratio of p50s %.1f)\n",
 		r.touches, ms(percentile(r.http, 0.5)), ms(percentile(r.http, 0.99)), r.touches,
 		ms(percentile(r.raw, 0.5)), ms(percentile(r.raw, 0.99)), ratio(percentile(r.http, 0.5), percentile(r.raw, 0.5)))
+	slowest := make([]int, len(r.http))
+	for i := range slowest {
+		slowest[i] = i
+	}
+	slices.SortFunc(slowest, func(a, b int) int { return cmp.Compare(r.http[b], r.http[a]) })
+	fmt.Fprintf(out, "  slowest reads (sample: time):")
+	for _, i := range slowest[:min(5, len(slowest))] {
+		fmt.Fprintf(out, " %d: %s", i, ms(r.http[i]))
+	}
+	fmt.Fprintln(out)
 }
