@@ -65,3 +65,9 @@ func (h history) StateAt(ctx context.Context, graphID string, m api.Moment) (*me
 	}
 	return replay.StateView(g), cid, nil
 }
+
+var _ api.Temporal = history{}
+
+func (h history) EarliestArrival(ctx context.Context, graphID, source string, from, to api.Moment) ([]replay.Arrival, uint64, error) {
+	return h.h.EarliestArrival(ctx, graphID, source, point(from), point(to))
+}
