@@ -17,6 +17,7 @@
 //	GET  /v1/graphs/{graph}/events?after_version=N&limit=M history, whole transactions
 //	POST /v1/graphs/{graph}/fork                           a new graph from this one's state at a version
 //	GET  /v1/graphs/{graph}/temporal/earliest-arrival?source=a[&target=b][&from=X][&to=Y]
+//	GET  /v1/graphs/{graph}/series?metric=M[&node=N]&every=K|interval=D[&from=X][&to=Y]
 //	GET  /v1/graphs/{graph}/algorithms/shortest-path?from=a&to=b[&weight=prop]
 //	GET  /v1/graphs/{graph}/algorithms/components?kind=weak|strong
 //	GET  /v1/graphs/{graph}/algorithms/topological-order
@@ -29,6 +30,7 @@
 // Events and Event, Path, Components, Order, AlgorithmAnswer, AlgorithmList,
 // WhatIfQuery and WhatIfAnswer, ElementHistory and ElementVersion,
 // ForkRequest, ForkResult and Lineage, EarliestArrival and ArrivalJSON,
+// Series and SeriesValue,
 // GraphList, ErrorResponse.
 // Lists are [] and properties {} when empty, never null. DecodeTransaction
 // and EventJSON are exported for the CLI and tests.

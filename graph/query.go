@@ -146,3 +146,29 @@ func (c *committed) message() *messages.CommittedTransaction {
 	}
 	return m
 }
+
+// CountByType counts the nodes (edges false) or edges of each type; the
+// untyped under "".
+func (g *Graph) CountByType(edges bool) map[string]int {
+	out := map[string]int{}
+	if edges {
+		for e := range g.edges.all() {
+			out[typeName(e.typ)]++
+		}
+		return out
+	}
+	for n := range g.nodes.all() {
+		out[typeName(n.typ)]++
+	}
+	return out
+}
+
+// Degree returns how many edges leave and arrive at a node (a self-loop
+// counts in both); ok is false when it does not exist.
+func (g *Graph) Degree(id string) (out, in int, ok bool) {
+	n, ok := g.nodes.get(id)
+	if !ok {
+		return 0, 0, false
+	}
+	return len(n.out), len(n.in), true
+}

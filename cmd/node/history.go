@@ -71,3 +71,9 @@ var _ api.Temporal = history{}
 func (h history) EarliestArrival(ctx context.Context, graphID, source string, from, to api.Moment) ([]replay.Arrival, uint64, error) {
 	return h.h.EarliestArrival(ctx, graphID, source, point(from), point(to))
 }
+
+var _ api.SeriesReader = history{}
+
+func (h history) Series(ctx context.Context, graphID string, from, to api.Moment, every api.Every, metric, node string) ([]replay.SeriesPoint, error) {
+	return h.h.Series(ctx, graphID, point(from), point(to), replay.FrameEvery{Events: every.Events, Interval: every.Interval}, replay.SeriesMetrics[metric](node))
+}

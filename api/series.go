@@ -1,0 +1,112 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/graphlog/graphlog/graph"
+	"github.com/graphlog/graphlog/replay"
+)
+
+// SeriesReader computes a metric over a window of a graph's history. The
+// node's History implements it.
+type SeriesReader interface {
+	Series(ctx context.Context, graphID string, from, to Moment, every Every, metric string, node string) ([]replay.SeriesPoint, error)
+}
+
+// Series answers GET .../series: one value of the metric per step, each
+// with the version and recorded time of the state it was computed on.
+type Series struct {
+	Graph  string        `json:"graph"`
+	Metric string        `json:"metric"`
+	Node   string        `json:"node,omitempty"`
+	Points []SeriesValue `json:"points"`
+}
+
+// SeriesValue is one point of a series; Value is null for a node metric
+// while the node does not exist.
+type SeriesValue struct {
+	Version uint64 `json:"version"`
+	At      string `json:"at,omitempty"`
+	Value   any    `json:"value"`
+}
+
+// series handles GET .../series?metric=M[&node=N]&every=K|interval=D
+// [&from=X][&to=Y] (docs/ARCHITECTURE.md, "Metrics over time").
+func (s *server) series(w http.ResponseWriter, r *http.Request) error {
+	graphID, err := graphParam(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	metric := q.Get("metric")
+	if _, ok := replay.SeriesMetrics[metric]; !ok {
+		names := make([]string, 0, len(replay.SeriesMetrics))
+		for n := range replay.SeriesMetrics {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		return fmt.Errorf("%w: metric is %q; use one of %s", ErrInvalidRequest, clip(metric), strings.Join(names, ", "))
+	}
+	node := q.Get("node")
+	needsNode := metric == "degree" || metric == "pagerank"
+	switch {
+	case needsNode:
+		if err := graph.ValidateElementID("node", node); err != nil {
+			return fmt.Errorf("query parameter node (metric %s is of one node): %w", metric, err)
+		}
+	case node != "":
+		return fmt.Errorf("%w: metric %s is of the whole graph; leave node out", ErrInvalidRequest, metric)
+	}
+	var from, to Moment
+	for _, p := range []struct {
+		name string
+		m    *Moment
+	}{{"from", &from}, {"to", &to}} {
+		if v := q.Get(p.name); v != "" {
+			if *p.m, err = parseMoment(p.name, v); err != nil {
+				return err
+			}
+		}
+	}
+	var every Every
+	ev, iv := q.Get("every"), q.Get("interval")
+	switch {
+	case ev != "" && iv != "", ev == "" && iv == "":
+		return fmt.Errorf("%w: give every (events per step) or interval (a duration per step), one of the two", ErrInvalidRequest)
+	case ev != "":
+		n, err := strconv.Atoi(ev)
+		if err != nil || n < 1 {
+			return fmt.Errorf("%w: every is %q; use a whole number of events from 1", ErrInvalidRequest, clip(ev))
+		}
+		every.Events = n
+	default:
+		d, err := time.ParseDuration(iv)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("%w: interval is %q; use a positive duration such as 1s or 5m", ErrInvalidRequest, clip(iv))
+		}
+		every.Interval = d
+	}
+	sr, ok := s.opts.History.(SeriesReader)
+	if !ok {
+		return fmt.Errorf("%w: this node does not serve history", errNotServed)
+	}
+	points, err := sr.Series(r.Context(), graphID, from, to, every, metric, node)
+	if err != nil {
+		return err
+	}
+	out := Series{Graph: graphID, Metric: metric, Node: node, Points: make([]SeriesValue, len(points))}
+	for i, p := range points {
+		at := ""
+		if !p.At.IsZero() {
+			at = p.At.UTC().Format(time.RFC3339Nano)
+		}
+		out.Points[i] = SeriesValue{Version: p.Version, At: at, Value: p.Value}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
