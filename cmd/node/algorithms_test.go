@@ -89,7 +89,7 @@ func TestAlgorithmLibraryOverHTTP(t *testing.T) {
 }
 
 // stateOf rebuilds a graph at a version from its JSON, in process.
-func stateOf(t *testing.T, c *client, graphID string, version uint64) *graph.Graph {
+func stateOf(t testing.TB, c *client, graphID string, version uint64) *graph.Graph {
 	t.Helper()
 	var g api.Graph
 	if st, e, err := c.do("GET", "/v1/graphs/"+graphID+"?version="+strconv.FormatUint(version, 10), nil, &g); err != nil || st != 200 {
