@@ -1205,3 +1205,133 @@ func TestViewerScreenshotLarge(t *testing.T) {
 	page.run(chromedp.MouseEvent(chromedp.MouseMoved, 2, 2)) // away from the drawing
 	page.screenshot("viewer-neighbourhood.png")
 }
+
+// TestViewerElementHistory clicks a node and checks that its panel lists
+// the versions the history API gives for it, with their authors and
+// property changes, and that clicking an entry shows that version.
+func TestViewerElementHistory(t *testing.T) {
+	_, base := startNode(t, testConfig(t.TempDir()))
+	c := newClient(t, base)
+	buildHistory(c, "eh")
+	c.mustSubmit("eh", map[string]any{
+		"events":   []map[string]any{{"type": "NodeUpdated", "node_id": "a", "set": map[string]any{"name": "Ada L."}}},
+		"metadata": map[string]any{"author": "grace"},
+	})
+	var h api.ElementHistory
+	if status, e, err := c.do("GET", "/v1/graphs/eh/nodes/a/history", nil, &h); err != nil || status != 200 {
+		t.Fatalf("history of a: %d %+v %v", status, e, err)
+	}
+	var want []uint64
+	for _, ch := range h.Changes {
+		want = append(want, ch.Version)
+	}
+	if len(want) < 3 {
+		t.Fatalf("node a should have been touched at least three times: %v", want)
+	}
+
+	page := newBrowserPage(t)
+	page.run(chromedp.Navigate(base + "/#graph=eh"))
+	page.waitDrawn("eh", "live", 7)
+	var at []float64
+	page.eval(`graphlog.screenPosition("a")`, &at)
+	page.run(chromedp.MouseClickXY(at[0], at[1]))
+	page.waitFor("a's history read", `(() => { const h = graphlog.elementHistory(); return h.id === "a" && !h.loading; })()`)
+	var got []uint64
+	page.eval(`graphlog.elementHistory().versions`, &got)
+	if !slices.Equal(got, want) {
+		t.Fatalf("the viewer lists versions %v of a, the API %v", got, want)
+	}
+	var items []string
+	page.eval(`[...document.querySelectorAll("#panel-history li")].map(li => li.dataset.version + " " + li.textContent)`, &items)
+	if len(items) != len(want) {
+		t.Fatalf("the timeline shows %d entries, the API has %d: %q", len(items), len(want), items)
+	}
+	last := items[len(items)-1]
+	if !strings.HasPrefix(last, "7 ") || !strings.Contains(last, "by grace") || !strings.Contains(last, `name: "Ada" → "Ada L."`) {
+		t.Fatalf("the last entry %q should be v7 by grace, name Ada → Ada L.", last)
+	}
+	if !strings.Contains(items[0], "added") {
+		t.Fatalf("the first entry %q should say the node was added", items[0])
+	}
+
+	// An entry is a way to its version; the node stays selected.
+	page.run(chromedp.Click(chromedp.CSS(fmt.Sprintf(`#panel-history li[data-version="%d"]`, want[1]))))
+	page.waitDrawn("eh", "history", want[1])
+	var slider, current string
+	page.eval(`document.getElementById("slider").value`, &slider)
+	page.waitFor("the entry marked current", fmt.Sprintf(`document.querySelector("#panel-history li.current")?.dataset.version === "%d"`, want[1]))
+	page.eval(`document.getElementById("panel-title").textContent`, &current)
+	if slider != fmt.Sprint(want[1]) || current == "" {
+		t.Fatalf("after clicking v%d: slider at %s, panel title %q", want[1], slider, current)
+	}
+}
+
+// TestViewerMetricChart checks the chart under the slider: as many points
+// as the series API answers for the step the viewer chose, the same
+// values, and a marker that follows the slider.
+func TestViewerMetricChart(t *testing.T) {
+	_, base := startNode(t, testConfig(t.TempDir()))
+	c := newClient(t, base)
+	buildHistory(c, "ch")
+	page := newBrowserPage(t)
+	page.run(chromedp.Navigate(base + "/#graph=ch"))
+	page.waitDrawn("ch", "live", 6)
+
+	type chart struct {
+		Metric  string    `json:"metric"`
+		Every   int       `json:"every"`
+		Version uint64    `json:"version"`
+		Points  int       `json:"points"`
+		Values  []float64 `json:"values"`
+		Marker  uint64    `json:"marker"`
+	}
+	check := func(metric string) chart {
+		t.Helper()
+		page.waitFor(metric+" chart read", fmt.Sprintf(`graphlog.chart()?.metric === %q`, metric))
+		var ch chart
+		page.eval(`graphlog.chart()`, &ch)
+		var s struct {
+			Points []struct {
+				Version uint64  `json:"version"`
+				Value   float64 `json:"value"`
+			} `json:"points"`
+		}
+		path := fmt.Sprintf("/v1/graphs/ch/series?metric=%s&every=%d", metric, ch.Every)
+		if status, e, err := c.do("GET", path, nil, &s); err != nil || status != 200 {
+			t.Fatalf("GET %s: %d %+v %v", path, status, e, err)
+		}
+		var want []float64
+		for _, p := range s.Points {
+			want = append(want, p.Value)
+		}
+		if ch.Every != 1 || ch.Points != len(s.Points) || !slices.Equal(ch.Values, want) || len(want) == 0 {
+			t.Fatalf("%s: the chart has %d points (every %d) %v, the API %d %v", metric, ch.Points, ch.Every, ch.Values, len(want), want)
+		}
+		return ch
+	}
+	if ch := check("nodes"); ch.Marker != 6 {
+		t.Fatalf("marker at v%d in live mode, want 6", ch.Marker)
+	}
+	page.setRange("slider", 3)
+	page.waitDrawn("ch", "history", 3)
+	var marker uint64
+	var label string
+	page.eval(`graphlog.chart().marker`, &marker)
+	page.eval(`document.getElementById("chart-label").textContent`, &label)
+	if marker != 3 || label != "nodes 5 at v3" {
+		t.Fatalf("after moving the slider to 3: marker at %d, label %q (want nodes 5 at v3)", marker, label)
+	}
+	page.choose("metric", "edges")
+	check("edges")
+
+	// A longer history is sampled to at most 200 points.
+	for i := range 210 {
+		c.mustSubmit("ch", events(addNode(fmt.Sprintf("n%d", i))))
+	}
+	page.waitFor("the chart follows the live graph", `graphlog.chart()?.version === 216`)
+	var long chart
+	page.eval(`graphlog.chart()`, &long)
+	if long.Every != 2 || long.Points > 200 || long.Points < 100 {
+		t.Fatalf("216 versions: every %d, %d points; want every 2 and at most 200 points", long.Every, long.Points)
+	}
+}

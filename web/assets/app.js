@@ -1,6 +1,9 @@
 // app.js: graphlog's viewer. It lists the node's graphs, draws the chosen
 // one, keeps it live from the node's event stream, and travels through its
 // history (a version slider, replay with speed, diff between two versions).
+// The selected element's panel lists its history, each entry a way to its
+// version (elementhistory.js); under the slider, a chart of a metric over
+// the whole history marks the slider's version (chart.js).
 // It needs nothing but the public API v1; see api.js for authentication.
 //
 // Modes, one at a time:
@@ -74,12 +77,20 @@
 //	              {on, focus, hops}: the neighbourhood view
 //	frames()      [{at, ms, base}]: the last frames drawn, when each began,
 //	              how long it took, and whether it drew the base again
+//	elementHistory()
+//	              {kind, id, loading, versions}: the versions the selected
+//	              element's timeline lists (kind "" when none was selected)
+//	chart()       {metric, every, version, points, values, marker}: the
+//	              series drawn under the slider (read at live version
+//	              version), and the version its marker is at; null before
 "use strict";
 
 import { APIError, eventSource, getJSON, graphPath, ndjson, setTokenPrompt } from "/ui/api.js";
 import { BY_DEGREE, BY_NONE, BY_TYPE, colours, importance, propertyChoice, propertyKeys, propertyOf, sizes } from "/ui/encoding.js";
 import { Layout } from "/ui/layout.js";
 import { GraphState, changesFromDiff } from "/ui/model.js";
+import { drawSeries, loadSeries, valueAt } from "/ui/chart.js";
+import { loadHistory, renderHistory } from "/ui/elementhistory.js";
 import { MAX_HOPS, neighbourhood } from "/ui/neighbourhood.js";
 import { SearchBox } from "/ui/search.js";
 import { STATUS_COLORS, View, edgePalette, labelOf, nodePalette } from "/ui/view.js";
@@ -112,6 +123,13 @@ const app = {
   chain: Promise.resolve(), // live updates, one after another
   loadSeq: 0, // a newer load makes an older answer moot
   player: null, // AbortController of the running replay
+  // The selected element's history: key "graph\nkind\nid" of the one
+  // loaded or loading, its changes (null while loading), and the live
+  // version it was read at.
+  elementHistory: { key: "", changes: null, truncated: false, at: 0, ctrl: null },
+  series: null, // {metric, every, version, points} of the chart
+  seriesCtrl: null,
+  seriesTimer: 0,
 };
 
 const view = new View($("canvas"), (hit) => {
@@ -149,6 +167,15 @@ const hook = {
   fit: () => view.fit(),
   neighbourhood: () => ({ on: app.hood.on, focus: app.hood.focus, hops: app.hood.hops }),
   frames: () => view.frameLog.slice(),
+  elementHistory: () => {
+    const h = app.elementHistory, [, kind = "", id = ""] = h.key.split("\n");
+    return { kind, id, loading: h.changes === null, versions: (h.changes || []).map((c) => c.version) };
+  },
+  chart: () => {
+    const s = app.series;
+    return s ? { metric: s.metric, every: s.every, version: s.version, points: s.points.length,
+      values: s.points.map((p) => p.value), marker: chartMarker } : null;
+  },
   positions: () => {
     const out = {};
     if (!app.shown) return out;
@@ -191,6 +218,8 @@ async function selectGraph(id) {
   app.hood.on = false;
   app.mode = "live";
   app.times.clear();
+  app.series = null;
+  drawChart();
   view.clearFlashes();
   view.show(null);
   $("legend").replaceChildren();
@@ -231,6 +260,7 @@ async function selectGraph(id) {
   if (head && head.version === app.live.version) app.times.set(head.version, head.recorded_at);
   else timeOf(app.live.version).then(() => updateTimeline());
   openStream();
+  refreshSeries(0);
   finish(seq);
 }
 
@@ -632,6 +662,8 @@ function updateTimeline(shown, from) {
   $("live-btn").classList.toggle("active", app.mode === "live");
   $("version-label").textContent = versionLabel(v, live.version);
   $("diff-label").textContent = app.mode === "diff" ? versionLabel(Number(diffFrom.value), live.version) : "";
+  if (app.series && app.series.version < live.version && !app.seriesCtrl) refreshSeries(1000);
+  drawChart();
   refreshStatus();
 }
 
@@ -645,6 +677,7 @@ function wireControls() {
   slider.addEventListener("input", () => {
     // While dragging: say where the thumb is at once, load when it rests.
     $("version-label").textContent = versionLabel(Number(slider.value), app.live?.version ?? 0);
+    drawChart();
     clearTimeout(sliderTimer);
     sliderTimer = setTimeout(() => showVersion(Number(slider.value)), SLIDER_DEBOUNCE_MS);
   });
@@ -669,6 +702,8 @@ function wireControls() {
     return showDiff(Math.max(1, to - 1), to);
   });
   $("fit-btn").addEventListener("click", () => view.fit());
+  $("metric").addEventListener("change", () => refreshSeries(0));
+  window.addEventListener("resize", () => drawChart());
   $("size-by").addEventListener("change", (ev) => { visit().sizeBy = ev.target.value; renderScene(); });
   $("color-by").addEventListener("change", (ev) => { visit().colorBy = ev.target.value; renderScene(); });
   $("hood-btn").addEventListener("click", () => setNeighbourhood(!app.hood.on));
@@ -987,6 +1022,81 @@ function renderPanel() {
     }
   }
   $("panel-changes-title").hidden = changes.childElementCount === 0;
+  renderElementHistory(kind, el.id);
+}
+
+// renderElementHistory shows the timeline of the selected element, reading
+// it when another element is selected or the live graph has moved on.
+function renderElementHistory(kind, id) {
+  const h = app.elementHistory, key = `${app.graph}\n${kind}\n${id}`;
+  const liveVersion = app.live ? app.live.version : 0;
+  if (h.key !== key || (h.changes && h.at < liveVersion && app.mode === "live")) {
+    h.ctrl?.abort();
+    const ctrl = new AbortController();
+    Object.assign(app.elementHistory, { key, changes: h.key === key ? h.changes : null, truncated: false, at: liveVersion, ctrl });
+    loadHistory(app.graph, kind, id, { signal: ctrl.signal }).then((res) => {
+      if (app.elementHistory.ctrl !== ctrl) return;
+      Object.assign(app.elementHistory, { changes: res.changes, truncated: res.truncated, ctrl: null });
+      renderPanel();
+    }, (err) => {
+      if (app.elementHistory.ctrl !== ctrl) return;
+      Object.assign(app.elementHistory, { changes: [], ctrl: null });
+      showError(err);
+      renderPanel();
+    });
+  }
+  const list = $("panel-history"), note = $("panel-history-note");
+  const changes = app.elementHistory.changes;
+  if (!changes) {
+    list.replaceChildren();
+    note.hidden = false;
+    note.textContent = "Reading its history…";
+    return;
+  }
+  note.hidden = !app.elementHistory.truncated;
+  note.textContent = app.elementHistory.truncated ? `The first ${changes.length} changes` : "";
+  renderHistory(list, changes, app.shown.version, (v) => {
+    if (app.mode === "live" && v === app.live.version) return;
+    showVersion(v);
+  }, formatTime);
+}
+
+// ---- the metric chart ----
+
+let chartMarker = 0;
+
+// refreshSeries reads the chosen metric over the whole history, after
+// delay ms (live updates come in bursts: one read for the burst).
+function refreshSeries(delay) {
+  clearTimeout(app.seriesTimer);
+  app.seriesTimer = setTimeout(() => {
+    if (!app.live) return;
+    app.seriesCtrl?.abort();
+    const ctrl = new AbortController();
+    app.seriesCtrl = ctrl;
+    const graph = app.graph;
+    loadSeries(graph, $("metric").value, app.live.version, { signal: ctrl.signal }).then((s) => {
+      if (app.seriesCtrl !== ctrl || graph !== app.graph) return;
+      app.seriesCtrl = null;
+      app.series = s;
+      drawChart();
+      if (app.live && s.version < app.live.version) refreshSeries(1000); // moved on meanwhile
+    }, (err) => {
+      if (app.seriesCtrl === ctrl) app.seriesCtrl = null;
+      showError(err);
+    });
+  }, delay);
+}
+
+// drawChart draws the series with its marker at the slider's version.
+function drawChart() {
+  const canvas = $("chart");
+  chartMarker = Number($("slider").value) || 0;
+  drawSeries(canvas, app.series, chartMarker);
+  const s = app.series;
+  const val = s ? valueAt(s, chartMarker) : null;
+  $("chart-label").textContent = s && val !== null
+    ? `${s.metric} ${formatNumber(val)} at v${chartMarker}` : "";
 }
 
 function show(v) {
