@@ -233,7 +233,18 @@ func programEvents(b []byte) []*messages.Event {
 // builds, and its fast way accepts only bytes that Encode writes.
 func FuzzDecode(f *testing.F) {
 	seed := fuzzSeed(f)
-	for _, g := range []*Graph{New("g"), seed} {
+	// A fork with removed elements: a lineage, and trails of elements
+	// present and gone.
+	fork := New("f")
+	first := txWith(fork, "f1", addNode("a"), addNode("b"))
+	first.ForkedFrom = &messages.Lineage{GraphId: "g", Version: 3, Cid: "bafkreiseed"}
+	if err := fork.Apply(first); err != nil {
+		f.Fatal(err)
+	}
+	if err := fork.Apply(txWith(fork, "f2", &messages.Event{Payload: &messages.Event_NodeRemoved{NodeRemoved: &messages.NodeRemoved{NodeId: "b"}}})); err != nil {
+		f.Fatal(err)
+	}
+	for _, g := range []*Graph{New("g"), seed, fork} {
 		b, err := g.Encode()
 		if err != nil {
 			f.Fatal(err)

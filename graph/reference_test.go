@@ -36,6 +36,8 @@ type ref struct {
 	// touched each element ever, oldest first; now is the one folded.
 	trails map[string][]Touch
 	now    Touch
+	// forked is the lineage of the first transaction, if it had one.
+	forked *messages.Lineage
 }
 
 func newRef(id string) *ref {
@@ -54,7 +56,7 @@ func (r *ref) copy() *ref {
 	c := newRef(r.id)
 	c.version, c.sequence = r.version, r.sequence
 	c.recent = slices.Clone(r.recent)
-	c.now = r.now
+	c.now, c.forked = r.now, r.forked
 	for k, l := range r.trails {
 		c.trails[k] = slices.Clone(l)
 	}
@@ -86,12 +88,24 @@ func (r *ref) apply(tx *messages.Transaction) refOutcome {
 	next := r.copy()
 	next.now = Touch{Version: tx.Version, Sequence: tx.Sequence}
 	sentinel, index := next.run(tx.Events, tx)
+	if f := tx.ForkedFrom; sentinel == nil && f != nil {
+		// Only a first transaction may be a fork, naming a graph, a
+		// version and a CID.
+		graphOK := len(f.GraphId) >= 1 && len(f.GraphId) <= 128 &&
+			strings.Trim(f.GraphId, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == ""
+		if tx.Version != 1 || !graphOK || f.Version == 0 || f.Cid == "" || len(f.Cid) > 128 {
+			sentinel, index = ErrInvalidTransaction, -1
+		}
+	}
 	r.version, r.sequence = tx.Version, tx.Sequence
 	r.remember(tx)
 	if sentinel != nil {
 		return refOutcome{sentinel: sentinel, rejected: true, index: index}
 	}
 	r.nodes, r.edges, r.trails = next.nodes, next.edges, next.trails
+	if tx.ForkedFrom != nil {
+		r.forked = tx.ForkedFrom
+	}
 	return refOutcome{index: -1}
 }
 
@@ -296,7 +310,7 @@ func (r *ref) event(ev *messages.Event) error {
 }
 
 func (r *ref) state() *messages.GraphState {
-	s := &messages.GraphState{GraphId: r.id, Version: r.version, Sequence: r.sequence, Format: StateFormat, Recent: r.recent}
+	s := &messages.GraphState{GraphId: r.id, Version: r.version, Sequence: r.sequence, Format: StateFormat, Recent: r.recent, ForkedFrom: r.forked}
 	for _, n := range r.nodes {
 		s.Nodes = append(s.Nodes, n)
 	}
