@@ -78,49 +78,24 @@ func stopped(ctx context.Context, step int) error {
 
 // digraph builds the index. cost gives an edge's cost; nil means 1 each.
 // On a cost error it reports the edge with the smallest ID that fails, so
-// the error, too, does not depend on history.
+// the error, too, does not depend on history. It is the multigraph with
+// each vertex's parallel arcs collapsed to the first: the cheapest, ties
+// to the smallest edge ID.
 func (g *Graph) digraph(ctx context.Context, cost func(*edge) (float64, error)) (*digraph, error) {
-	nodes := g.sortedNodes()
-	index := make(map[*node]int, len(nodes))
-	d := &digraph{ids: make([]string, len(nodes)), arcs: make([][]arc, len(nodes)), integral: true}
-	for v, n := range nodes {
-		index[n] = v
-		d.ids[v] = n.id
+	d, err := g.multigraph(ctx, cost)
+	if err != nil {
+		return nil, err
 	}
-	var (
-		bad    *edge
-		badErr error
-		sum    float64
-	)
-	for v, n := range nodes {
-		if err := stopped(ctx, v); err != nil {
-			return nil, err
-		}
-		list := make([]arc, 0, len(n.out))
-		for _, e := range n.out {
-			c := 1.0
-			if cost != nil {
-				var err error
-				if c, err = cost(e); err != nil {
-					if bad == nil || e.id < bad.id {
-						bad, badErr = e, err
-					}
-					continue
-				}
-			}
-			if c != math.Trunc(c) {
+	d.integral = true
+	var sum float64
+	for v, list := range d.arcs {
+		for _, a := range list {
+			if a.cost != math.Trunc(a.cost) {
 				d.integral = false
 			}
-			sum += c
-			list = append(list, arc{to: index[e.dst], cost: c, edge: e.id})
+			sum += a.cost
 		}
-		slices.SortFunc(list, func(a, b arc) int {
-			return cmp.Or(cmp.Compare(a.to, b.to), cmp.Compare(a.cost, b.cost), cmp.Compare(a.edge, b.edge))
-		})
 		d.arcs[v] = slices.CompactFunc(list, func(a, b arc) bool { return a.to == b.to })
-	}
-	if bad != nil {
-		return nil, badErr
 	}
 	if sum > maxExactSum {
 		d.integral = false

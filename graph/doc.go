@@ -22,8 +22,8 @@
 // in the order the log committed them, whatever snapshots and activations
 // the history went through. The random values are the hash seed of the ID
 // tables (as in Go's own maps, against crafted collisions), which decides
-// where an element is stored, never what any method returns, and Louvain's
-// draws, from a source seeded by a parameter.
+// where an element is stored, never what any method returns; Louvain's
+// order of nodes is a deterministic sequence from a seed it is given.
 //
 // # Memory
 //

@@ -29,9 +29,9 @@ import (
 //     bounded instead (Algorithm.MaxNodes), and its comment says so.
 //   - Errors wrap the sentinels of errors.go and say what to do.
 //
-// Louvain is the one algorithm that draws random numbers: from a PCG
-// source with a fixed seed (a parameter), so its answer, too, depends on
-// the state and the parameters only.
+// Louvain tries nodes in an order drawn from a seed (a parameter) by a
+// deterministic sequence, so its answer, too, depends on the state and
+// the parameters only.
 
 // Algorithm is one entry of the library.
 type Algorithm struct {
@@ -345,10 +345,10 @@ func costOf(args Args, param string, s sign) func(*edge) (float64, error) {
 	return edgeNumber(param, args.str(param), s)
 }
 
-// multigraph is the index digraph builds, but with every edge kept:
-// parallel edges and self-loops, each vertex's arcs sorted by target, cost,
-// then edge ID. On a cost error it reports the edge with the smallest ID
-// that fails, as digraph does.
+// multigraph is the index with every edge kept: parallel edges and
+// self-loops, each vertex's arcs sorted by target, cost, then edge ID
+// (digraph collapses it). On a cost error it reports the edge with the
+// smallest ID that fails.
 func (g *Graph) multigraph(ctx context.Context, cost func(*edge) (float64, error)) (*digraph, error) {
 	nodes := g.sortedNodes()
 	index := make(map[*node]int, len(nodes))

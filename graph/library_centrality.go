@@ -80,8 +80,8 @@ type PageRankResult struct {
 }
 
 // pageRank is the pagerank algorithm. gonum's network.PageRank starts
-// from a random vector (the global math/rand), so its scores differ in
-// their last digits from run to run, and it has neither an iteration
+// from a vector drawn from the process's global source, so its scores
+// differ in their last digits from run to run, and it has neither an iteration
 // bound nor a context; this is the same power iteration from the uniform
 // vector. A dangling node (no links out, or all of weight 0) shares its
 // rank with every node alike, as in gonum and NetworkX.

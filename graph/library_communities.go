@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 
 	gg "gonum.org/v1/gonum/graph"
@@ -30,6 +29,19 @@ const (
 	maxCliques = 10_000
 )
 
+// sequence is the order Louvain tries nodes in: splitmix64 from a seed, a
+// function of the seed alone (gonum asks for a source of uint64s), so the
+// same state and seed give the same communities.
+type sequence struct{ state uint64 }
+
+func (s *sequence) Uint64() uint64 {
+	s.state += 0x9e3779b97f4a7c15
+	z := s.state
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
 func communityAlgorithms() []*Algorithm {
 	return []*Algorithm{
 		{
@@ -39,7 +51,7 @@ func communityAlgorithms() []*Algorithm {
 			Params: []Param{
 				weightParam("numeric edge property that is each edge's strength; absent: every edge weighs 1; each must be a non-negative number"),
 				{Name: "resolution", Kind: ParamNumber, Default: "1", Min: "0", Doc: "modularity's resolution γ: above 1 favours smaller communities, below 1 larger ones"},
-				{Name: "seed", Kind: ParamInteger, Default: "1", Min: "0", Doc: "seed of the random order nodes are tried in; the same seed gives the same communities"},
+				{Name: "seed", Kind: ParamInteger, Default: "1", Min: "0", Doc: "seed of the order nodes are tried in; the same seed gives the same communities"},
 			},
 			MaxNodes: maxLouvainNodes,
 			run: func(ctx context.Context, g *Graph, args Args) (any, error) {
@@ -88,7 +100,7 @@ func (g *Graph) louvain(ctx context.Context, cost func(*edge) (float64, error), 
 		q     float64
 	)
 	if err := runGonum(func() {
-		reduced := community.Modularize(a, resolution, rand.NewPCG(seed, 0))
+		reduced := community.Modularize(a, resolution, &sequence{state: seed})
 		parts = reduced.Communities()
 		if weighted(u) {
 			q = community.Q(a, parts, resolution)
