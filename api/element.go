@@ -130,9 +130,7 @@ func (s *server) elementHistory(edge bool) func(http.ResponseWriter, *http.Reque
 				TransactionID: tx.GetTransactionId(), Change: step.Change, Type: shown.Type, Source: shown.Source, Target: shown.Target,
 				Properties: propertyChangesJSON(step.Properties)}
 			if evs := tx.GetEvents(); len(evs) > 0 {
-				if md := evs[0].GetMetadata(); md != nil && (md.CorrelationId != "" || md.CausationId != "" || md.Author != "") {
-					ev.Metadata = &Metadata{CorrelationID: md.CorrelationId, CausationID: md.CausationId, Author: md.Author}
-				}
+				ev.Metadata = metadataJSON(evs[0].GetMetadata())
 			}
 			out.Changes = append(out.Changes, ev)
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"time"
@@ -281,38 +282,17 @@ func (s *server) replay(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	var from, to Moment
-	if v := q.Get("from"); v != "" {
-		if from, err = parseMoment("from", v); err != nil {
-			return err
-		}
+	from, to, err := windowParams(q)
+	if err != nil {
+		return err
 	}
-	if v := q.Get("to"); v != "" {
-		if to, err = parseMoment("to", v); err != nil {
-			return err
-		}
+	every, err := everyParams(q, "frame")
+	if err != nil {
+		return err
 	}
-	var every Every
-	ev, iv := q.Get("every"), q.Get("interval")
-	switch {
-	case ev != "" && iv != "", ev == "" && iv == "":
-		return fmt.Errorf("%w: give every (events per frame) or interval (a duration per frame), one of the two", ErrInvalidRequest)
-	case ev != "":
-		n, err := strconv.Atoi(ev)
-		if err != nil || n < 1 {
-			return fmt.Errorf("%w: every is %q; use a whole number of events from 1", ErrInvalidRequest, clip(ev))
-		}
-		if n > s.limits.FrameEvents {
-			return fmt.Errorf("%w: every is %d; a frame holds at most %d events on this node (--max-frame-events); use interval, or a smaller every",
-				graph.ErrLimit, n, s.limits.FrameEvents)
-		}
-		every.Events = n
-	default:
-		d, err := time.ParseDuration(iv)
-		if err != nil || d <= 0 {
-			return fmt.Errorf("%w: interval is %q; use a positive duration such as 1s or 5m", ErrInvalidRequest, clip(iv))
-		}
-		every.Interval = d
+	if every.Events > s.limits.FrameEvents {
+		return fmt.Errorf("%w: every is %d; a frame holds at most %d events on this node (--max-frame-events); use interval, or a smaller every",
+			graph.ErrLimit, every.Events, s.limits.FrameEvents)
 	}
 	if s.opts.History == nil {
 		return fmt.Errorf("%w: this node does not serve history", errNotServed)
@@ -419,4 +399,45 @@ func (s *server) listSnapshots(w http.ResponseWriter, r *http.Request) error {
 			RecordedAt: i.RecordedAt.UTC().Format(time.RFC3339Nano), Size: i.Size})
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// windowParams reads the from and to moments of a window of history (a
+// version or a time each); absent, the beginning and the present.
+func windowParams(q url.Values) (from, to Moment, err error) {
+	for _, p := range []struct {
+		name string
+		m    *Moment
+	}{{"from", &from}, {"to", &to}} {
+		if v := q.Get(p.name); v != "" {
+			if *p.m, err = parseMoment(p.name, v); err != nil {
+				return Moment{}, Moment{}, err
+			}
+		}
+	}
+	return from, to, nil
+}
+
+// everyParams reads how a window is cut into steps (each a frame or a
+// point): every N events or every interval of recorded time, one of the
+// two.
+func everyParams(q url.Values, step string) (Every, error) {
+	var every Every
+	ev, iv := q.Get("every"), q.Get("interval")
+	switch {
+	case ev != "" && iv != "", ev == "" && iv == "":
+		return every, fmt.Errorf("%w: give every (events per %s) or interval (a duration per %s), one of the two", ErrInvalidRequest, step, step)
+	case ev != "":
+		n, err := strconv.Atoi(ev)
+		if err != nil || n < 1 {
+			return every, fmt.Errorf("%w: every is %q; use a whole number of events from 1", ErrInvalidRequest, clip(ev))
+		}
+		every.Events = n
+	default:
+		d, err := time.ParseDuration(iv)
+		if err != nil || d <= 0 {
+			return every, fmt.Errorf("%w: interval is %q; use a positive duration such as 1s or 5m", ErrInvalidRequest, clip(iv))
+		}
+		every.Interval = d
+	}
+	return every, nil
 }

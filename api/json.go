@@ -173,6 +173,14 @@ func GraphJSON(g *messages.GraphState) Graph {
 	return out
 }
 
+// metadataJSON converts an event's metadata; nil when it has none.
+func metadataJSON(md *messages.Metadata) *Metadata {
+	if md == nil || md.CorrelationId == "" && md.CausationId == "" && md.Author == "" {
+		return nil
+	}
+	return &Metadata{CorrelationID: md.CorrelationId, CausationID: md.CausationId, Author: md.Author}
+}
+
 // EventJSON converts a stored event to its listed form. Transaction fields
 // the event lacks are not filled in here: the log reader fills version,
 // sequence and recorded time on every event.
@@ -187,9 +195,7 @@ func EventJSON(ev *messages.Event) Event {
 		RecordedAt:    timeJSON(ev.GetRecordedAt()),
 		EventData:     EventData{OccurredAt: timeJSON(ev.GetOccurredAt())},
 	}
-	if md := ev.GetMetadata(); md != nil && (md.CorrelationId != "" || md.CausationId != "" || md.Author != "") {
-		out.Metadata = &Metadata{CorrelationID: md.CorrelationId, CausationID: md.CausationId, Author: md.Author}
-	}
+	out.Metadata = metadataJSON(ev.GetMetadata())
 	d := &out.EventData
 	switch p := ev.GetPayload().(type) {
 	case *messages.Event_NodeAdded:

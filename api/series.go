@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -63,34 +62,13 @@ func (s *server) series(w http.ResponseWriter, r *http.Request) error {
 	case node != "":
 		return fmt.Errorf("%w: metric %s is of the whole graph; leave node out", ErrInvalidRequest, metric)
 	}
-	var from, to Moment
-	for _, p := range []struct {
-		name string
-		m    *Moment
-	}{{"from", &from}, {"to", &to}} {
-		if v := q.Get(p.name); v != "" {
-			if *p.m, err = parseMoment(p.name, v); err != nil {
-				return err
-			}
-		}
+	from, to, err := windowParams(q)
+	if err != nil {
+		return err
 	}
-	var every Every
-	ev, iv := q.Get("every"), q.Get("interval")
-	switch {
-	case ev != "" && iv != "", ev == "" && iv == "":
-		return fmt.Errorf("%w: give every (events per step) or interval (a duration per step), one of the two", ErrInvalidRequest)
-	case ev != "":
-		n, err := strconv.Atoi(ev)
-		if err != nil || n < 1 {
-			return fmt.Errorf("%w: every is %q; use a whole number of events from 1", ErrInvalidRequest, clip(ev))
-		}
-		every.Events = n
-	default:
-		d, err := time.ParseDuration(iv)
-		if err != nil || d <= 0 {
-			return fmt.Errorf("%w: interval is %q; use a positive duration such as 1s or 5m", ErrInvalidRequest, clip(iv))
-		}
-		every.Interval = d
+	every, err := everyParams(q, "step")
+	if err != nil {
+		return err
 	}
 	sr, ok := s.opts.History.(SeriesReader)
 	if !ok {

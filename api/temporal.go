@@ -70,16 +70,9 @@ func (s *server) earliestArrival(w http.ResponseWriter, r *http.Request) error {
 			return fmt.Errorf("query parameter target: %w", err)
 		}
 	}
-	var from, to Moment
-	for _, p := range []struct {
-		name string
-		m    *Moment
-	}{{"from", &from}, {"to", &to}} {
-		if v := q.Get(p.name); v != "" {
-			if *p.m, err = parseMoment(p.name, v); err != nil {
-				return err
-			}
-		}
+	from, to, err := windowParams(q)
+	if err != nil {
+		return err
 	}
 	t, ok := s.opts.History.(Temporal)
 	if !ok {

@@ -537,13 +537,9 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request) error {
 	if err := graph.ValidateGraphID(graphID); err != nil {
 		return err
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+	body, err := s.readBody(w, r)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return err
-		}
-		return fmt.Errorf("%w: reading the body: %v", ErrInvalidRequest, err)
+		return err
 	}
 	dryRun, err := boolParam(r, "dry_run")
 	if err != nil {
@@ -579,6 +575,20 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request) error {
 		Sequence: reply.GetSequence(),
 		Events:   len(tx.Events),
 	})
+}
+
+// readBody reads a request body of at most the node's limit; a larger
+// one is an *http.MaxBytesError (413).
+func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: reading the body: %v", ErrInvalidRequest, err)
+	}
+	return body, nil
 }
 
 // stampCorrelation gives every event without a correlation ID this one.

@@ -286,9 +286,7 @@ func readTrails(g *Graph, b []byte) bool {
 		if t, ok := trail(touches).touches(g.version); !ok || len(t) == 0 {
 			return false
 		}
-		if !g.attach(isEdge, string(id), trail(bytes.Clone(touches))) {
-			return false
-		}
+		g.attach(isEdge, string(id), trail(bytes.Clone(touches)))
 		first, prevEdge, prevID = false, isEdge, id
 	}
 	return true

@@ -239,42 +239,25 @@ func (g *Graph) trailsFromState(s *messages.GraphState) error {
 		if touches, ok := t.touches(s.Version); !ok || len(touches) == 0 {
 			return fmt.Errorf("%w: trail of %s %q is not pairs of versions (ascending, up to the state's %d) and sequences (not descending)", ErrCorrupt, kind, et.Id, s.Version)
 		}
-		if !g.attach(et.Edge, et.Id, slices.Clone(t)) {
-			return fmt.Errorf("%w: the trail of %s %q is listed twice", ErrCorrupt, kind, et.Id)
-		}
+		g.attach(et.Edge, et.Id, slices.Clone(t))
 	}
 	return nil
 }
 
 // attach gives element id its trail: the live element's, or a removed
-// one's. It reports false when the element has one already.
-func (g *Graph) attach(edge bool, id string, t trail) bool {
+// one's. Each element's trail is attached once: a state lists them in
+// order, each once, which its reader checks first.
+func (g *Graph) attach(edge bool, id string, t trail) {
 	if edge {
 		if e, ok := g.edges.get(id); ok {
-			if e.trail != nil {
-				return false
-			}
 			e.trail = t
-			return true
+			return
 		}
 	} else if n, ok := g.nodes.get(id); ok {
-		if n.trail != nil {
-			return false
-		}
 		n.trail = t
-		return true
-	}
-	if g.gone != nil {
-		m := g.gone.nodes
-		if edge {
-			m = g.gone.edges
-		}
-		if _, dup := m[id]; dup {
-			return false
-		}
+		return
 	}
 	g.bury(edge, id, t)
-	return true
 }
 
 func (t elementTrail) message() *messages.ElementTrail {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"log/slog"
 	"sync"
 	"time"
@@ -276,39 +277,62 @@ func (h *History) Replay(ctx context.Context, graphID string, from, to Point, ev
 	if (every.Events <= 0) == (every.Interval <= 0) {
 		return fmt.Errorf("%w: give either a number of events or an interval per frame, not both", graph.ErrInvalidArgument)
 	}
-	g, last := graph.New(graphID), time.Time{}
-	if !from.IsPresent() {
-		var err error
-		if g, last, err = h.at(ctx, graphID, from); err != nil {
-			return err
-		}
-	} else if err := graph.ValidateGraphID(graphID); err != nil {
+	g, last, txs, err := h.window(ctx, graphID, from, to)
+	if err != nil {
 		return err
 	}
 	p := player{g: g, every: every, emit: emit}
 	if err := emit(&messages.Frame{State: StateView(g), Version: g.Version(), At: timestamppb.New(last)}); err != nil {
 		return err
 	}
-	// The message of the state's last transaction may hold the next ones
-	// too (group commit): read from it, and skip what the state has.
-	for tx, err := range h.Log.Read(ctx, graphID, max(g.Sequence(), 1)-1) {
+	for tx, err := range txs {
 		if err != nil {
-			if errors.Is(err, store.ErrCorrupt) {
-				continue
-			}
 			return err
-		}
-		if tx.GetVersion() <= p.g.Version() {
-			continue
-		}
-		if to.after(tx) {
-			break
 		}
 		if err := p.play(tx); err != nil {
 			return err
 		}
 	}
 	return p.flush(nil)
+}
+
+// window starts a walk through graphID's history from from to to: the
+// graph as it was at from (empty when from is the zero Point: the
+// beginning), the recorded time of its last transaction, and the
+// transactions after it up to to, in order, which the caller applies to
+// the graph as they come. Undecodable messages are skipped (the live
+// grain reports them).
+func (h *History) window(ctx context.Context, graphID string, from, to Point) (*graph.Graph, time.Time, iter.Seq2[*messages.Transaction, error], error) {
+	g, last := graph.New(graphID), time.Time{}
+	if !from.IsPresent() {
+		var err error
+		if g, last, err = h.at(ctx, graphID, from); err != nil {
+			return nil, time.Time{}, nil, err
+		}
+	} else if err := graph.ValidateGraphID(graphID); err != nil {
+		return nil, time.Time{}, nil, err
+	}
+	txs := func(yield func(*messages.Transaction, error) bool) {
+		// The message of the state's last transaction may hold the next
+		// ones too (group commit): read from it, and skip what the state
+		// has.
+		for tx, err := range h.Log.Read(ctx, graphID, max(g.Sequence(), 1)-1) {
+			if err != nil {
+				if errors.Is(err, store.ErrCorrupt) {
+					continue
+				}
+				yield(nil, err)
+				return
+			}
+			if tx.GetVersion() <= g.Version() {
+				continue
+			}
+			if to.after(tx) || !yield(tx, nil) {
+				return
+			}
+		}
+	}
+	return g, last, txs, nil
 }
 
 // player folds transactions into frames.

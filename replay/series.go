@@ -8,7 +8,6 @@ import (
 
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/messages"
-	"github.com/graphlog/graphlog/store"
 )
 
 // MaxSeriesPoints bounds the points of one series.
@@ -33,13 +32,8 @@ func (h *History) Series(ctx context.Context, graphID string, from, to Point, ev
 	if (every.Events <= 0) == (every.Interval <= 0) {
 		return nil, fmt.Errorf("%w: give either a number of events or an interval per step, not both", graph.ErrInvalidArgument)
 	}
-	g, last := graph.New(graphID), time.Time{}
-	if !from.IsPresent() {
-		var err error
-		if g, last, err = h.at(ctx, graphID, from); err != nil {
-			return nil, err
-		}
-	} else if err := graph.ValidateGraphID(graphID); err != nil {
+	g, last, txs, err := h.window(ctx, graphID, from, to)
+	if err != nil {
 		return nil, err
 	}
 	var points []SeriesPoint
@@ -64,18 +58,9 @@ func (h *History) Series(ctx context.Context, graphID string, from, to Point, ev
 	}
 	events := 0
 	var stepEnd time.Time
-	for tx, err := range h.Log.Read(ctx, graphID, max(g.Sequence(), 1)-1) {
+	for tx, err := range txs {
 		if err != nil {
-			if errors.Is(err, store.ErrCorrupt) {
-				continue
-			}
 			return nil, err
-		}
-		if tx.GetVersion() <= g.Version() {
-			continue
-		}
-		if to.after(tx) {
-			break
 		}
 		at := tx.GetRecordedAt().AsTime()
 		if every.Interval > 0 {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/messages"
-	"github.com/graphlog/graphlog/store"
 )
 
 // Arrival is when a node first became reachable from the source of an
@@ -42,29 +41,15 @@ func (h *History) EarliestArrival(ctx context.Context, graphID, source string, f
 	if err := graph.ValidateElementID("source node", source); err != nil {
 		return nil, 0, err
 	}
-	g, last := graph.New(graphID), time.Time{}
-	if !from.IsPresent() {
-		var err error
-		if g, last, err = h.at(ctx, graphID, from); err != nil {
-			return nil, 0, err
-		}
-	} else if err := graph.ValidateGraphID(graphID); err != nil {
+	g, last, txs, err := h.window(ctx, graphID, from, to)
+	if err != nil {
 		return nil, 0, err
 	}
 	s := &search{g: g, reached: map[string]int{}}
 	s.tryStart(source, last)
-	for tx, err := range h.Log.Read(ctx, graphID, max(g.Sequence(), 1)-1) {
+	for tx, err := range txs {
 		if err != nil {
-			if errors.Is(err, store.ErrCorrupt) {
-				continue
-			}
 			return nil, 0, err
-		}
-		if tx.GetVersion() <= g.Version() {
-			continue
-		}
-		if to.after(tx) {
-			break
 		}
 		if err := ApplyCommitted(g, tx); err != nil && errors.Is(err, graph.ErrOutOfOrder) {
 			break // a gap in the log itself: the window ends before it
