@@ -46,6 +46,9 @@ type Metrics struct {
 	// Evictions counts grains passivated to keep the member within its
 	// limit of active graphs.
 	Evictions prometheus.Counter
+	// Passivations counts grains stopped after an activation, for any
+	// cause: idle, evicted, moved to another member, or shut down.
+	Passivations prometheus.Counter
 	// IngressPartitions is how many partitions this member's ingress reads.
 	IngressPartitions prometheus.Gauge
 	// IngressDelivered counts transactions the ingress delivered to grains.
@@ -126,6 +129,10 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "graphlog_evictions_total",
 			Help: "Graph grains passivated, least recently used first, to keep the member within --max-active-graphs.",
 		}),
+		Passivations: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "graphlog_passivations_total",
+			Help: "Graph grains stopped after activating: idle, evicted, moved to another member, or shut down.",
+		}),
 		IngressPartitions: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "graphlog_ingress_partitions",
 			Help: "Partitions of the log this member's ingress reads (each is read by one member, chosen by rendezvous hashing over the members).",
@@ -180,7 +187,7 @@ func New(reg prometheus.Registerer) *Metrics {
 	m.Rejections.WithLabelValues(SourceLog)
 	if reg != nil {
 		reg.MustRegister(m.Appends, m.AppendedEvents, m.Applies, m.Conflicts, m.Rejections, m.DeadLetters,
-			m.Activations, m.ActivationSeconds, m.ApplySeconds, m.ActiveGraphs, m.Evictions, m.IngressPartitions, m.IngressDelivered,
+			m.Activations, m.ActivationSeconds, m.ApplySeconds, m.ActiveGraphs, m.Evictions, m.Passivations, m.IngressPartitions, m.IngressDelivered,
 			m.HTTPRequestSeconds, m.ActivationEvents, m.Snapshots, m.SnapshotSeconds, m.SnapshotBytes, m.SnapshotFailures,
 			m.IngressPending, m.IngressAckPending, m.ClusterMembers)
 	}
@@ -257,11 +264,13 @@ func (m *Metrics) Evicted() {
 	m.Evictions.Inc()
 }
 
-// Passivated counts one graph fewer active (a grain stopped).
+// Passivated counts one passivation and one graph fewer active (a grain
+// stopped).
 func (m *Metrics) Passivated() {
 	if m == nil {
 		return
 	}
+	m.Passivations.Inc()
 	m.ActiveGraphs.Dec()
 }
 

@@ -89,6 +89,7 @@ func TestCountsAndExposition(t *testing.T) {
 		{"activations", value(t, m.Activations), 2},
 		{"active graphs", value(t, m.ActiveGraphs), 1},
 		{"evictions", value(t, m.Evictions), 1},
+		{"passivations", value(t, m.Passivations), 1},
 		{"ingress partitions", value(t, m.IngressPartitions), 2},
 		{"ingress", value(t, m.IngressDelivered), 1},
 		{"activation events", value(t, m.ActivationEvents), 7},
@@ -120,6 +121,7 @@ func TestCountsAndExposition(t *testing.T) {
 		"graphlog_apply_seconds_count 1",
 		"graphlog_active_graphs 1",
 		"graphlog_evictions_total 1",
+		"graphlog_passivations_total 1",
 		"graphlog_ingress_partitions 2",
 		"graphlog_ingress_delivered_total 1",
 		`graphlog_http_request_seconds_count{code="404",route="GET /v1/graphs/{graph}"} 1`,
@@ -141,8 +143,8 @@ func TestCountsAndExposition(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(mfs) != 22 {
-		t.Errorf("%d families, want 22", len(mfs))
+	if len(mfs) != 23 {
+		t.Errorf("%d families, want 23", len(mfs))
 	}
 	for _, mf := range mfs {
 		if !strings.HasPrefix(mf.GetName(), "graphlog_") {
