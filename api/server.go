@@ -171,6 +171,7 @@ func New(opts Options) http.Handler {
 	s.handle("POST /v1/graphs/{graph}/fork", s.fork)
 	s.handle("GET /v1/graphs/{graph}/temporal/earliest-arrival", s.earliestArrival)
 	s.handle("GET /v1/graphs/{graph}/series", s.series)
+	s.handle("GET /v1/graphs/{graph}/compare", s.compare)
 	s.handle("GET /v1/graphs/{graph}/diff", s.diff)
 	s.handle("GET /v1/graphs/{graph}/replay", s.replay)
 	s.handle("POST /v1/graphs/{graph}/snapshots", s.takeSnapshot)

@@ -146,19 +146,29 @@ func decodeWhatIfQueries(top map[string]json.RawMessage) ([]askedRead, error) {
 				params.Set(k, v)
 			}
 		}
-		rd, ok := reads[name]
-		switch {
-		case name == "" || name == algorithmRead.name:
-			return nil, fmt.Errorf("%w: %s.query is %q; name a read (graph, node, edge, neighbors, shortest-path, components, topological-order) or an algorithm of GET /v1/algorithms",
-				ErrInvalidRequest, at, clip(name))
-		case !ok:
-			// An algorithm of the library, named as its route names it.
-			rd = algorithmRead
-			params.Set("algorithm", name)
+		rd, err := namedRead(name, params)
+		if err != nil {
+			return nil, fmt.Errorf("%s.query: %w", at, err)
 		}
 		out[i] = askedRead{name: name, read: rd, params: params}
 	}
 	return out, nil
+}
+
+// namedRead is the read a what-if or a comparison names: one of reads,
+// or an algorithm of the library as its route names it, which params
+// then names for the algorithm read.
+func namedRead(name string, params url.Values) (*read, error) {
+	rd, ok := reads[name]
+	switch {
+	case name == "" || name == algorithmRead.name:
+		return nil, fmt.Errorf("%w: the query is %q; name a read (graph, node, edge, neighbors, shortest-path, components, topological-order) or an algorithm of GET /v1/algorithms",
+			ErrInvalidRequest, clip(name))
+	case !ok:
+		rd = algorithmRead
+		params.Set("algorithm", name)
+	}
+	return rd, nil
 }
 
 // boolParam reads an optional true/false query parameter.
