@@ -15,6 +15,8 @@
 //	GET  /v1/graphs/{graph}/nodes/{node}/history?after=V&limit=N   one element's history
 //	GET  /v1/graphs/{graph}/edges/{edge}/history?after=V&limit=N
 //	GET  /v1/graphs/{graph}/events?after_version=N&limit=M history, whole transactions
+//	GET  /v1/graphs/{graph}/replay?from=X&to=Y&every=N|interval=D   history as frames (NDJSON)
+//	GET  /v1/graphs/{graph}/replay?from=X&follow=true      the same frames, one per transaction, on past the head as they commit
 //	POST /v1/graphs/{graph}/fork                           a new graph from this one's state at a version
 //	GET  /v1/graphs/{graph}/temporal/earliest-arrival?source=a[&target=b][&from=X][&to=Y]
 //	GET  /v1/graphs/{graph}/series?metric=M[&node=N]&every=K|interval=D[&from=X][&to=Y]

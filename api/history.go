@@ -281,6 +281,13 @@ func (s *server) replay(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	follow, err := boolParam(r, "follow")
+	if err != nil {
+		return err
+	}
+	if follow {
+		return s.followReplay(w, r, graphID)
+	}
 	q := r.URL.Query()
 	from, to, err := windowParams(q)
 	if err != nil {

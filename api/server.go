@@ -270,10 +270,15 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	info.log.Log(ctx, level, "http request", attrs...)
 }
 
-// isStream reports whether r asks for an event stream, which lasts as long
-// as the client stays, not a request timeout.
+// isStream reports whether r asks for a live stream (events, or a replay
+// that follows), which lasts as long as the client stays, not a request
+// timeout.
 func isStream(r *http.Request) bool {
-	return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/events/stream")
+	if r.Method != http.MethodGet {
+		return false
+	}
+	p := r.URL.Path
+	return strings.HasSuffix(p, "/events/stream") || (strings.HasSuffix(p, "/replay") && following(r.URL.Query()))
 }
 
 // dispatch serves r through the mux, answering unmatched routes in JSON and

@@ -15,6 +15,9 @@ import (
 type history struct {
 	h          *replay.History
 	algorithms replay.Bounds
+	// follower serves replays that follow a graph past its head; nil
+	// answers them unavailable.
+	follower store.Follower
 }
 
 var _ api.History = history{}
@@ -43,6 +46,12 @@ func (h history) Diff(ctx context.Context, graphID string, from, to api.Moment) 
 
 func (h history) Replay(ctx context.Context, graphID string, from, to api.Moment, every api.Every, emit func(*messages.Frame) error) error {
 	return h.h.Replay(ctx, graphID, point(from), point(to), replay.FrameEvery{Events: every.Events, Interval: every.Interval}, emit)
+}
+
+var _ api.ReplayFollower = history{}
+
+func (h history) FollowReplay(ctx context.Context, graphID string, from api.Moment, emit func(*messages.Frame) error) error {
+	return h.h.Follow(ctx, h.follower, graphID, point(from), emit)
 }
 
 var _ api.Forker = history{}

@@ -231,7 +231,7 @@ func start(ctx context.Context, cfg config.Config, logger *slog.Logger) (n *node
 		Ready:          n.ready,
 		MaxBodyBytes:   cfg.HTTP.MaxBodyBytes,
 		RequestTimeout: cfg.HTTP.RequestTimeout,
-		History:        history{&replay.History{Log: log, Snapshots: snaps, Logger: logger, Counters: m}, algorithms},
+		History:        history{&replay.History{Log: log, Snapshots: snaps, Logger: logger, Counters: m}, algorithms, log},
 		Snapshots:      snaps,
 		Cluster:        clusterView{n.member},
 		Follower:       log,
