@@ -22,8 +22,10 @@ import (
 type Comparison struct {
 	Graph       string `json:"graph"`
 	Query       string `json:"query"`
-	FromVersion uint64 `json:"from_version"`
-	ToVersion   uint64 `json:"to_version"`
+	// BeforeVersion and AfterVersion are the versions the two moments
+	// resolved to.
+	BeforeVersion uint64 `json:"before_version"`
+	AfterVersion  uint64 `json:"after_version"`
 	Changed     bool   `json:"changed"`
 	Changes     any    `json:"changes"`
 	Before      any    `json:"before,omitempty"`
@@ -32,12 +34,13 @@ type Comparison struct {
 
 // compareParams are the parameters of a comparison that are not its
 // read's.
-var compareParams = []string{"query", "from", "to", "answers", "as_of", "version"}
+var compareParams = []string{"query", "before", "after", "answers", "as_of", "version"}
 
-// compare handles GET .../compare?query=q&from=X[&to=Y][&answers=true]
-// [&params of q] (docs/ARCHITECTURE.md, "How an answer changed"): q is a
-// read or an algorithm as a what-if names them; from is a version or a
-// time, to one too or the present by default.
+// compare handles GET .../compare?query=q&before=X[&after=Y]
+// [&answers=true][&params of q] (docs/ARCHITECTURE.md, "How an answer
+// changed"): q is a read or an algorithm as a what-if names them; before
+// is a version or a time, after one too or the present by default. (Not
+// from and to: shortest paths take those.)
 func (s *server) compare(w http.ResponseWriter, r *http.Request) error {
 	graphID, err := graphParam(r)
 	if err != nil {
@@ -46,15 +49,22 @@ func (s *server) compare(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	for _, name := range []string{"as_of", "version"} {
 		if q.Has(name) {
-			return fmt.Errorf("%w: a comparison reads two moments, from and to; it takes no %s", ErrInvalidRequest, name)
+			return fmt.Errorf("%w: a comparison reads two moments, before and after; it takes no %s", ErrInvalidRequest, name)
 		}
 	}
-	from, to, err := windowParams(q)
-	if err != nil {
-		return err
+	var before, after Moment
+	for _, m := range []struct {
+		name string
+		at   *Moment
+	}{{"before", &before}, {"after", &after}} {
+		if v := q.Get(m.name); v != "" {
+			if *m.at, err = parseMoment(m.name, v); err != nil {
+				return err
+			}
+		}
 	}
-	if from.isZero() {
-		return fmt.Errorf("%w: give from, the version or time to compare with (to is the present unless given)", ErrInvalidRequest)
+	if before.isZero() {
+		return fmt.Errorf("%w: give before, the version or time to compare with (after is the present unless given)", ErrInvalidRequest)
 	}
 	withAnswers, err := boolParam(r, "answers")
 	if err != nil {
@@ -81,7 +91,7 @@ func (s *server) compare(w http.ResponseWriter, r *http.Request) error {
 		m       Moment
 		version *uint64
 		what    string
-	}{{from, &out.FromVersion, "from"}, {to, &out.ToVersion, "to"}} {
+	}{{before, &out.BeforeVersion, "before"}, {after, &out.AfterVersion, "after"}} {
 		answers[i], *at.version, err = s.answerAt(r.Context(), graphID, at.m, rd, params, query)
 		if err != nil {
 			return fmt.Errorf("the answer at %s: %w", at.what, err)

@@ -84,9 +84,9 @@ func TestCompareAnswersBetweenVersions(t *testing.T) {
 	}
 	for _, pair := range [][2]uint64{{1, 40}, {10, 25}, {25, 10}, {20, 21}, {33, 33}, {5, 0}} {
 		from, to := pair[0], pair[1]
-		path := fmt.Sprintf("/v1/graphs/cmp/compare?query=components&from=%d&answers=true", from)
+		path := fmt.Sprintf("/v1/graphs/cmp/compare?query=components&before=%d&answers=true", from)
 		if to != 0 {
-			path += fmt.Sprintf("&to=%d", to)
+			path += fmt.Sprintf("&after=%d", to)
 		}
 		var cmp struct {
 			api.Comparison
@@ -99,7 +99,7 @@ func TestCompareAnswersBetweenVersions(t *testing.T) {
 		if to == 0 {
 			wantTo = 40
 		}
-		if cmp.FromVersion != from || cmp.ToVersion != wantTo || cmp.Query != "components" {
+		if cmp.BeforeVersion != from || cmp.AfterVersion != wantTo || cmp.Query != "components" {
 			t.Fatalf("%s: answered %+v", path, cmp.Comparison)
 		}
 		// The answers are the reads of the two versions.
@@ -171,7 +171,7 @@ func TestCompareAnswersBetweenVersions(t *testing.T) {
 			} `json:"result"`
 		} `json:"changes"`
 	}
-	get("/v1/graphs/cmp/compare?query=pagerank&from=12&to=38", &cmp)
+	get("/v1/graphs/cmp/compare?query=pagerank&before=12&after=38", &cmp)
 	score := func(v uint64) map[string]float64 {
 		var a struct {
 			Result struct {
@@ -212,11 +212,11 @@ func TestCompareAnswersBetweenVersions(t *testing.T) {
 	// Bad requests are refused and say what to give.
 	for _, bad := range []string{
 		"/v1/graphs/cmp/compare?query=components",
-		"/v1/graphs/cmp/compare?query=components&from=0",
-		"/v1/graphs/cmp/compare?query=components&from=3&version=4",
-		"/v1/graphs/cmp/compare?query=nonesuch&from=3",
-		"/v1/graphs/cmp/compare?from=3",
-		"/v1/graphs/cmp/compare?query=pagerank&from=3&damping=7",
+		"/v1/graphs/cmp/compare?query=components&before=0",
+		"/v1/graphs/cmp/compare?query=components&before=3&version=4",
+		"/v1/graphs/cmp/compare?query=nonesuch&before=3",
+		"/v1/graphs/cmp/compare?before=3",
+		"/v1/graphs/cmp/compare?query=pagerank&before=3&damping=7",
 	} {
 		if st, e, err := c.do("GET", bad, nil, nil); err != nil || st != http.StatusBadRequest && st != http.StatusUnprocessableEntity || e.Error == "" {
 			t.Errorf("GET %s: %d %+v %v, want a 400 or 422 that says why", bad, st, e, err)
