@@ -20,16 +20,16 @@ import (
 // cores) matched by node. Before and After are the two answers whole,
 // when asked for with answers=true.
 type Comparison struct {
-	Graph       string `json:"graph"`
-	Query       string `json:"query"`
+	Graph string `json:"graph"`
+	Query string `json:"query"`
 	// BeforeVersion and AfterVersion are the versions the two moments
 	// resolved to.
 	BeforeVersion uint64 `json:"before_version"`
 	AfterVersion  uint64 `json:"after_version"`
-	Changed     bool   `json:"changed"`
-	Changes     any    `json:"changes"`
-	Before      any    `json:"before,omitempty"`
-	After       any    `json:"after,omitempty"`
+	Changed       bool   `json:"changed"`
+	Changes       any    `json:"changes"`
+	Before        any    `json:"before,omitempty"`
+	After         any    `json:"after,omitempty"`
 }
 
 // compareParams are the parameters of a comparison that are not its
