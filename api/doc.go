@@ -3,37 +3,72 @@
 // decoding of transactions posted by clients, which it stamps at the edge
 // with a transaction ID, event IDs and metadata before any grain sees them.
 //
-// Routes:
+// Routes (written by go generate, from the description of the routes
+// that openapi.json is generated from; the document gives each one's
+// parameters, bodies, answers and statuses):
 //
-//	POST /v1/graphs/{graph}/transactions                   submit a transaction
-//	POST /v1/graphs/{graph}/transactions?dry_run=true      what it would change, and reads of the result
-//	GET  /v1/graphs?prefix=P&after=ID&limit=N              list graphs
-//	GET  /v1/graphs/{graph}                                whole graph
-//	GET  /v1/graphs/{graph}/nodes/{node}                   one node
-//	GET  /v1/graphs/{graph}/nodes/{node}/neighbors?direction=out|in|both
-//	GET  /v1/graphs/{graph}/edges/{edge}                   one edge
-//	GET  /v1/graphs/{graph}/nodes/{node}/history?after=V&limit=N   one element's history
-//	GET  /v1/graphs/{graph}/edges/{edge}/history?after=V&limit=N
-//	GET  /v1/graphs/{graph}/events?after_version=N&limit=M history, whole transactions
-//	GET  /v1/graphs/{graph}/replay?from=X&to=Y&every=N|interval=D   history as frames (NDJSON)
-//	GET  /v1/graphs/{graph}/replay?from=X&follow=true      the same frames, one per transaction, on past the head as they commit
-//	POST /v1/graphs/{graph}/fork                           a new graph from this one's state at a version
-//	GET  /v1/graphs/{graph}/temporal/earliest-arrival?source=a[&target=b][&from=X][&to=Y]
-//	GET  /v1/graphs/{graph}/series?metric=M[&node=N]&every=K|interval=D[&from=X][&to=Y]
-//	GET  /v1/graphs/{graph}/algorithms/shortest-path?from=a&to=b[&weight=prop]
-//	GET  /v1/graphs/{graph}/algorithms/components?kind=weak|strong
-//	GET  /v1/graphs/{graph}/algorithms/topological-order
-//	GET  /v1/graphs/{graph}/algorithms/{name}?param=value  an algorithm of the library
-//	GET  /v1/algorithms                                    the library
-//	GET  /healthz   liveness    GET /readyz   readiness    GET /metrics   Prometheus
+//	POST /v1/graphs/{graph}/transactions?dry_run
+//	     Submit a transaction, or with dry_run=true ask what it would change
+//	GET  /v1/graphs?prefix&after&limit&detail
+//	     List graphs, a page at a time, in ID order
+//	GET  /v1/graphs/{graph}?as_of&version
+//	     The whole graph, now or as of a version or time
+//	GET  /v1/graphs/{graph}/nodes/{node}?as_of&version
+//	     One node
+//	GET  /v1/graphs/{graph}/nodes/{node}/neighbors?direction&as_of&version
+//	     A node's neighbours and the edges to them
+//	GET  /v1/graphs/{graph}/edges/{edge}?as_of&version
+//	     One edge
+//	GET  /v1/graphs/{graph}/nodes/{node}/history?after&limit&as_of&version
+//	     Every transaction that added, changed or removed a node, a page at a time
+//	GET  /v1/graphs/{graph}/edges/{edge}/history?after&limit&as_of&version
+//	     Every transaction that added, changed or removed an edge, a page at a time
+//	GET  /v1/graphs/{graph}/events?after_version&after_sequence&limit
+//	     The graph's history, whole transactions, a page at a time
+//	GET  /v1/graphs/{graph}/events/stream?after_version&access_token
+//	     Committed transactions as they are committed (Server-Sent Events)
+//	GET  /v1/graphs/{graph}/algorithms/shortest-path?from&to&weight&as_of&version
+//	     The shortest path between two nodes (fewest edges, or least total weight)
+//	GET  /v1/graphs/{graph}/algorithms/components?kind&as_of&version
+//	     Weakly or strongly connected components
+//	GET  /v1/graphs/{graph}/algorithms/topological-order?as_of&version
+//	     A topological order of the nodes
+//	GET  /v1/graphs/{graph}/algorithms/{algorithm}?as_of&version&params
+//	     Run an algorithm of the library (GET /v1/algorithms lists them and their parameters)
+//	GET  /v1/algorithms
+//	     The algorithm library: names, parameters and bounds
+//	POST /v1/graphs/{graph}/fork
+//	     A new graph from this one's state at a version or time
+//	GET  /v1/graphs/{graph}/temporal/earliest-arrival?source&target&from&to
+//	     When each node first became reachable from a source by time-respecting paths
+//	GET  /v1/graphs/{graph}/series?metric&node&every&interval&from&to
+//	     A metric over a window of history, one point per step
+//	GET  /v1/graphs/{graph}/compare?query&before&after&answers&params
+//	     How a read's or an algorithm's answer changed between two moments
+//	GET  /v1/graphs/{graph}/diff?from&to
+//	     What changed between two moments
+//	GET  /v1/graphs/{graph}/replay?from&to&every&interval&follow
+//	     The graph's history as frames (NDJSON): a keyframe, then each step's events and changes
+//	POST /v1/graphs/{graph}/snapshots
+//	     Store a snapshot of the graph's current state
+//	GET  /v1/graphs/{graph}/snapshots
+//	     The graph's stored snapshots, oldest first
+//	GET  /v1/cluster
+//	     The cluster's members
+//	GET  /v1/cluster/graphs/{graph}
+//	     The member that hosts a graph (activating it there)
+//	GET  /healthz
+//	     Liveness: the process serves HTTP
+//	GET  /readyz
+//	     Readiness: the node can serve (503 with the reason when not)
+//	GET  /metrics
+//	     Prometheus metrics, in the text exposition format
+//	GET  /v1/openapi.json
+//	     The OpenAPI 3.1 document of this API (this one)
 //
-// The JSON shapes are the exported types: TransactionRequest, EventData
-// and Metadata (POST bodies), SubmitResult, Graph, Node, Edge, Neighbors,
-// Events and Event, Path, Components, Order, AlgorithmAnswer, AlgorithmList,
-// WhatIfQuery and WhatIfAnswer, ElementHistory and ElementVersion,
-// ForkRequest, ForkResult and Lineage, EarliestArrival and ArrivalJSON,
-// Series and SeriesValue,
-// GraphList, ErrorResponse.
+// The JSON shapes are the exported types; the document (openapi.json,
+// served at GET /v1/openapi.json) has each as a schema of the same name
+// and says which route takes or answers it.
 // Lists are [] and properties {} when empty, never null. DecodeTransaction
 // and EventJSON are exported for the CLI and tests.
 //

@@ -139,6 +139,8 @@ type server struct {
 	maxEvents int
 	limits    Limits
 	streams   *streamSlots
+	// routes are the patterns of the API's routes, as registered.
+	routes []string
 }
 
 // New returns the HTTP API v1 handler. See the package documentation for
@@ -180,7 +182,8 @@ func New(opts Options) http.Handler {
 	s.handle("GET /v1/cluster/graphs/{graph}", s.locateGraph)
 	s.handle("GET /healthz", s.healthz)
 	s.handle("GET /readyz", s.readyz)
-	s.mux.Handle("GET /metrics", metrics.Handler(opts.Gatherer))
+	s.route("GET /metrics", metrics.Handler(opts.Gatherer))
+	s.handle("GET /v1/openapi.json", s.openAPI)
 	if opts.UI != nil {
 		s.mux.Handle("GET /{$}", opts.UI)
 		s.mux.Handle("GET /ui/", opts.UI)
@@ -191,11 +194,18 @@ func New(opts Options) http.Handler {
 // handle registers a handler that returns its error instead of writing it,
 // so every error goes through writeError and classify.
 func (s *server) handle(pattern string, h func(http.ResponseWriter, *http.Request) error) {
-	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+	s.route(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
 			writeError(w, r, err)
 		}
-	})
+	}))
+}
+
+// route registers a route of the API and notes its pattern: the OpenAPI
+// document (openapi.go) describes every one, which a test checks.
+func (s *server) route(pattern string, h http.Handler) {
+	s.routes = append(s.routes, pattern)
+	s.mux.Handle(pattern, h)
 }
 
 // requestInfo is what the middleware learns about a request; handlers read
