@@ -34,8 +34,7 @@ func setupSubmit(fs *flag.FlagSet) runFunc {
 // order, and stops at the first failure. The body sent is the value as
 // written: the server's decoder is the judge of its shape.
 func submitAll(ctx context.Context, s *session, graphID string, in *input) error {
-	lc := newLineCounter(in.r)
-	dec := json.NewDecoder(lc)
+	txs := newTransactionReader(in)
 	var t *table // made with the first row
 	defer func() {
 		// Rows of the transactions committed stay printed after a failure;
@@ -46,25 +45,14 @@ func submitAll(ctx context.Context, s *session, graphID string, in *input) error
 	}()
 	n := 0
 	for {
-		var raw json.RawMessage
-		err := dec.Decode(&raw)
+		raw, line, err := txs.next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			var syntax *json.SyntaxError
-			pos := position{}
-			if errors.As(err, &syntax) {
-				pos.Line = lc.lineAt(syntax.Offset)
-			}
-			return committed(&inputError{Name: in.name, Pos: pos, Msg: fmt.Sprintf("not valid JSON: %v", err)}, n)
+			return committed(err, n)
 		}
-		line := lc.lineAt(dec.InputOffset() - int64(len(raw)))
-		if len(raw) == 0 || raw[0] != '{' {
-			return committed(&inputError{Name: in.name, Pos: position{Line: line},
-				Msg: "a transaction must be a JSON object: {\"events\": [...]}"}, n)
-		}
-		body, err := s.client.post(ctx, graphPath(graphID, "transactions"), bytes.TrimSpace(raw))
+		body, err := s.client.post(ctx, graphPath(graphID, "transactions"), raw)
 		if err != nil {
 			return committed(fmt.Errorf("%s: line %d: transaction %d: %w", in.name, line, n+1, err), n)
 		}
@@ -85,9 +73,51 @@ func submitAll(ctx context.Context, s *session, graphID string, in *input) error
 		t.row(res.Graph, res.Version, res.Sequence, res.Events)
 	}
 	if n == 0 {
-		return &inputError{Name: in.name, Msg: "no transaction in the input; write a JSON object {\"events\": [...]}, or one per line"}
+		return errNoTransaction(in)
 	}
 	return nil
+}
+
+// transactionReader reads the transactions of an input, as submit and
+// whatif take them: one JSON object, or several one after the other
+// (NDJSON), each as written.
+type transactionReader struct {
+	in  *input
+	lc  *lineCounter
+	dec *json.Decoder
+}
+
+func newTransactionReader(in *input) *transactionReader {
+	lc := newLineCounter(in.r)
+	return &transactionReader{in: in, lc: lc, dec: json.NewDecoder(lc)}
+}
+
+// next returns the next transaction and the line it starts on, io.EOF
+// after the last, or an *inputError naming where the input is malformed.
+func (r *transactionReader) next() (json.RawMessage, int, error) {
+	var raw json.RawMessage
+	err := r.dec.Decode(&raw)
+	if err == io.EOF {
+		return nil, 0, io.EOF
+	}
+	if err != nil {
+		var syntax *json.SyntaxError
+		pos := position{}
+		if errors.As(err, &syntax) {
+			pos.Line = r.lc.lineAt(syntax.Offset)
+		}
+		return nil, 0, &inputError{Name: r.in.name, Pos: pos, Msg: fmt.Sprintf("not valid JSON: %v", err)}
+	}
+	line := r.lc.lineAt(r.dec.InputOffset() - int64(len(raw)))
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil, 0, &inputError{Name: r.in.name, Pos: position{Line: line},
+			Msg: "a transaction must be a JSON object: {\"events\": [...]}"}
+	}
+	return bytes.TrimSpace(raw), line, nil
+}
+
+func errNoTransaction(in *input) error {
+	return &inputError{Name: in.name, Msg: "no transaction in the input; write a JSON object {\"events\": [...]}, or one per line"}
 }
 
 // committed adds to err how many transactions went in before it, when
