@@ -30,7 +30,8 @@ var scrapeLabels = map[string]bool{"instance": true, "job": true}
 // against what it served: each metric exists, each label a query names
 // exists on it, counters and histogram series are only read through
 // rate()/increase(), gauges never are, histogram_quantile reads _bucket
-// series; and every graphlog_ family the node serves is on the dashboard.
+// series; every graphlog_ family the node serves is on the dashboard; and
+// the README's table of metrics lists exactly those families.
 func TestDashboardQueriesExportedMetrics(t *testing.T) {
 	raw, err := os.ReadFile(dashboardFile)
 	if err != nil {
@@ -81,6 +82,52 @@ func TestDashboardQueriesExportedMetrics(t *testing.T) {
 	for _, name := range missing {
 		t.Errorf("the node serves %s, no panel shows it", name)
 	}
+
+	// The README's table of metrics names what the node serves, all of it.
+	listed, err := readmeMetrics("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range listed {
+		if _, ok := exported.families[name]; !ok {
+			t.Errorf("the README lists %s, the node does not serve it", name)
+		}
+	}
+	for name := range exported.families {
+		if strings.HasPrefix(name, "graphlog_") && !listed[name] {
+			t.Errorf("the node serves %s, the README's metrics table does not list it", name)
+		}
+	}
+}
+
+// readmeMetrics returns the graphlog_ names in the README's table of
+// metrics (Operations): the table's rows, from its header to its end.
+func readmeMetrics(path string) (map[string]bool, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	_, table, ok := strings.Cut(string(raw), "| metric | what it answers |")
+	if !ok {
+		return nil, fmt.Errorf("%s has no table of metrics", path)
+	}
+	names := map[string]bool{}
+	for _, line := range strings.Split(table, "\n")[1:] {
+		if !strings.HasPrefix(line, "|") {
+			break
+		}
+		first, _, _ := strings.Cut(strings.TrimPrefix(line, "|"), "|")
+		for _, f := range strings.Split(first, "`") {
+			name, _, _ := strings.Cut(f, "{")
+			if strings.HasPrefix(name, "graphlog_") {
+				names[name] = true
+			}
+		}
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("%s: the table of metrics names none", path)
+	}
+	return names, nil
 }
 
 // TestDashboardModel checks what Grafana needs to load the dashboard
