@@ -68,6 +68,7 @@ const (
 	tagLineageGraph   = byte(lineageGraph)<<3 | byte(protowire.BytesType)
 	tagLineageVersion = byte(lineageVersion)<<3 | byte(protowire.VarintType)
 	tagLineageCID     = byte(lineageCID)<<3 | byte(protowire.BytesType)
+	tagLineageTrans   = byte(lineageTrans)<<3 | byte(protowire.VarintType)
 )
 
 // decodeCanonical rebuilds the graph from Encode's bytes; ok is false when
@@ -163,7 +164,8 @@ func decodeCanonical(b []byte) (g *Graph, ok bool) {
 	}
 	if h.forked != nil {
 		f := fields{rest: h.forked, ok: true}
-		l := &messages.Lineage{GraphId: string(f.next(tagLineageGraph)), Version: f.nextVarint(tagLineageVersion), Cid: string(f.next(tagLineageCID))}
+		l := &messages.Lineage{GraphId: string(f.next(tagLineageGraph)), Version: f.nextVarint(tagLineageVersion), Cid: string(f.next(tagLineageCID)),
+			Transactions: f.nextVarint(tagLineageTrans)}
 		if !f.end() {
 			return nil, false
 		}

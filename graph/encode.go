@@ -48,6 +48,7 @@ const (
 	lineageGraph   protowire.Number = 1
 	lineageVersion protowire.Number = 2
 	lineageCID     protowire.Number = 3
+	lineageTrans   protowire.Number = 4
 )
 
 // StateFormat is the format of the states Encode writes, in their format
@@ -179,6 +180,7 @@ func (g *Graph) Encode() ([]byte, error) {
 		b = appendString(b, lineageGraph, l.graphID)
 		b = appendVarint(b, lineageVersion, l.version)
 		b = appendString(b, lineageCID, l.cid)
+		b = appendVarint(b, lineageTrans, l.transactions)
 		if len(b)-start != size {
 			return nil, sizeBug("lineage", l.graphID, len(b)-start, size)
 		}

@@ -237,7 +237,7 @@ func FuzzDecode(f *testing.F) {
 	// present and gone.
 	fork := New("f")
 	first := txWith(fork, "f1", addNode("a"), addNode("b"))
-	first.ForkedFrom = &messages.Lineage{GraphId: "g", Version: 3, Cid: "bafkreiseed"}
+	first.ForkedFrom = &messages.Lineage{GraphId: "g", Version: 3, Cid: "bafkreiseed", Transactions: 2}
 	if err := fork.Apply(first); err != nil {
 		f.Fatal(err)
 	}

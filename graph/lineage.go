@@ -8,11 +8,13 @@ import (
 
 // lineage is where a forked graph started (docs/ARCHITECTURE.md,
 // "Forks"): its first transaction names a graph, a version of it and the
-// CID of that state's encoding.
+// CID of that state's encoding, and how many transactions add the copy
+// when more than one do.
 type lineage struct {
-	graphID string
-	version uint64
-	cid     string
+	graphID      string
+	version      uint64
+	cid          string
+	transactions uint64
 }
 
 // maxCIDLen bounds a lineage's CID; a snapshot's CID is 59 characters.
@@ -35,8 +37,10 @@ func lineageOf(tx *messages.Transaction) (*lineage, error) {
 		return nil, malformedf("forked_from names no version of graph %q", f.GetGraphId())
 	case f.GetCid() == "" || len(f.GetCid()) > maxCIDLen:
 		return nil, malformedf("forked_from has a CID of %d bytes; give the CID of the state forked (1 to %d bytes)", len(f.GetCid()), maxCIDLen)
+	case f.GetTransactions() == 1:
+		return nil, malformedf("forked_from says the copy takes 1 transaction; say 0 for one, so that a state has one encoding")
 	}
-	return &lineage{graphID: f.GetGraphId(), version: f.GetVersion(), cid: f.GetCid()}, nil
+	return &lineage{graphID: f.GetGraphId(), version: f.GetVersion(), cid: f.GetCid(), transactions: f.GetTransactions()}, nil
 }
 
 // CheckForkedFrom checks a transaction's forked_from as the fold will:
@@ -57,7 +61,7 @@ func (l *lineage) message() *messages.Lineage {
 	if l == nil {
 		return nil
 	}
-	return &messages.Lineage{GraphId: l.graphID, Version: l.version, Cid: l.cid}
+	return &messages.Lineage{GraphId: l.graphID, Version: l.version, Cid: l.cid, Transactions: l.transactions}
 }
 
 // ForkedFrom returns where the graph started when it is a fork: the
@@ -65,7 +69,8 @@ func (l *lineage) message() *messages.Lineage {
 func (g *Graph) ForkedFrom() *messages.Lineage { return g.origin.message() }
 
 func (l *lineage) size() int {
-	return sizeString(lineageGraph, l.graphID) + sizeVarint(lineageVersion, l.version) + sizeString(lineageCID, l.cid)
+	return sizeString(lineageGraph, l.graphID) + sizeVarint(lineageVersion, l.version) + sizeString(lineageCID, l.cid) +
+		sizeVarint(lineageTrans, l.transactions)
 }
 
 // lineageFromState reads a state's forked_from, as FromState verifies.

@@ -14,7 +14,7 @@ import (
 // transactions; any other transaction that says so, or a lineage that
 // names nothing, is rejected as a whole.
 func TestLineage(t *testing.T) {
-	from := &messages.Lineage{GraphId: "src", Version: 7, Cid: "bafkreiexample"}
+	from := &messages.Lineage{GraphId: "src", Version: 7, Cid: "bafkreiexample", Transactions: 3}
 	g := New("fork")
 	tx := txWith(g, "t1", addNode("a"))
 	tx.ForkedFrom = from
@@ -54,9 +54,10 @@ func TestLineage(t *testing.T) {
 		}
 	}
 	for name, l := range map[string]*messages.Lineage{
-		"no graph":   {Version: 1, Cid: "x"},
-		"no version": {GraphId: "src", Cid: "x"},
-		"no CID":     {GraphId: "src", Version: 1},
+		"no graph":                       {Version: 1, Cid: "x"},
+		"no version":                     {GraphId: "src", Cid: "x"},
+		"no CID":                         {GraphId: "src", Version: 1},
+		"one transaction, not said as 0": {GraphId: "src", Version: 1, Cid: "x", Transactions: 1},
 	} {
 		h := New("h")
 		first := txWith(h, "t1", addNode("a"))

@@ -90,10 +90,10 @@ func (r *ref) apply(tx *messages.Transaction) refOutcome {
 	sentinel, index := next.run(tx.Events, tx)
 	if f := tx.ForkedFrom; sentinel == nil && f != nil {
 		// Only a first transaction may be a fork, naming a graph, a
-		// version and a CID.
+		// version and a CID, and a count of transactions other than 1.
 		graphOK := len(f.GraphId) >= 1 && len(f.GraphId) <= 128 &&
 			strings.Trim(f.GraphId, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == ""
-		if tx.Version != 1 || !graphOK || f.Version == 0 || f.Cid == "" || len(f.Cid) > 128 {
+		if tx.Version != 1 || !graphOK || f.Version == 0 || f.Cid == "" || len(f.Cid) > 128 || f.Transactions == 1 {
 			sentinel, index = ErrInvalidTransaction, -1
 		}
 	}

@@ -879,8 +879,9 @@ type Transaction struct {
 	// converted from an older format); readers prefer it when set.
 	RecordedAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=recorded_at,json=recordedAt,proto3" json:"recorded_at,omitempty"`
 	// forked_from, on a graph's first transaction only, says the graph
-	// starts as a copy of another's state: the transaction's events add
-	// that state's nodes and edges.
+	// starts as a copy of another's state: the events of its first
+	// transactions (Lineage.transactions of them) add that state's nodes
+	// and edges.
 	ForkedFrom    *Lineage `protobuf:"bytes,8,opt,name=forked_from,json=forkedFrom,proto3" json:"forked_from,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -976,10 +977,15 @@ func (x *Transaction) GetForkedFrom() *Lineage {
 // the CID of its canonical encoding at that version (graph.Encode), which
 // anyone can check by rebuilding the graph at that version.
 type Lineage struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	GraphId       string                 `protobuf:"bytes,1,opt,name=graph_id,json=graphId,proto3" json:"graph_id,omitempty"`
-	Version       uint64                 `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
-	Cid           string                 `protobuf:"bytes,3,opt,name=cid,proto3" json:"cid,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	GraphId string                 `protobuf:"bytes,1,opt,name=graph_id,json=graphId,proto3" json:"graph_id,omitempty"`
+	Version uint64                 `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	Cid     string                 `protobuf:"bytes,3,opt,name=cid,proto3" json:"cid,omitempty"`
+	// transactions is how many transactions, from the fork's first, add
+	// the copy when it takes more than one (a state larger than one
+	// transaction may hold); 0 for one. The fork's state at that version
+	// is the source's state at version.
+	Transactions  uint64 `protobuf:"varint,4,opt,name=transactions,proto3" json:"transactions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1033,6 +1039,13 @@ func (x *Lineage) GetCid() string {
 		return x.Cid
 	}
 	return ""
+}
+
+func (x *Lineage) GetTransactions() uint64 {
+	if x != nil {
+		return x.Transactions
+	}
+	return 0
 }
 
 // LogEntry is the body of one message of the log (format v2): one
@@ -3860,11 +3873,12 @@ const file_graphlog_proto_rawDesc = "" +
 	"recordedAt\x125\n" +
 	"\vforked_from\x18\b \x01(\v2\x14.graphlog.v1.LineageR\n" +
 	"forkedFromB\x13\n" +
-	"\x11_expected_version\"P\n" +
+	"\x11_expected_version\"t\n" +
 	"\aLineage\x12\x19\n" +
 	"\bgraph_id\x18\x01 \x01(\tR\agraphId\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\x04R\aversion\x12\x10\n" +
-	"\x03cid\x18\x03 \x01(\tR\x03cid\"H\n" +
+	"\x03cid\x18\x03 \x01(\tR\x03cid\x12\"\n" +
+	"\ftransactions\x18\x04 \x01(\x04R\ftransactions\"H\n" +
 	"\bLogEntry\x12<\n" +
 	"\ftransactions\x18\x01 \x03(\v2\x18.graphlog.v1.TransactionR\ftransactions\"\xa3\x01\n" +
 	"\x14CommittedTransaction\x12%\n" +
