@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"time"
 
+	"google.golang.org/protobuf/types/known/structpb"
+
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/messages"
 	"github.com/graphlog/graphlog/store"
@@ -193,15 +195,25 @@ func DiffJSON(d *messages.GraphDiff) (NodeChanges, EdgeChanges) {
 	return nodes, edges
 }
 
+// sideJSON is one side of a property change. A null value is written as
+// null, not left out: a side left out says the property did not exist, and
+// a client that applies the change would remove it.
+func sideJSON(v *structpb.Value) any {
+	if x := valueJSON(v); x != nil {
+		return x
+	}
+	return json.RawMessage("null")
+}
+
 func propertyChangesJSON(cs []*messages.PropertyChange) []PropertyChange {
 	out := make([]PropertyChange, 0, len(cs))
 	for _, c := range cs {
 		pc := PropertyChange{Key: c.GetKey()}
 		if c.Before != nil {
-			pc.Before = c.Before.AsInterface()
+			pc.Before = sideJSON(c.Before)
 		}
 		if c.After != nil {
-			pc.After = c.After.AsInterface()
+			pc.After = sideJSON(c.After)
 		}
 		out = append(out, pc)
 	}

@@ -382,19 +382,55 @@ func TestViewerLive(t *testing.T) {
 		t.Fatal("the page was reloaded")
 	}
 
-	// The viewer knows the log's message of its live version, where a
-	// catch-up reads from; one with nothing to read changes nothing.
-	_, g := c.graph("live")
-	var seq float64
-	page.eval(`graphlog.liveSequence`, &seq)
-	if uint64(seq) != g.Sequence || g.Sequence == 0 {
-		t.Fatalf("the viewer's live sequence is %v, the graph's is %d", seq, g.Sequence)
+	// A change arriving live is drawn as the server computed it: the
+	// properties it set and removed, the edge it turned round, marked as
+	// it lands; the state drawn is the API's, element for element.
+	c.mustSubmit("live", events(
+		map[string]any{"type": "NodeUpdated", "node_id": "a", "set": map[string]any{"name": "Ada", "age": 36, "nick": nil}},
+		map[string]any{"type": "EdgeRemoved", "edge_id": "ad"}, addEdge("ad", "d", "a"),
+		addNode("e")))
+	page.waitDrawn("live", "live", 5)
+	var flashed []string
+	page.eval(`graphlog.flashed()`, &flashed)
+	for _, key := range []string{"node:a", "node:e", "edge:ad"} {
+		if !slices.Contains(flashed, key) {
+			t.Errorf("after the live change, %s is not marked; marked: %v", key, flashed)
+		}
 	}
-	page.eval(`graphlog.catchUp()`, nil)
-	c.mustSubmit("live", events(addNode("e")))
-	want, _ = counted(t, c, "live", 0)
-	if got := page.waitDrawn("live", "live", 5); got != want {
-		t.Fatalf("after a catch-up and one more transaction: %+v, the API has %+v", got, want)
+	checkElements(t, page, c, "live")
+	c.mustSubmit("live", events(map[string]any{"type": "NodeUpdated", "node_id": "a", "unset": []string{"age"}}))
+	page.waitDrawn("live", "live", 6)
+	checkElements(t, page, c, "live")
+
+	// Following stops (as when the page is left) and starts again from
+	// the live version: what was committed meanwhile arrives, once.
+	page.eval(`graphlog.follow(false)`, nil)
+	c.mustSubmit("live", events(addNode("f"), addEdge("fe", "f", "e")))
+	c.mustSubmit("live", events(map[string]any{"type": "NodeRemoved", "node_id": "d"}))
+	page.eval(`graphlog.follow(true)`, nil)
+	page.waitDrawn("live", "live", 8)
+	checkElements(t, page, c, "live")
+}
+
+// checkElements compares the state the page draws with GET of the graph
+// at the same version, properties included.
+func checkElements(t *testing.T, page *browserPage, c *client, graphID string) {
+	t.Helper()
+	var drawnState struct {
+		Version uint64     `json:"version"`
+		Nodes   []api.Node `json:"nodes"`
+		Edges   []api.Edge `json:"edges"`
+	}
+	page.eval(`graphlog.elements()`, &drawnState)
+	var g api.Graph
+	path := fmt.Sprintf("/v1/graphs/%s?version=%d", graphID, drawnState.Version)
+	if status, e, err := c.do("GET", path, nil, &g); err != nil || status != 200 {
+		t.Fatalf("GET %s: %d %+v %v", path, status, e, err)
+	}
+	got, _ := json.Marshal([]any{drawnState.Nodes, drawnState.Edges})
+	want, _ := json.Marshal([]any{g.Nodes, g.Edges})
+	if string(got) != string(want) {
+		t.Fatalf("version %d drawn:\n %s\nthe API has:\n %s", drawnState.Version, got, want)
 	}
 }
 
@@ -454,8 +490,8 @@ func TestViewerReplay(t *testing.T) {
 }
 
 // TestViewerAsksForToken checks the path of a node with --http-token: the
-// page asks for the token, keeps it, and both its reads and its stream
-// (token as a query parameter) work with it.
+// page asks for the token, keeps it, and both its reads and its live
+// stream work with it.
 func TestViewerAsksForToken(t *testing.T) {
 	cfg := testConfig(t.TempDir())
 	cfg.HTTP.Token = "s3cret"

@@ -1,5 +1,6 @@
 // app.js: graphlog's viewer. It lists the node's graphs, draws the chosen
-// one, keeps it live from the node's event stream, and travels through its
+// one, keeps it live with the changes the node computes for each committed
+// transaction (live.js), and travels through its
 // history (a version slider, replay with speed, diff between two versions).
 // The selected element's panel lists its history, each entry a way to its
 // version (elementhistory.js); under the slider, a chart of a metric over
@@ -8,8 +9,9 @@
 //
 // Modes, one at a time:
 //
-//	live     the graph as it is now; every transaction from
-//	         GET .../events/stream is applied as it arrives and flashed
+//	live     the graph as it is now; the frame of every transaction
+//	         (GET .../replay?follow=true, live.js) is applied as it
+//	         arrives and what it changed flashed
 //	history  the graph as of the slider's version (GET .../graphs/{g}?version=N)
 //	diff     what changed from the "compare with" version to the slider's
 //	         version (GET .../diff): added green, removed red and faded,
@@ -18,7 +20,7 @@
 //	         animated at 1×, 4× or 16×; when it ends or is paused the
 //	         viewer stays in history at the last frame
 //
-// The live state keeps following the stream in every mode, so "Live"
+// The live state keeps following in every mode, so "Live"
 // returns to the present without a reload. Positions are kept per graph for
 // the whole visit (layout.js): a node stays where it is across updates,
 // versions and diffs.
@@ -54,6 +56,9 @@
 //	mode          "live", "history", "diff" or "play"
 //	version       the version drawn (in diff mode the "to" version)
 //	liveVersion   the version of the live state
+//	follow(on)    stop following the live graph (false) or follow it
+//	              again from the live version (true), as the page does
+//	              when it is left and comes back
 //	counts()      {nodes, edges}: the elements drawn in the last paint that
 //	              exist in the version shown (a diff's removed ghosts are
 //	              not counted here)
@@ -64,6 +69,10 @@
 //	              drive the viewer as its controls do; each returns a
 //	              Promise that settles when the view is drawn (play: when
 //	              the replay ends)
+//	elements()    {version, nodes, edges}: the state drawn, elements
+//	              sorted by ID as GET /v1/graphs/{graph} lists them
+//	flashed()     ["node:id", "edge:id", …]: the elements flashing for a
+//	              change just applied
 //	positions()   {id: [x, y]} of the nodes drawn, in world units
 //	screenPosition(id)
 //	              [x, y] of node id in page (CSS) pixels, where a click
@@ -85,9 +94,10 @@
 //	              version), and the version its marker is at; null before
 "use strict";
 
-import { APIError, eventSource, getJSON, graphPath, ndjson, setTokenPrompt } from "/ui/api.js";
+import { APIError, getJSON, graphPath, ndjson, setTokenPrompt } from "/ui/api.js";
 import { BY_DEGREE, BY_NONE, BY_TYPE, colours, importance, propertyChoice, propertyKeys, propertyOf, sizes } from "/ui/encoding.js";
 import { Layout } from "/ui/layout.js";
+import { LiveFeed } from "/ui/live.js";
 import { GraphState, changesFromDiff } from "/ui/model.js";
 import { drawSeries, loadSeries, valueAt } from "/ui/chart.js";
 import { loadHistory, renderHistory } from "/ui/elementhistory.js";
@@ -98,7 +108,6 @@ import { STATUS_COLORS, View, edgePalette, labelOf, nodePalette } from "/ui/view
 const POLL_MS = 3000; // graph list refresh
 const FRAME_MS = 800; // one replay frame at 1×
 const SLIDER_DEBOUNCE_MS = 120; // a drag settles before it loads
-const RECONNECT_MAX_MS = 15000;
 const FOUND_SCALE = 1.5; // a node found by search is shown at least this close
 const KEPT_NEIGHBOURHOODS = 16; // neighbourhood layouts a visit keeps
 
@@ -106,8 +115,7 @@ const $ = (id) => document.getElementById(id);
 
 const app = {
   graph: "",
-  live: null, // GraphState following the stream
-  liveSeq: 0, // the stream sequence of the live version's message
+  live: null, // GraphState following the graph's frames
   shown: null, // GraphState drawn: live itself in live mode
   mode: "live",
   diff: null, // {node: Map id→status, edge: Map, changes, from, to}
@@ -116,11 +124,8 @@ const app = {
   visits: new Map(), // graph → what visit() keeps: for the session
   times: new Map(), // version → recorded_at, of the selected graph
   heads: {}, // graph → {version, recorded_at} from the list
-  stream: null,
+  feed: null, // the LiveFeed of the selected graph
   streamState: "offline", // "connecting", "live", "reconnecting" or "offline"
-  reconnectDelay: 1000,
-  reconnectTimer: 0,
-  chain: Promise.resolve(), // live updates, one after another
   loadSeq: 0, // a newer load makes an older answer moot
   player: null, // AbortController of the running replay
   // The selected element's history: key "graph\nkind\nid" of the one
@@ -150,8 +155,7 @@ const hook = {
   get mode() { return app.mode; },
   get version() { return app.shown ? app.shown.version : 0; },
   get liveVersion() { return app.live ? app.live.version : 0; },
-  get liveSequence() { return app.liveSeq; },
-  catchUp: () => enqueue(() => catchUp(app.graph)),
+  follow: (on) => (on ? openFeed() : closeFeed()),
   counts: () => ({ nodes: view.stats.nodes, edges: view.stats.edges }),
   diffCounts: () => ({ added: view.stats.added, removed: view.stats.removed, changed: view.stats.changed }),
   select: (id) => selectGraph(id),
@@ -176,6 +180,13 @@ const hook = {
     return s ? { metric: s.metric, every: s.every, version: s.version, points: s.points.length,
       values: s.points.map((p) => p.value), marker: chartMarker } : null;
   },
+  elements: () => {
+    const s = app.shown;
+    if (!s) return null;
+    const byID = (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    return { version: s.version, nodes: [...s.nodes.values()].sort(byID), edges: [...s.edges.values()].sort(byID) };
+  },
+  flashed: () => [...view.flashes.keys()].sort(),
   positions: () => {
     const out = {};
     if (!app.shown) return out;
@@ -212,7 +223,7 @@ async function selectGraph(id) {
   if (!id) return;
   if (id === app.graph && app.live) return goLive();
   stopPlay();
-  closeStream();
+  closeFeed();
   app.graph = id;
   app.live = app.shown = app.diff = app.selected = null;
   app.hood.on = false;
@@ -236,7 +247,6 @@ async function selectGraph(id) {
   if (seq !== app.loadSeq || !json) return;
   const t1 = performance.now();
   app.live = GraphState.fromJSON(json);
-  app.liveSeq = json.sequence || 0; // the log's message of the live version
   app.shown = app.live;
   const v = visit();
   v.nodeColors.learn(typesOf(app.live.nodes));
@@ -259,7 +269,7 @@ async function selectGraph(id) {
   const head = app.heads[id];
   if (head && head.version === app.live.version) app.times.set(head.version, head.recorded_at);
   else timeOf(app.live.version).then(() => updateTimeline());
-  openStream();
+  openFeed();
   refreshSeries(0);
   finish(seq);
 }
@@ -367,45 +377,23 @@ function typesOf(elements) {
 
 // ---- live ----
 
-// openStream follows the selected graph from its live version. The
-// browser reconnects by itself with Last-Event-ID after a network error;
-// when the node refuses the stream instead (an error status), the viewer
-// catches up by reading the events and retries with a growing delay.
-function openStream() {
-  closeStream();
+// openFeed follows the selected graph from its live version (live.js).
+function openFeed() {
+  closeFeed();
+  if (!app.live) return;
   const graph = app.graph;
-  const es = eventSource(graphPath(graph, "/events/stream?after_version=" + app.live.version));
-  app.stream = es;
-  setStreamState("connecting");
-  es.addEventListener("transaction", (ev) => {
-    const msg = JSON.parse(ev.data);
-    enqueue(() => onTransaction(graph, msg));
+  const mine = () => graph === app.graph && app.live;
+  app.feed = new LiveFeed(graph, app.live.version, {
+    state: (st) => { if (mine()) setStreamState(st); },
+    keyframe: (f) => { if (mine()) onKeyframe(f); },
+    frame: (f) => { if (mine()) applyLive(f); },
+    error: showError,
   });
-  es.onopen = () => {
-    app.reconnectDelay = 1000;
-    setStreamState("live");
-  };
-  es.onerror = () => {
-    if (es.readyState !== EventSource.CLOSED) {
-      setStreamState("reconnecting");
-      return;
-    }
-    closeStream();
-    setStreamState("offline");
-    app.reconnectTimer = setTimeout(() => {
-      if (app.graph !== graph) return;
-      enqueue(() => catchUp(graph)).then(() => {
-        if (app.graph === graph && !app.stream) openStream();
-      });
-    }, app.reconnectDelay);
-    app.reconnectDelay = Math.min(app.reconnectDelay * 2, RECONNECT_MAX_MS);
-  };
 }
 
-function closeStream() {
-  clearTimeout(app.reconnectTimer);
-  if (app.stream) app.stream.close();
-  app.stream = null;
+function closeFeed() {
+  app.feed?.close();
+  app.feed = null;
 }
 
 function setStreamState(state) {
@@ -413,61 +401,28 @@ function setStreamState(state) {
   refreshStatus();
 }
 
-// enqueue runs live updates one at a time, in arrival order, so a catch-up
-// read and the stream never apply the same version twice.
-function enqueue(fn) {
-  app.chain = app.chain.then(fn).catch(showError);
-  return app.chain;
-}
-
-// onTransaction applies one stream message. Versions have no gaps: one at
-// or below the live version was applied already; one beyond the next
-// means messages were missed, and the log fills them in.
-async function onTransaction(graph, msg) {
-  if (graph !== app.graph || !app.live) return;
-  if (msg.version <= app.live.version) return;
-  if (msg.version > app.live.version + 1) {
-    await catchUp(graph);
-    if (msg.version <= app.live.version) return;
+// onKeyframe takes the state a (re)opened feed starts from: the live
+// version's own, unless the live state is somehow elsewhere.
+function onKeyframe(f) {
+  if (f.version === app.live.version) return;
+  app.live = GraphState.fromJSON(f.state);
+  if (f.at) app.times.set(f.version, f.at);
+  if (app.mode === "live") {
+    app.shown = app.live;
+    visit().layout.place(app.live);
+    renderScene();
   }
-  applyLive(msg.version, msg.events, msg.recorded_at, msg.sequence);
+  updateTimeline();
 }
 
-// catchUp applies every transaction after the live version, read from
-// GET .../events (whole transactions, in version order) from the log's
-// message of the live version on (after_sequence), so it reads what it
-// missed, not the graph's whole history.
-async function catchUp(graph) {
-  for (;;) {
-    if (graph !== app.graph || !app.live) return;
-    const after = app.live.version;
-    const from = app.liveSeq ? `&after_sequence=${app.liveSeq}` : "";
-    const page = await getJSON(graphPath(graph, `/events?after_version=${after}${from}&limit=1000`));
-    if (graph !== app.graph || app.live.version !== after) return;
-    const txs = groupByVersion(page.events);
-    for (const tx of txs) {
-      if (tx.version === app.live.version + 1) applyLive(tx.version, tx.events, tx.recordedAt, tx.sequence);
-    }
-    if (txs.length === 0 || page.next_after_version <= after) return;
-  }
-}
-
-function groupByVersion(events) {
-  const txs = [];
-  for (const ev of events) {
-    const last = txs[txs.length - 1];
-    if (last && last.version === ev.version) last.events.push(ev);
-    else txs.push({ version: ev.version, recordedAt: ev.recorded_at, sequence: ev.sequence, events: [ev] });
-  }
-  return txs;
-}
-
-function applyLive(version, events, recordedAt, sequence) {
-  const changes = app.live.apply(events, version);
-  if (sequence) app.liveSeq = sequence;
-  if (recordedAt) {
-    app.times.set(version, recordedAt);
-    app.heads[app.graph] = { version, recorded_at: recordedAt };
+// applyLive applies one transaction's frame to the live state, and draws
+// what it changed when the present is shown.
+function applyLive(f) {
+  if (f.version <= app.live.version) return;
+  const changes = app.live.applyFrame(f);
+  if (f.at) {
+    app.times.set(f.version, f.at);
+    app.heads[app.graph] = { version: f.version, recorded_at: f.at };
   }
   if (app.mode === "live") {
     visit().layout.place(app.live);
@@ -599,7 +554,7 @@ async function play() {
           }
         } else {
           await sleep(FRAME_MS / speed(), ctrl.signal);
-          view.flash(app.shown.apply(f.events, f.version));
+          view.flash(app.shown.applyFrame(f));
         }
         if (f.at && f.version > 0) app.times.set(f.version, f.at);
         visit().layout.place(app.shown);
@@ -730,15 +685,11 @@ function wireControls() {
   $("graph-filter").addEventListener("input", () => renderGraphList());
   // A page left open in the back/forward cache would keep its stream, and
   // a browser allows only six connections to a host: a few reloads would
-  // leave the next page waiting forever. Close it on the way out, catch up
-  // and reopen if the page comes back.
-  window.addEventListener("pagehide", () => closeStream());
+  // leave the next page waiting forever. Close it on the way out, and
+  // follow again from the live version if the page comes back.
+  window.addEventListener("pagehide", () => closeFeed());
   window.addEventListener("pageshow", (ev) => {
-    const graph = app.graph;
-    if (!ev.persisted || !app.live) return;
-    enqueue(() => catchUp(graph)).then(() => {
-      if (app.graph === graph && !app.stream) openStream();
-    });
+    if (ev.persisted && app.live && !app.feed) openFeed();
   });
   window.addEventListener("hashchange", () => {
     const id = graphFromHash();

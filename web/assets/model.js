@@ -1,15 +1,20 @@
-// model.js: a graph's state in the browser and the one fold that applies
-// events to it. Live updates, replay frames and catch-up reads all go
-// through GraphState.apply, as on the server every path goes through
-// graph.Apply: the viewer never keeps two ideas of what an event does.
+// model.js: a graph's state in the browser, and the one way it changes:
+// by the changes the server computed (GraphState.applyFrame). Frames of
+// GET .../replay carry, beside their events, the nodes and edges each
+// step added, removed and changed, folded on the server by the fold every
+// other path uses (docs/ARCHITECTURE.md, "Replays that follow"). The live
+// view (live.js follows the graph with a replay that goes on past its
+// head), playback and what-if previews all apply them: the viewer has no
+// fold of events of its own, so it cannot come to a second idea of what
+// an event does.
 //
-// Elements are never mutated: an event replaces the node or edge object it
+// Elements are never mutated: a change replaces the node or edge object it
 // touches. So clone() is cheap (it copies two Maps of references) and a
 // frame of history can be kept beside the live state without one leaking
 // into the other.
 //
 // What is derived from a state (its adjacency here; search and style
-// indexes elsewhere) is cached against its revision, which every apply
+// indexes elsewhere) is cached against its revision, which every change
 // moves on.
 "use strict";
 
@@ -27,15 +32,8 @@ export class GraphState {
   // keyframe).
   static fromJSON(g) {
     const s = new GraphState(g.graph, g.version);
-    for (const n of g.nodes || []) {
-      s.nodes.set(n.id, { id: n.id, type: n.type || "", properties: n.properties || {} });
-    }
-    for (const e of g.edges || []) {
-      s.edges.set(e.id, {
-        id: e.id, source: e.source, target: e.target,
-        type: e.type || "", properties: e.properties || {},
-      });
-    }
+    for (const n of g.nodes || []) s.nodes.set(n.id, nodeOf(n));
+    for (const e of g.edges || []) s.edges.set(e.id, edgeOf(e));
     return s;
   }
 
@@ -46,90 +44,33 @@ export class GraphState {
     return s;
   }
 
-  // apply folds one transaction's events (the items of GET .../events, of
-  // a stream message or of a replay frame) and returns what changed, as
-  // the server's diff would say it: comparing each touched element before
-  // the first event and after the last, so a node added then updated in
-  // one transaction is "added", and one added then removed is nothing.
-  // The server validated the transaction before committing it; an event
-  // that does not fit (an update of a missing node) is skipped, not thrown,
-  // because the state it would contradict is the server's, not ours.
-  apply(events, version) {
-    const before = { nodes: new Map(), edges: new Map() };
-    const touchNode = (id) => {
-      if (!before.nodes.has(id)) before.nodes.set(id, this.nodes.get(id));
-    };
-    const touchEdge = (id) => {
-      if (!before.edges.has(id)) before.edges.set(id, this.edges.get(id));
-    };
-    for (const ev of events) {
-      switch (ev.type) {
-        case "NodeAdded":
-          touchNode(ev.node_id);
-          this.nodes.set(ev.node_id, {
-            id: ev.node_id, type: ev.node_type || "", properties: { ...(ev.properties || {}) },
-          });
-          break;
-        case "NodeUpdated":
-          touchNode(ev.node_id);
-          this.updateElement(this.nodes, ev.node_id, ev);
-          break;
-        case "NodeRemoved":
-          touchNode(ev.node_id);
-          // Removing a node removes its edges, as graph.Apply does.
-          for (const e of this.edgesOf(ev.node_id)) {
-            touchEdge(e.id);
-            this.edges.delete(e.id);
-          }
-          this.nodes.delete(ev.node_id);
-          break;
-        case "EdgeAdded":
-          touchEdge(ev.edge_id);
-          this.edges.set(ev.edge_id, {
-            id: ev.edge_id, source: ev.source_id, target: ev.target_id,
-            type: ev.edge_type || "", properties: { ...(ev.properties || {}) },
-          });
-          break;
-        case "EdgeUpdated":
-          touchEdge(ev.edge_id);
-          this.updateElement(this.edges, ev.edge_id, ev);
-          break;
-        case "EdgeRemoved":
-          touchEdge(ev.edge_id);
-          this.edges.delete(ev.edge_id);
-          break;
-        default:
-          // "Unknown": written past the API by a newer producer; the
-          // server skipped it too.
+  // applyFrame applies what a frame says its step changed (the "nodes"
+  // and "edges" of a replay frame, of a diff or of a dry run: each
+  // {added, removed, changed}), takes its version if it has one, and
+  // returns the changes as changesFromDiff reads them. Removed elements go
+  // first, so an element removed and added again (its type or ends
+  // changed) ends as added; a node's removal lists the edges it took. A
+  // property change without "after" removes the property. A change of an
+  // element this state lacks is skipped, not thrown: the state it would
+  // contradict is the server's, not ours.
+  applyFrame(frame) {
+    for (const [table, side, make] of [[this.nodes, frame.nodes, nodeOf], [this.edges, frame.edges, edgeOf]]) {
+      for (const x of side?.removed || []) table.delete(x.id);
+      for (const x of side?.added || []) table.set(x.id, make(x));
+      for (const ch of side?.changed || []) {
+        const old = table.get(ch.id);
+        if (!old) continue;
+        const properties = { ...old.properties };
+        for (const pc of ch.properties || []) {
+          if ("after" in pc) properties[pc.key] = pc.after;
+          else delete properties[pc.key];
+        }
+        table.set(ch.id, { ...old, properties });
       }
     }
-    if (version !== undefined) this.version = version;
+    if (frame.version !== undefined) this.version = frame.version;
     this.revision++;
-    return {
-      nodes: compare(before.nodes, this.nodes),
-      edges: compare(before.edges, this.edges),
-    };
-  }
-
-  // updateElement replaces element id of table with a copy whose
-  // properties have ev.set written and ev.unset deleted.
-  updateElement(table, id, ev) {
-    const old = table.get(id);
-    if (!old) return;
-    const properties = { ...old.properties, ...(ev.set || {}) };
-    for (const key of ev.unset || []) delete properties[key];
-    table.set(id, { ...old, properties });
-  }
-
-  // edgesOf lists the edges that start or end at node id. A scan, not an
-  // index: removals are rare next to reads, and an index would have to be
-  // cloned with every frame.
-  edgesOf(id) {
-    const out = [];
-    for (const e of this.edges.values()) {
-      if (e.source === id || e.target === id) out.push(e);
-    }
-    return out;
+    return changesFromDiff(frame);
   }
 
   // adjacency is {neighbours, degree}: neighbours maps every node to its
@@ -164,21 +105,17 @@ export class GraphState {
   }
 }
 
-// compare sorts the elements touched by a transaction into added, removed
-// (with the element as it was, to draw its ghost) and changed.
-function compare(before, table) {
-  const out = { added: [], removed: [], changed: [] };
-  for (const [id, old] of before) {
-    const now = table.get(id);
-    if (!old && now) out.added.push(now);
-    else if (old && !now) out.removed.push(old);
-    else if (old && now && old !== now) out.changed.push(now);
-  }
-  return out;
+function nodeOf(n) {
+  return { id: n.id, type: n.type || "", properties: n.properties || {} };
+}
+
+function edgeOf(e) {
+  return { id: e.id, source: e.source, target: e.target, type: e.type || "", properties: e.properties || {} };
 }
 
 // changesFromDiff reads the "nodes" and "edges" of GET .../diff (or of a
-// replay frame) into the same shape apply returns. An ID both removed and
+// replay frame, or of a dry run) into {nodes, edges}, each {added,
+// removed, changed}, what the view marks and flashes. An ID both removed and
 // added (its type or endpoints changed) counts as changed: it is one
 // element in one place on screen.
 export function changesFromDiff(diff) {
