@@ -8,16 +8,6 @@ import (
 	"strings"
 )
 
-// Member is one cluster member as the API shows it.
-type Member struct {
-	// ID is the member's ID, new on every start.
-	ID string `json:"id"`
-	// Address is where its actors are reached (host:port).
-	Address string `json:"address"`
-	// Self is set on the member that answered.
-	Self bool `json:"self,omitempty"`
-}
-
 // Cluster tells which members there are and where a graph lives. The node
 // implements it with the cluster member.
 type Cluster interface {
@@ -25,17 +15,6 @@ type Cluster interface {
 	// Locate returns the member that hosts graphID, activating the graph
 	// there if it is not active.
 	Locate(ctx context.Context, graphID string) (Member, error)
-}
-
-// ClusterResponse is the body of GET /v1/cluster.
-type ClusterResponse struct {
-	Members []Member `json:"members"`
-}
-
-// PlacementResponse is the body of GET /v1/cluster/graphs/{graph}.
-type PlacementResponse struct {
-	Graph  string `json:"graph"`
-	Member Member `json:"member"`
 }
 
 func (s *server) clusterMembers(w http.ResponseWriter, r *http.Request) error {

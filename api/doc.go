@@ -66,9 +66,11 @@
 //	GET  /v1/openapi.json
 //	     The OpenAPI 3.1 document of this API (this one)
 //
-// The JSON shapes are the exported types; the document (openapi.json,
-// served at GET /v1/openapi.json) has each as a schema of the same name
-// and says which route takes or answers it.
+// The JSON shapes are package apitypes' types, which clients share
+// without importing the server; this package names them by aliases
+// (types.go) and converts messages to them (GraphJSON, EventJSON …). The
+// document (openapi.json, served at GET /v1/openapi.json) has each as a
+// schema of the same name and says which route takes or answers it.
 // Lists are [] and properties {} when empty, never null. DecodeTransaction
 // and EventJSON are exported for the CLI and tests.
 //
@@ -97,8 +99,9 @@
 // correlation ID of submitted events whose body gives none.
 //
 // The API reaches grains only through the Graphs interface and the log only
-// through store.Reader and store.GraphLister. It imports graph (for ID
-// validation and sentinels), store (ports and sentinels), messages, metrics,
-// the Prometheus client and nuid. Handlers keep no state between requests;
-// the handler New returns is safe for concurrent use.
+// through store.Reader and store.GraphLister. It imports apitypes (the
+// JSON shapes), graph (for ID validation and sentinels), store (ports and
+// sentinels), messages, metrics, the Prometheus client and nuid. Handlers
+// keep no state between requests; the handler New returns is safe for
+// concurrent use.
 package api

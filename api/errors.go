@@ -10,36 +10,6 @@ import (
 	"github.com/graphlog/graphlog/replay"
 )
 
-// Codes of the error body. Each has one HTTP status (see the table in
-// doc.go); cycle and rejected share 422, conflict and
-// duplicate_transaction_id 409. The codes of the graphs' errors, with
-// their statuses, are replay.Codes; these constants spell them for
-// clients (a test holds the two together) and add the HTTP layer's own.
-const (
-	CodeInvalidArgument        = "invalid_argument"
-	CodeNotFound               = "not_found"
-	CodeConflict               = "conflict"
-	CodeDuplicateTransactionID = "duplicate_transaction_id"
-	CodeRejected               = "rejected"
-	CodeCycle                  = "cycle"
-	CodeTooLarge               = "too_large"
-	CodeUnavailable            = "unavailable"
-	CodeInternal               = "internal"
-	CodeMethodNotAllowed       = "method_not_allowed"
-	CodeUnauthorized           = "unauthorized"
-	CodeLimitExceeded          = "limit_exceeded"
-	CodeStorageFull            = "storage_full"
-	CodeTooManyStreams         = "too_many_streams"
-)
-
-// ErrorResponse is the body of every error answer.
-type ErrorResponse struct {
-	// Error says what is wrong and what to do.
-	Error string `json:"error"`
-	// Code is one of the Code constants.
-	Code string `json:"code"`
-}
-
 // ErrInvalidRequest: a query parameter, path value or body of a request is
 // malformed. Answered 400 invalid_argument.
 var ErrInvalidRequest = errors.New("invalid request")

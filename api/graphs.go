@@ -15,12 +15,6 @@ import (
 	"github.com/graphlog/graphlog/store"
 )
 
-// Page sizes of the list routes.
-const (
-	DefaultLimit = 100
-	MaxLimit     = 1000
-)
-
 // query asks graphID's grain q and turns every kind of failure into an
 // error: a transport error, a reply's error value, and a graph that has no
 // events (version 0), which does not exist as far as clients can tell.

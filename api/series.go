@@ -18,23 +18,6 @@ type SeriesReader interface {
 	Series(ctx context.Context, graphID string, from, to Moment, every Every, metric string, node string) ([]replay.SeriesPoint, error)
 }
 
-// Series answers GET .../series: one value of the metric per step, each
-// with the version and recorded time of the state it was computed on.
-type Series struct {
-	Graph  string        `json:"graph"`
-	Metric string        `json:"metric"`
-	Node   string        `json:"node,omitempty"`
-	Points []SeriesValue `json:"points"`
-}
-
-// SeriesValue is one point of a series; Value is null for a node metric
-// while the node does not exist.
-type SeriesValue struct {
-	Version uint64 `json:"version"`
-	At      string `json:"at,omitempty"`
-	Value   any    `json:"value"`
-}
-
 // series handles GET .../series?metric=M[&node=N]&every=K|interval=D
 // [&from=X][&to=Y] (docs/ARCHITECTURE.md, "Metrics over time").
 func (s *server) series(w http.ResponseWriter, r *http.Request) error {

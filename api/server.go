@@ -121,12 +121,6 @@ func (l Limits) withDefaults() Limits {
 // DefaultMaxBodyBytes is the body limit when none is configured.
 const DefaultMaxBodyBytes = 4 << 20
 
-// Headers read and written by the API.
-const (
-	HeaderRequestID     = "X-Request-ID"
-	HeaderCorrelationID = "X-Correlation-ID"
-)
-
 // routeUnmatched labels requests that matched no route, so metrics keep a
 // bounded label set.
 const routeUnmatched = "unmatched"

@@ -20,17 +20,6 @@ import (
 // and clients see the connection alive.
 const streamPing = 15 * time.Second
 
-// StreamedTransaction is the data of one event-stream message: a committed
-// transaction with its events as GET .../events lists them.
-type StreamedTransaction struct {
-	Graph         string  `json:"graph"`
-	Version       uint64  `json:"version"`
-	Sequence      uint64  `json:"sequence"`
-	RecordedAt    string  `json:"recorded_at"`
-	TransactionID string  `json:"transaction_id"`
-	Events        []Event `json:"events"`
-}
-
 // streamEvents handles GET /v1/graphs/{graph}/events/stream: Server-Sent
 // Events, one message per committed transaction after after_version (or
 // the Last-Event-ID a reconnecting client sends; without either, after
@@ -136,12 +125,6 @@ func (s *server) streamEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return nil
-}
-
-// StreamEnd is the data of the "end" message a live stream sends before
-// the node closes it (it is shutting down).
-type StreamEnd struct {
-	Reason string `json:"reason"`
 }
 
 // streamSlots counts the live streams open on the node and per client

@@ -1,6 +1,7 @@
 // Command openapigen writes the API's OpenAPI 3.1 document (api/openapi.json)
 // and the route list of api/doc.go, from one description of the routes
-// (operations) and from the api package's Go types and doc comments, so
+// (operations) and from the Go types of the JSON shapes (package apitypes,
+// which package api aliases) and their doc comments, so
 // that neither can drift from the code: its test fails when the committed
 // files differ from what it writes, and package api's tests hold the
 // document to the routes the server registers, the statuses it answers and
@@ -49,6 +50,13 @@ func build(dir string) (doc, docGo []byte, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	// The JSON shapes are package apitypes' (package api has aliases of
+	// them, without doc comments): their docs come from there.
+	shapes, err := readDocs(filepath.Join(dir, "..", "apitypes"))
+	if err != nil {
+		return nil, nil, err
+	}
+	docs.merge(shapes)
 	g := newSchemas(docs, notes())
 	ops := operations(g)
 	d, err := document(g, ops)

@@ -138,6 +138,20 @@ type sourceDocs struct {
 	fields map[string]string
 }
 
+// merge adds o's non-empty docs, which take the place of d's.
+func (d sourceDocs) merge(o sourceDocs) {
+	for k, v := range o.types {
+		if v != "" {
+			d.types[k] = v
+		}
+	}
+	for k, v := range o.fields {
+		if v != "" {
+			d.fields[k] = v
+		}
+	}
+}
+
 func readDocs(dir string) (sourceDocs, error) {
 	out := sourceDocs{types: map[string]string{}, fields: map[string]string{}}
 	entries, err := os.ReadDir(dir)
