@@ -61,6 +61,13 @@ element (added, updated, removed, replaced, transient, unchanged), its author
 and the properties it changed. With --version or --as-of, the history up to
 then. It reads only the element's transactions, not the graph's history.`,
 		setup: setupHistory},
+	{name: "algorithms", args: "[name]", summary: "list the algorithm library, or one algorithm's parameters", setup: setupAlgorithms},
+	{name: "algorithm", args: "<graph> <name> [param=value ...]", summary: "run an algorithm of the library on a graph",
+		help: `Parameters are name=value, as 'graphctl algorithms <name>' lists them
+(graphctl algorithm social pagerank damping=0.9). With --version or --as-of,
+on the graph as it was then. The result's fields print on a line, its lists
+as tables; -o json prints the server's answer.`,
+		setup: setupAlgorithm},
 	{name: "replay", args: "<graph>", summary: "print the history as animation frames",
 		help: `The first frame holds the state at --from (default: the beginning), each later
 one the events of a step and what they changed, up to --to (default: the
@@ -162,7 +169,7 @@ Global flags (before or after the command):
                    only the wait for their first answer
 
 Reads of a graph (get, node, edge, neighbors, path, components, toposort,
-export) take --version N or --as-of RFC3339 to answer for the past.
+algorithm, export) take --version N or --as-of RFC3339 to answer for the past.
 
 Exit codes: 0 success; 1 error talking to the server, or bad input;
 2 usage error; 3 not found (404); 4 conflict or rejected (409, 422).

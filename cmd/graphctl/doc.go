@@ -29,6 +29,8 @@
 //	diff <graph> --from X [--to Y]       what changed between two versions or times
 //	replay <graph>                       history as frames [--from --to --every N | --interval d]
 //	events <graph>                       the event log [--after-version N] [--follow]
+//	algorithms [name]                    the algorithm library, or one algorithm's parameters
+//	algorithm <graph> <name> [k=v ...]   run an algorithm of the library
 //	snapshots <graph>                    list stored snapshots
 //	snapshot <graph>                     take a snapshot now
 //	import <graph> <file|-> --format F   stream a CSV edge list, JSON graph or GraphML file in
@@ -36,7 +38,7 @@
 //	help [command]                       this summary, or one command's flags
 //
 // Reads of a graph (get, node, edge, neighbors, path, components, toposort,
-// export) take --version N or --as-of RFC3339 to answer for the past.
+// algorithm, export) take --version N or --as-of RFC3339 to answer for the past.
 // `graphctl help` prints the full reference, including the input formats of
 // import.
 //
@@ -49,7 +51,8 @@
 // split by concept: the command table and help (commands.go), flags
 // (flags.go), the HTTP client (client.go), errors and exit codes
 // (errors.go), tables and JSON output (output.go); the commands in read.go
-// (state), history.go (diff, replay, snapshots), events.go (the log and its
+// (state), algorithms.go (the library, printed from the answer's JSON by
+// answer.go), history.go (diff, replay, snapshots), events.go (the log and its
 // live stream, read by sse.go), submit.go and export.go; import as sources
 // (csv.go, graphml.go, jsonsource.go) feeding a pure planner (plan.go) that
 // import.go cuts into transactions by events and by their size in the log
