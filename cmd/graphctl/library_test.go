@@ -8,6 +8,10 @@ import (
 	"github.com/graphlog/graphlog/api"
 )
 
+// This file and temporal_test.go write to the shared node, so their names
+// sort after commands_test.go: TestCommands expects its first submit to
+// get the log's first sequence.
+
 // socialHistory is three transactions: socialTx (version 1), bob named
 // (2), cy and an edge to it (3).
 const socialHistory = socialTx + `{"events": [{"type": "NodeUpdated", "node_id": "bob", "set": {"name": "Bob"}}]}
