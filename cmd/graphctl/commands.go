@@ -61,6 +61,39 @@ element (added, updated, removed, replaced, transient, unchanged), its author
 and the properties it changed. With --version or --as-of, the history up to
 then. It reads only the element's transactions, not the graph's history.`,
 		setup: setupHistory},
+	{name: "whatif", args: "<graph> [-f file|-]", summary: "what a transaction would change, with nothing stored",
+		help: `Reads one transaction as submit does (from -f, the second argument, or
+stdin) and asks the graph what it would do: the version it would get, what
+it would add, remove and change, and the answer (or error) of each --query
+on the result, judged as its submit would be (exit 4 when refused). Nothing
+is stored. --query name[,k=v...] names a read (graph, node,node=a,
+neighbors,node=a, shortest-path,from=a,to=b, components,kind=strong,
+topological-order) or an algorithm of 'graphctl algorithms' with its
+parameters; a piece without '=' continues the value before it
+(astar,from=a,to=b,heuristic=x,y).`,
+		setup: setupWhatIf},
+	{name: "fork", args: "<graph> <into>", summary: "start a new graph as a graph's state at a version or time",
+		help: `Creates <into> (which must not exist: exit 4 if it does) with the nodes and
+edges of <graph> as of --version or --as-of (default: the present), in one
+transaction or as many as their size needs, naming where it came from: the
+source, its version and the CID of its state there. Prints the new graph,
+its version and that lineage; 'graphctl get <into>' shows it too. Sent
+again with the same --transaction-id, a fork goes on where it stopped.`,
+		setup: setupFork},
+	{name: "earliest-arrival", args: "<graph> <source>", summary: "when each node first became reachable from a source over time",
+		help: `Follows edges only while they existed and in the order they appeared, over
+the window --from to --to (versions or RFC 3339 times; default: the whole
+history). Prints each node reached with the version and time it was first
+reached and the edge it was reached by; with --target, only the path to it.`,
+		setup: setupEarliestArrival},
+	{name: "series", args: "<graph> <metric>", summary: "a metric at every step of a window of history",
+		help: `Metrics: nodes, edges, nodes_by_type, edges_by_type, density, components
+(weak), and of one node (--node) degree and pagerank. A point every --every N
+events or every --interval d of recorded time (one of the two), over --from
+to --to (default: the whole history). Prints the version, recorded time and
+value of each point; counts by type get a column per type, or with --type
+one type's count (also in -o json).`,
+		setup: setupSeries},
 	{name: "algorithms", args: "[name]", summary: "list the algorithm library, or one algorithm's parameters", setup: setupAlgorithms},
 	{name: "algorithm", args: "<graph> <name> [param=value ...]", summary: "run an algorithm of the library on a graph",
 		help: `Parameters are name=value, as 'graphctl algorithms <name>' lists them

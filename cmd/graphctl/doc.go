@@ -31,6 +31,10 @@
 //	events <graph>                       the event log [--after-version N] [--follow]
 //	algorithms [name]                    the algorithm library, or one algorithm's parameters
 //	algorithm <graph> <name> [k=v ...]   run an algorithm of the library
+//	whatif <graph> [-f file|-]           what a transaction would change [--query name,k=v]
+//	fork <graph> <into>                  a new graph from a state [--version N | --as-of T]
+//	earliest-arrival <graph> <source>    when each node became reachable [--target --from --to]
+//	series <graph> <metric>              a metric over history [--every N | --interval d]
 //	snapshots <graph>                    list stored snapshots
 //	snapshot <graph>                     take a snapshot now
 //	import <graph> <file|-> --format F   stream a CSV edge list, JSON graph or GraphML file in
@@ -51,7 +55,8 @@
 // split by concept: the command table and help (commands.go), flags
 // (flags.go), the HTTP client (client.go), errors and exit codes
 // (errors.go), tables and JSON output (output.go); the commands in read.go
-// (state), algorithms.go (the library, printed from the answer's JSON by
+// (state), temporal.go (whatif, fork, earliest-arrival, series),
+// algorithms.go (the library, printed from the answer's JSON by
 // answer.go), history.go (diff, replay, snapshots), events.go (the log and its
 // live stream, read by sse.go), submit.go and export.go; import as sources
 // (csv.go, graphml.go, jsonsource.go) feeding a pure planner (plan.go) that

@@ -39,6 +39,9 @@ func setupGet(fs *flag.FlagSet) runFunc {
 
 func printGraph(w io.Writer, g api.Graph) error {
 	fmt.Fprintf(w, "graph %s  version %d  sequence %d  nodes %d  edges %d\n", g.Graph, g.Version, g.Sequence, len(g.Nodes), len(g.Edges))
+	if f := g.ForkedFrom; f != nil {
+		fmt.Fprintf(w, "forked from %s at version %d  cid %s\n", f.Graph, f.Version, f.CID)
+	}
 	if len(g.Nodes) > 0 {
 		fmt.Fprintln(w)
 		t := newTable(w, "NODE", "TYPE", "PROPERTIES")
