@@ -10,7 +10,6 @@ import (
 
 	"github.com/graphlog/graphlog/graph"
 	"github.com/graphlog/graphlog/messages"
-	"github.com/graphlog/graphlog/store"
 )
 
 // Forker gives the state of a graph at a moment and the CID of its
@@ -90,40 +89,30 @@ func (s *server) fork(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	events := len(state.GetNodes()) + len(state.GetEdges())
-	if s.maxEvents > 0 && events > s.maxEvents {
-		return fmt.Errorf("%w: graph %s at version %d has %d nodes and edges; a fork is one transaction, and a transaction holds at most %d events on this node (--max-events)",
-			store.ErrTooLarge, graphID, state.GetVersion(), events, s.maxEvents)
+	var meta *messages.Metadata
+	if md != nil {
+		meta = &messages.Metadata{CorrelationId: md.CorrelationID, CausationId: md.CausationID, Author: md.Author}
 	}
-	if events == 0 {
-		return fmt.Errorf("%w: graph %s at version %d has no nodes: a fork of it would have no events", graph.ErrInvalidTransaction, graphID, state.GetVersion())
-	}
-	zero := uint64(0)
-	tx := &messages.Transaction{GraphId: req.Into, TransactionId: req.TransactionID, ExpectedVersion: &zero,
-		ForkedFrom: &messages.Lineage{GraphId: graphID, Version: state.GetVersion(), Cid: cid}}
-	add := func(ev *messages.Event) {
-		ev.EventId, ev.GraphId, ev.TransactionId = nuid.Next(), req.Into, req.TransactionID
-		ev.Index, ev.Count = uint32(len(tx.Events)), uint32(events)
-		if md != nil {
-			ev.Metadata = &messages.Metadata{CorrelationId: md.CorrelationID, CausationId: md.CausationID, Author: md.Author}
-		}
-		tx.Events = append(tx.Events, ev)
-	}
-	for _, n := range state.GetNodes() {
-		add(&messages.Event{Payload: &messages.Event_NodeAdded{NodeAdded: &messages.NodeAdded{NodeId: n.GetId(), NodeType: n.GetType(), Properties: n.GetProperties()}}})
-	}
-	for _, e := range state.GetEdges() {
-		add(&messages.Event{Payload: &messages.Event_EdgeAdded{EdgeAdded: &messages.EdgeAdded{EdgeId: e.GetId(), SourceId: e.GetSource(), TargetId: e.GetTarget(),
-			EdgeType: e.GetType(), Properties: e.GetProperties()}}})
-	}
-	stampCorrelation(tx, requestInfoFrom(r.Context()).correlationID)
-	reply, err := s.opts.Graphs.Submit(r.Context(), tx)
+	from := &messages.Lineage{GraphId: graphID, Version: state.GetVersion(), Cid: cid}
+	txs, err := forkCopy(req.Into, req.TransactionID, state, from, meta, s.maxEvents, s.opts.MaxTransactionBytes)
 	if err != nil {
 		return err
 	}
-	if err := replyError(reply.GetError()); err != nil {
-		return err
+	var reply *messages.SubmitReply
+	for i, tx := range txs {
+		stampCorrelation(tx, requestInfoFrom(r.Context()).correlationID)
+		reply, err = s.opts.Graphs.Submit(r.Context(), tx)
+		if err == nil {
+			err = replyError(reply.GetError())
+		}
+		if err != nil && i > 0 {
+			return fmt.Errorf("the fork stopped after %d of its %d transactions: %w; send the same request with transaction_id %q to finish it",
+				i, len(txs), err, req.TransactionID)
+		}
+		if err != nil {
+			return err
+		}
 	}
-	return writeJSON(w, http.StatusOK, ForkResult{Graph: req.Into, Version: reply.GetVersion(), Sequence: reply.GetSequence(), Events: events,
-		ForkedFrom: Lineage{Graph: graphID, Version: state.GetVersion(), CID: cid}})
+	return writeJSON(w, http.StatusOK, ForkResult{Graph: req.Into, Version: reply.GetVersion(), Sequence: reply.GetSequence(),
+		Events: len(state.GetNodes()) + len(state.GetEdges()), ForkedFrom: *LineageJSON(txs[0].GetForkedFrom())})
 }

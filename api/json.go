@@ -38,7 +38,7 @@ func GraphJSON(g *messages.GraphState) Graph {
 		Edges:    make([]Edge, 0, len(g.GetEdges())),
 	}
 	if f := g.GetForkedFrom(); f != nil {
-		out.ForkedFrom = &Lineage{Graph: f.GetGraphId(), Version: f.GetVersion(), CID: f.GetCid()}
+		out.ForkedFrom = LineageJSON(f)
 	}
 	for _, n := range g.GetNodes() {
 		out.Nodes = append(out.Nodes, NodeJSON(n))
@@ -193,4 +193,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	w.WriteHeader(status)
 	_, _ = w.Write(append(body, '\n')) // the client may have left; nothing to do
 	return nil
+}
+
+// LineageJSON is the JSON form of a fork's lineage.
+func LineageJSON(f *messages.Lineage) *Lineage {
+	return &Lineage{Graph: f.GetGraphId(), Version: f.GetVersion(), CID: f.GetCid(), Transactions: f.GetTransactions()}
 }

@@ -48,6 +48,10 @@ type Options struct {
 	// MaxEventsPerTransaction bounds a transaction's events; 0 means no
 	// bound but the log's on its encoded bytes.
 	MaxEventsPerTransaction int
+	// MaxTransactionBytes is the log's bound on a transaction's encoding
+	// (--max-transaction-bytes): a fork of a larger state is cut into
+	// transactions within it. 0: forks are one transaction.
+	MaxTransactionBytes int
 	// RequestTimeout bounds each request's context; 0 means no bound
 	// beyond the client's.
 	RequestTimeout time.Duration

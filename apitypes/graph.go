@@ -28,11 +28,14 @@ type Graph struct {
 }
 
 // Lineage names the state a fork started from: a graph, its version, and
-// the CID of its canonical encoding there.
+// the CID of its canonical encoding there. Transactions is how many of the
+// fork's first transactions add that state when it took more than one (a
+// state larger than a transaction may hold); absent for one.
 type Lineage struct {
-	Graph   string `json:"graph"`
-	Version uint64 `json:"version"`
-	CID     string `json:"cid"`
+	Graph        string `json:"graph"`
+	Version      uint64 `json:"version"`
+	CID          string `json:"cid"`
+	Transactions uint64 `json:"transactions,omitempty"`
 }
 
 // Neighbor is a node next to the asked one and the edge between them.
