@@ -213,6 +213,8 @@ Examples:
   graphctl import social edges.csv --format csv
   graphctl export social --format graphml > social.graphml
   graphctl events social --follow
+  graphctl whatif social -f tx.json --query shortest-path,from=ada,to=bob
+  graphctl series social edges --every 10
 
 'graphctl <command> -h' lists a command's flags.
 `, envServer, defaultServer, envToken, defaultTimeout)

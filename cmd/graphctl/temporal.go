@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -97,7 +98,12 @@ func setupWhatIf(fs *flag.FlagSet) runFunc {
 			} `json:"answers"`
 		}
 		_ = json.Unmarshal(raw, &answers)
-		return printWhatIf(s.out, a, answers.Answers)
+		// The queries as sent, to name each answer with its parameters.
+		var asked struct {
+			Queries []api.WhatIfQuery `json:"queries"`
+		}
+		_ = json.Unmarshal(body, &asked)
+		return printWhatIf(s.out, a, asked.Queries, answers.Answers)
 	}
 }
 
@@ -146,7 +152,7 @@ func whatIfBody(in *input, queries []api.WhatIfQuery) ([]byte, error) {
 	return json.Marshal(top)
 }
 
-func printWhatIf(w io.Writer, a api.WhatIfAnswer, answers []struct {
+func printWhatIf(w io.Writer, a api.WhatIfAnswer, asked []api.WhatIfQuery, answers []struct {
 	Answer json.RawMessage `json:"answer"`
 }) error {
 	if a.Committed {
@@ -161,7 +167,14 @@ func printWhatIf(w io.Writer, a api.WhatIfAnswer, answers []struct {
 		return err
 	}
 	for i, r := range a.Answers {
-		fmt.Fprintf(w, "\nquery %d: %s\n", i+1, r.Query)
+		label := r.Query
+		if i < len(asked) && asked[i].Query == r.Query {
+			keys := slices.Sorted(maps.Keys(asked[i].Params))
+			for _, k := range keys {
+				label += " " + k + "=" + asked[i].Params[k]
+			}
+		}
+		fmt.Fprintf(w, "\nquery %d: %s\n", i+1, label)
 		if r.Error != nil {
 			fmt.Fprintf(w, "error (%s): %s\n", r.Error.Code, r.Error.Error)
 			continue

@@ -31,11 +31,11 @@ func TestWhatIf(t *testing.T) {
 		"graph "+g+"  version 1  would be version 2  nothing stored",
 		`changed  node     ada  name: "Ada" -> "Ada L."`,
 		"added    edge     e3   bob -> ada type=knows",
-		"query 1: components\ngraph "+g+"  version 2  kind strong",
+		"query 1: components kind=strong\ngraph "+g+"  version 2  kind strong",
 		"1  2     ada, bob",
 		"query 2: pagerank\ngraph "+g+"  version 2  algorithm pagerank",
 		"NODE  SCORE",
-		"query 3: shortest-path\nerror (not_found): ", `"zed"`)
+		"query 3: shortest-path from=ada to=zed\nerror (not_found): ", `"zed"`)
 
 	// The same from stdin, as the server answers it.
 	a := decode[api.WhatIfAnswer](t, ctl(t, base, tx, append([]string{"whatif", g, "-o", "json"}, queries...)...).want(t, exitOK))
@@ -83,6 +83,16 @@ func TestWhatIf(t *testing.T) {
 		t.Errorf("answers: %+v", a.Answers)
 	}
 
+	// A transaction the graph committed already would change nothing.
+	committedTx := `{"transaction_id": "whatif-once", "events": [{"type": "NodeAdded", "node_id": "fay"}]}`
+	ctl(t, base, committedTx, "submit", g).want(t, exitOK)
+	r = ctl(t, base, committedTx, "whatif", g).want(t, exitOK)
+	wantIn(t, r.stdout, "graph "+g+"  version 2  committed already as version 2: a submit would change nothing")
+	a = decode[api.WhatIfAnswer](t, ctl(t, base, committedTx, "whatif", g, "-o", "json").want(t, exitOK))
+	if !a.Committed || a.Version != 2 || len(a.Nodes.Added) != 0 {
+		t.Errorf("a committed transaction's what-if: %+v", a)
+	}
+
 	// Refused as its submit would be.
 	for _, tt := range []struct {
 		name, stdin string
@@ -106,8 +116,8 @@ func TestWhatIf(t *testing.T) {
 			}
 		})
 	}
-	if v := getGraph(t, base, g).Version; v != 1 {
-		t.Errorf("the graph is at version %d after what-ifs only", v)
+	if v := getGraph(t, base, g).Version; v != 2 {
+		t.Errorf("the graph is at version %d after one submit and what-ifs", v)
 	}
 }
 
