@@ -48,7 +48,10 @@ func (a *grain) whatIf(ctx actor.Context, w *messages.WhatIf) *messages.QueryRep
 			return fail(fmt.Errorf("%w: transaction ID %q was committed at version %d with other events; give a new transaction a new ID",
 				store.ErrDuplicateTransactionID, tx.GetTransactionId(), c.Version))
 		}
-		res := &messages.WhatIfResult{Version: c.Version, Committed: true, Changes: &messages.GraphDiff{}}
+		res, err := replay.WhatIfCommitted(context.Background(), a.g, c.Version, w.GetQueries(), a.cfg.Algorithms)
+		if err != nil {
+			return fail(err)
+		}
 		return &messages.QueryReply{Version: a.g.Version(), Sequence: a.g.Sequence(), Result: &messages.QueryReply_WhatIf{WhatIf: res}}
 	}
 	res, err := replay.WhatIf(context.Background(), a.g, tx, w.GetQueries(), a.cfg.Algorithms)

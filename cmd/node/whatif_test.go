@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/graphlog/graphlog/api"
@@ -89,10 +90,15 @@ func TestWhatIf(t *testing.T) {
 	if got := c.mustSubmit("g", txBody); got.Version != res.Version {
 		t.Fatalf("submitted, it got version %d; the dry run said %d", got.Version, res.Version)
 	}
-	// Asked again, it is a resend: committed, nothing would change.
-	status, res, e = c.dryRun("g", txBody)
+	// Asked again, it is a resend: committed, nothing would change, and
+	// its queries read the graph as it is.
+	status, res, e = c.dryRun("g", map[string]any{"transaction_id": body["transaction_id"], "events": body["events"],
+		"queries": []any{map[string]any{"query": "edge", "params": map[string]any{"edge": "ac"}}}})
 	if status != http.StatusOK || !res.Committed || res.Version != before.Version+1 || len(res.Edges.Added) != 0 {
 		t.Fatalf("dry run of a committed transaction: status %d, %+v, %+v; want committed at %d, no changes", status, res.WhatIfAnswer, e, before.Version+1)
+	}
+	if len(res.Answers) != 1 || res.Answers[0].Error != nil || !strings.Contains(string(res.Answers[0].Answer), `"id":"ac"`) {
+		t.Fatalf("the query of a committed dry run answered %+v; want the committed edge", res.Answers)
 	}
 
 	for _, tc := range []struct {
