@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -169,17 +170,40 @@ func TestScriptsAreStrictAndSelfContained(t *testing.T) {
 	}
 }
 
-// The viewer's model applies every event type the schema has
-// (graph.EventTypes): a type added to the schema fails here until the
-// model draws it.
-func TestModelFollowsTheEventTypes(t *testing.T) {
-	src, err := fs.ReadFile(assets, "assets/model.js")
+// The viewer keeps no fold of events of its own: it applies the changes
+// the server computed (docs/ARCHITECTURE.md, "Replays that follow"), so no
+// asset decides what an event type does. The events the what-if form
+// writes are of types the schema has (graph.EventTypes).
+func TestViewerFoldsNoEvents(t *testing.T) {
+	err := fs.WalkDir(assets, "assets", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".js") {
+			return err
+		}
+		src, err := fs.ReadFile(assets, p)
+		if err != nil {
+			return err
+		}
+		for _, typ := range graph.EventTypes {
+			if strings.Contains(string(src), `case "`+typ+`":`) {
+				t.Errorf("%s has a case for event type %s: a fold of its own", p, typ)
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, typ := range graph.EventTypes {
-		if !strings.Contains(string(src), `case "`+typ+`":`) {
-			t.Errorf("assets/model.js has no case for event type %s", typ)
+	src, err := fs.ReadFile(assets, "assets/whatif.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	written := regexp.MustCompile(`type: "([A-Za-z]+)"`).FindAllStringSubmatch(string(src), -1)
+	if len(written) == 0 {
+		t.Fatal("assets/whatif.js writes no events")
+	}
+	for _, m := range written {
+		if !slices.Contains(graph.EventTypes, m[1]) {
+			t.Errorf("assets/whatif.js writes events of type %s, which the schema does not have", m[1])
 		}
 	}
 }

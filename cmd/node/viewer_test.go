@@ -9,7 +9,8 @@ package main
 // Chromium is found as chromium, chromium-browser or $CHROME_PATH. Without
 // one the tests skip, unless GRAPHLOG_REQUIRE_BROWSER=1 (CI), where they
 // fail. GRAPHLOG_UPDATE_SCREENSHOT=1 writes the screenshots in docs/
-// (viewer.png, viewer-large.png, viewer-neighbourhood.png).
+// (viewer.png, viewer-large.png, viewer-neighbourhood.png,
+// viewer-whatif.png).
 
 import (
 	"bytes"

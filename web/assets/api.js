@@ -4,9 +4,8 @@
 // requests without "Authorization: Bearer <token>". The first 401 asks the
 // user for the token (through the prompt the app installs with
 // setTokenPrompt), keeps it in localStorage and retries; every request that
-// got a 401 meanwhile waits for that same prompt. EventSource cannot send
-// headers, so streams carry the token as the access_token query parameter,
-// which the node accepts in place of the header on GET requests.
+// got a 401 meanwhile waits for that same prompt. Streams are read with
+// fetch too (ndjson), so they carry the token in the header as well.
 "use strict";
 
 const TOKEN_KEY = "graphlog.token";
@@ -45,12 +44,19 @@ export class APIError extends Error {
   }
 }
 
-// request fetches path with the token, asking for a new one on 401.
-export async function request(path, { signal } = {}) {
+// request fetches path with the token, asking for a new one on 401; with
+// body, it POSTs it as JSON (method may say otherwise).
+export async function request(path, { signal, method, body } = {}) {
   for (;;) {
     const t = token();
     const headers = t ? { Authorization: "Bearer " + t } : {};
-    const res = await fetch(path, { headers, signal });
+    const init = { headers, signal };
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.method = method || "POST";
+      init.body = JSON.stringify(body);
+    }
+    const res = await fetch(path, init);
     if (res.status !== 401) {
       if (!res.ok) throw await errorOf(res);
       return res;
@@ -85,6 +91,11 @@ export async function getJSON(path, options) {
   return (await request(path, options)).json();
 }
 
+// postJSON posts body as JSON and reads the JSON answer.
+export async function postJSON(path, body, options) {
+  return (await request(path, { ...options, body })).json();
+}
+
 // ndjson yields the objects of a newline-delimited JSON answer as they
 // arrive, so a long replay plays while it streams.
 export async function* ndjson(path, { signal } = {}) {
@@ -107,14 +118,6 @@ export async function* ndjson(path, { signal } = {}) {
   } finally {
     reader.cancel().catch(() => {});
   }
-}
-
-// eventSource opens a text/event-stream at path, with the token as a
-// query parameter.
-export function eventSource(path) {
-  const t = token();
-  const url = t ? path + (path.includes("?") ? "&" : "?") + "access_token=" + encodeURIComponent(t) : path;
-  return new EventSource(url);
 }
 
 // graphPath builds /v1/graphs/{graph}{rest}; graph IDs are

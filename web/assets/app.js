@@ -19,6 +19,10 @@
 //	play     a replay (GET .../replay?every=1, one frame per transaction)
 //	         animated at 1×, 4× or 16×; when it ends or is paused the
 //	         viewer stays in history at the last frame
+//	whatif   a pending transaction's dry run (whatif.js) drawn over the
+//	         live graph as a diff from its version to the one the
+//	         transaction would get, nothing stored; asked again as the
+//	         live graph moves on, until it is submitted or discarded
 //
 // The live state keeps following in every mode, so "Live"
 // returns to the present without a reload. Positions are kept per graph for
@@ -53,8 +57,9 @@
 //	settled       true when the layout drawn has stopped moving (a large
 //	              graph settles over the frames after its first drawing)
 //	graph         the selected graph ID ("" for none)
-//	mode          "live", "history", "diff" or "play"
-//	version       the version drawn (in diff mode the "to" version)
+//	mode          "live", "history", "diff", "play" or "whatif"
+//	version       the version drawn (in diff mode the "to" version, in
+//	              what-if mode the version the transaction would get)
 //	liveVersion   the version of the live state
 //	follow(on)    stop following the live graph (false) or follow it
 //	              again from the live version (true), as the page does
@@ -64,7 +69,14 @@
 //	              not counted here)
 //	diffCounts()  {added, removed, changed}: elements of each diff status
 //	              in the last paint (nodes and edges together; all 0 outside
-//	              diff mode)
+//	              diff and what-if modes)
+//	diffStatuses()
+//	              {node: {id: status}, edge: {id: status}} of the diff or
+//	              what-if drawn ({} of each outside those modes)
+//	whatIf()      {open, state, version, baseVersion, transactionID,
+//	              error}: the what-if panel, the version its last dry run
+//	              said the transaction would get and was judged on, the
+//	              pending transaction's ID, and the refusal shown, if any
 //	select(id), showVersion(n), diff(from, to), play(speed), live()
 //	              drive the viewer as its controls do; each returns a
 //	              Promise that settles when the view is drawn (play: when
@@ -103,6 +115,7 @@ import { drawSeries, loadSeries, valueAt } from "/ui/chart.js";
 import { loadHistory, renderHistory } from "/ui/elementhistory.js";
 import { MAX_HOPS, neighbourhood } from "/ui/neighbourhood.js";
 import { SearchBox } from "/ui/search.js";
+import { WhatIf } from "/ui/whatif.js";
 import { STATUS_COLORS, View, edgePalette, labelOf, nodePalette } from "/ui/view.js";
 
 const POLL_MS = 3000; // graph list refresh
@@ -187,6 +200,13 @@ const hook = {
     return { version: s.version, nodes: [...s.nodes.values()].sort(byID), edges: [...s.edges.values()].sort(byID) };
   },
   flashed: () => [...view.flashes.keys()].sort(),
+  diffStatuses: () => ({
+    node: Object.fromEntries(app.diff?.node || []), edge: Object.fromEntries(app.diff?.edge || []),
+  }),
+  whatIf: () => ({
+    open: whatIf.open, state: whatIf.state, version: whatIf.answer?.version ?? 0,
+    baseVersion: whatIf.answer?.base_version ?? 0, transactionID: whatIf.txID, error: whatIf.error,
+  }),
   positions: () => {
     const out = {};
     if (!app.shown) return out;
@@ -198,6 +218,17 @@ const hook = {
   },
 };
 window.graphlog = hook;
+
+const whatIf = new WhatIf({
+  panel: $("whatif"), body: $("whatif-body"), result: $("whatif-result"), preview: $("whatif-preview"),
+  submit: $("whatif-submit"), discard: $("whatif-discard"), form: $("whatif-add"), kind: $("whatif-kind"),
+  id: $("whatif-id"), type: $("whatif-type"), source: $("whatif-source"), target: $("whatif-target"),
+}, {
+  graph: () => app.graph,
+  show: (answer) => showWhatIf(answer),
+  submitted: () => goLive(),
+  close: () => { if (app.mode === "whatif") goLive(); },
+});
 
 // visit is what the viewer keeps about the selected graph across modes:
 // its layout, the colours given to types and property values, the size
@@ -224,6 +255,7 @@ async function selectGraph(id) {
   if (id === app.graph && app.live) return goLive();
   stopPlay();
   closeFeed();
+  if (whatIf.open) whatIf.discard();
   app.graph = id;
   app.live = app.shown = app.diff = app.selected = null;
   app.hood.on = false;
@@ -428,6 +460,8 @@ function applyLive(f) {
     visit().layout.place(app.live);
     view.flash(changes);
     renderScene();
+  } else if (app.mode === "whatif") {
+    whatIf.refresh(); // judged on the version before: ask again
   }
   updateTimeline();
 }
@@ -487,6 +521,33 @@ function statuses(side) {
     for (const x of side[status]) m.set(x.id, status);
   }
   return m;
+}
+
+// showWhatIf draws a dry run's answer over the live graph: what the
+// pending transaction would add, remove (faded, where it was) and change,
+// as a diff from the live version to the one it would get; null draws the
+// live graph, with nothing pending.
+function showWhatIf(answer) {
+  if (!app.live) return;
+  stopPlay();
+  const seq = begin();
+  app.mode = "whatif";
+  if (answer) {
+    const after = app.live.clone();
+    const changes = after.applyFrame({ nodes: answer.nodes, edges: answer.edges, version: answer.version });
+    app.shown = after.withRemoved(changes.nodes.removed, changes.edges.removed);
+    app.diff = {
+      node: statuses(changes.nodes), edge: statuses(changes.edges), changes, from: answer.base_version, to: answer.version,
+      title: `What if: v${answer.base_version} → v${answer.version}, not stored`,
+    };
+  } else {
+    app.shown = app.live;
+    app.diff = null;
+  }
+  visit().layout.place(app.shown);
+  view.clearFlashes();
+  renderScene();
+  finish(seq);
 }
 
 function goLive() {
@@ -609,11 +670,13 @@ function updateTimeline(shown, from) {
   if (!live) return;
   const max = Math.max(1, live.version);
   slider.max = diffFrom.max = String(max);
-  const v = shown ?? (app.mode === "live" ? live.version : app.shown?.version ?? live.version);
+  const present = app.mode === "live" || app.mode === "whatif";
+  const v = shown ?? (present ? live.version : app.shown?.version ?? live.version);
   slider.value = String(v);
   if (from !== undefined) diffFrom.value = String(from);
   $("diff-row").hidden = app.mode !== "diff";
   $("diff-btn").classList.toggle("active", app.mode === "diff");
+  $("whatif-btn").classList.toggle("active", app.mode === "whatif");
   $("live-btn").classList.toggle("active", app.mode === "live");
   $("version-label").textContent = versionLabel(v, live.version);
   $("diff-label").textContent = app.mode === "diff" ? versionLabel(Number(diffFrom.value), live.version) : "";
@@ -657,6 +720,15 @@ function wireControls() {
     return showDiff(Math.max(1, to - 1), to);
   });
   $("fit-btn").addEventListener("click", () => view.fit());
+  $("whatif-btn").addEventListener("click", () => {
+    if (!app.live) return;
+    const opening = !whatIf.open;
+    whatIf.show();
+    // The panel takes a column from the drawing: fit it in what is left,
+    // once the view has followed the canvas's new size (its resize
+    // observer runs after this frame's callbacks).
+    if (opening) requestAnimationFrame(() => requestAnimationFrame(() => view.fit()));
+  });
   $("metric").addEventListener("change", () => refreshSeries(0));
   window.addEventListener("resize", () => drawChart());
   $("size-by").addEventListener("change", (ev) => { visit().sizeBy = ev.target.value; renderScene(); });
@@ -751,7 +823,7 @@ function refreshStatus() {
   const s = $("status");
   const texts = {
     connecting: "connecting…", live: "live", reconnecting: "reconnecting…", offline: "offline, retrying",
-    history: "history", diff: "diff", play: "replay",
+    history: "history", diff: "diff", play: "replay", whatif: "what if",
   };
   const kind = !app.graph ? "" : app.mode === "live" ? app.streamState : app.mode;
   s.dataset.kind = kind;
@@ -851,7 +923,7 @@ function renderLegend(state, colouring) {
   }
   if (app.diff) {
     const st = view.stats;
-    legend.append(legendTitle(`Diff v${app.diff.from} → v${app.diff.to}`));
+    legend.append(legendTitle(app.diff.title || `Diff v${app.diff.from} → v${app.diff.to}`));
     for (const status of ["added", "removed", "changed"]) {
       legend.append(legendRow("dot", STATUS_COLORS[status], status, st[status], status === "removed" ? 0.4 : 1));
     }
