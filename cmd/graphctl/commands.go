@@ -94,6 +94,15 @@ to --to (default: the whole history). Prints the version, recorded time and
 value of each point; counts by type get a column per type, or with --type
 one type's count (also in -o json).`,
 		setup: setupSeries},
+	{name: "compare", args: "<graph> <query> [param=value ...]", summary: "how a read's or an algorithm's answer changed between two moments",
+		help: `The query is a read (components, shortest-path, neighbors, node, edge, graph,
+topological-order) or an algorithm of the library, with its parameters as
+name=value (graphctl compare social shortest-path from=ada to=bob --before 3).
+Compares its answer at --before with its answer at --after (default: the
+present) and prints what differs: the nodes that joined and left each
+component or community, each node's change of score, the IDs a path or an
+order gained and lost, numbers before and after.`,
+		setup: setupCompare},
 	{name: "algorithms", args: "[name]", summary: "list the algorithm library, or one algorithm's parameters", setup: setupAlgorithms},
 	{name: "algorithm", args: "<graph> <name> [param=value ...]", summary: "run an algorithm of the library on a graph",
 		help: `Parameters are name=value, as 'graphctl algorithms <name>' lists them
