@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -221,5 +222,48 @@ func TestFollowingReplayTakesAStreamSlot(t *testing.T) {
 	// A replay that does not follow is no stream.
 	if status, e, err := c.do("GET", "/v1/graphs/s/replay?every=1", nil, nil); err != nil || status != http.StatusOK {
 		t.Fatalf("a replay beside two streams: %d %+v %v", status, e, err)
+	}
+}
+
+// The frames of history up to the head a replay that follows found when
+// it started count against --max-replay-frames, as a replay's do; past
+// the limit the stream ends with a line naming it and where to go on
+// from. Frames of transactions committed while it follows are not
+// counted.
+func TestFollowingReplayFrameLimit(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.HTTP.MaxReplayFrames = 2
+	_, base := startNode(t, cfg)
+	c := newClient(t, base)
+	for i := range 4 {
+		c.mustSubmit("l", events(addNode(fmt.Sprintf("n%d", i))))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var got []uint64
+	var last api.Frame
+	for f := range followReplay(t, ctx, base, "/v1/graphs/l/replay?from=1&follow=true") {
+		got = append(got, f.Version)
+		last = f
+	}
+	if !slices.Equal(got, []uint64{1, 2, 3, 3}) || last.Code != api.CodeLimitExceeded || last.NextFrom != 3 ||
+		!strings.Contains(last.Error, "--max-replay-frames") {
+		t.Fatalf("frames of versions %v, ending with %+v; want 1 (keyframe), 2, 3, then a limit_exceeded line with next_from 3", got, last)
+	}
+
+	// Going on from there: one frame of history, then as many as are
+	// committed.
+	frames := followReplay(t, ctx, base, "/v1/graphs/l/replay?from=3&follow=true")
+	if k := nextFrame(t, frames); k.Version != 3 || k.State == nil {
+		t.Fatalf("keyframe %+v; want the state at version 3", k)
+	}
+	if f := nextFrame(t, frames); f.Version != 4 {
+		t.Fatalf("frame of version %d, want 4", f.Version)
+	}
+	for v := uint64(5); v <= 8; v++ {
+		c.mustSubmit("l", events(addNode(fmt.Sprintf("m%d", v))))
+		if f := nextFrame(t, frames); f.Version != v || f.Error != "" {
+			t.Fatalf("frame %+v, want version %d", f, v)
+		}
 	}
 }
