@@ -1,7 +1,8 @@
 // app.js: graphlog's viewer. It lists the node's graphs, draws the chosen
 // one, keeps it live with the changes the node computes for each committed
-// transaction (live.js), and travels through its
-// history (a version slider, replay with speed, diff between two versions).
+// transaction (live.js), travels through its history (a version slider,
+// replay with speed, diff between two versions), and draws what a pending
+// transaction would change before it is submitted (whatif.js).
 // The selected element's panel lists its history, each entry a way to its
 // version (elementhistory.js); under the slider, a chart of a metric over
 // the whole history marks the slider's version (chart.js).
