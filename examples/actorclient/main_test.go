@@ -51,6 +51,7 @@ func TestActorClientAgainstANode(t *testing.T) {
 	if err := run(ctx, []string{"--nats-url", srv.ClientURL(), "--graph", "chain", "--count", "3"}, &out); err != nil {
 		t.Fatalf("actorclient: %v\n%s", err, out.String())
 	}
+	t.Logf("actorclient's output:\n%s", out.String())
 	for _, want := range []string{
 		"submitted to chain: version 1,", "submitted to chain: version 3,",
 		"refused, as it should be:", "graph chain: version 3, 3 nodes, 2 edges",

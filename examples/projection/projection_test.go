@@ -279,8 +279,8 @@ func TestProjectionCrashAtEveryWrite(t *testing.T) {
 	}
 }
 
-// An undecodable message is skipped, and a view is rebuilt from its
-// record exactly.
+// A view counts a node's removal with the edges it takes, skips a
+// transaction it has, and is rebuilt from its record exactly.
 func TestViewRecord(t *testing.T) {
 	v := newView("g")
 	txs := []*messages.Transaction{
