@@ -158,8 +158,15 @@ func TestGraphResumesFromEveryPosition(t *testing.T) {
 	defer cancel()
 	go func() {
 		time.Sleep(100 * time.Millisecond)
-		appendGroup(t, writer, "other", 1)
-		appendGroup(t, writer, "g", 2)
+		for _, id := range []string{"other", "g"} {
+			h, err := writer.Head(ctx, id)
+			if err == nil {
+				_, err = writer.AppendGroup(ctx, []*messages.Transaction{tx(id, id+"-late1"), tx(id, id+"-late2")}, h)
+			}
+			if err != nil {
+				t.Errorf("appending to %s while following: %v", id, err)
+			}
+		}
 	}()
 	var live []follow.Transaction
 	for tx, err := range follow.Graph(ctx, log, "g", all[6].Position()) {
