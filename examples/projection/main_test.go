@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,7 +11,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -18,6 +21,7 @@ import (
 
 	"github.com/graphlog/graphlog/internal/natstest"
 	"github.com/graphlog/graphlog/internal/nodeproc"
+	"github.com/graphlog/graphlog/store/natsjs"
 )
 
 func TestMain(m *testing.M) {
@@ -104,6 +108,21 @@ type httpGraph struct {
 	} `json:"edges"`
 }
 
+// topOf is the n nodes of v of highest degree, ties by ID.
+func topOf(v GraphView, n int) []NodeDegree {
+	var all []NodeDegree
+	for id, d := range v.Degrees {
+		all = append(all, NodeDegree{Node: id, Degree: d})
+	}
+	slices.SortFunc(all, func(a, b NodeDegree) int {
+		if a.In+a.Out != b.In+b.Out {
+			return (b.In + b.Out) - (a.In + a.Out)
+		}
+		return strings.Compare(a.Node, b.Node)
+	})
+	return all[:min(n, len(all))]
+}
+
 // writer writes transactions to one graph over HTTP until stop: nodes of
 // three types, edges of two between its nodes, edges removed, nodes
 // removed with their edges. Two writers share each graph, so the graph's
@@ -163,7 +182,7 @@ func TestProjectionSurvivesSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts node and projection processes")
 	}
-	srv, _, _ := natstest.Start(t)
+	srv, _, js := natstest.Start(t)
 	nodeBin, err := nodeproc.Build()
 	if err != nil {
 		t.Fatal(err)
@@ -220,6 +239,26 @@ func TestProjectionSurvivesSIGKILL(t *testing.T) {
 		return
 	}
 
+	// How many transactions shared a message with another (group commit).
+	log, err := natsjs.Attach(context.Background(), js, natsjs.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	grouped := 0
+	for _, g := range graphs {
+		var last uint64
+		for tx, err := range log.Read(context.Background(), g, 0) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tx.GetSequence() == last {
+				grouped++
+			}
+			last = tx.GetSequence()
+		}
+	}
+	t.Logf("%d transactions were committed in a message after another", grouped)
+
 	want := map[string]GraphView{}
 	for _, g := range graphs {
 		var hg httpGraph
@@ -268,6 +307,14 @@ func TestProjectionSurvivesSIGKILL(t *testing.T) {
 			if err := sameView(got, w); err != nil {
 				t.Errorf("projection %v: %v", runs[i], err)
 			}
+		}
+		// The degree index: the nodes of highest degree, ties by ID.
+		var top []NodeDegree
+		if _, err := getJSON(p.base+"/graphs/"+followed[0]+"/top?n=3", &top); err != nil {
+			t.Fatal(err)
+		}
+		if wantTop := topOf(want[followed[0]], 3); !slices.Equal(top, wantTop) {
+			t.Errorf("projection %v: top 3 of %s %v, want %v", runs[i], followed[0], top, wantTop)
 		}
 		var totals Totals
 		if _, err := getJSON(p.base+"/totals", &totals); err != nil || totals.Graphs != total.Graphs ||
