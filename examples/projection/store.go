@@ -36,10 +36,10 @@ import (
 // Following a given set of graphs needs no partition positions: each
 // graph follows from its own record's position (follow.Graph).
 //
-// A view is one value, so it must fit the server's max payload (1 MiB by
-// default, some 15,000 edges with short IDs); a projection of larger
-// graphs would keep its elements elsewhere and only the counts and the
-// version in the value that must be written whole.
+// A view is one value, so it must fit the server's max payload (1 MiB
+// by default: tens of thousands of elements with short IDs); a
+// projection of larger graphs would keep its elements elsewhere, and
+// only the counts and the version in the value written whole.
 
 const (
 	graphKeyPrefix     = "graph."
