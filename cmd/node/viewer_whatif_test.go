@@ -194,6 +194,14 @@ func TestViewerWhatIf(t *testing.T) {
 		!strings.Contains(result, `"nowhere" does not exist`) || !disabled {
 		t.Fatalf("a refused transaction: %+v, the panel says %q, submit disabled %v", wi, result, disabled)
 	}
+	// One that expects a version the graph has left: 409, in its words.
+	setBody(`{"expected_version": 1, "events": [{"type": "NodeAdded", "node_id": "late"}]}`)
+	page.run(chromedp.Click(chromedp.ID("whatif-preview")))
+	page.waitFor("the conflict", `graphlog.whatIf().error?.status === 409`)
+	page.eval(`document.getElementById("whatif-result").textContent`, &result)
+	if !strings.HasPrefix(result, "409 conflict: ") || !strings.Contains(result, "expected version 1") {
+		t.Fatalf("a stale expected_version: the panel says %q", result)
+	}
 	page.waitDrawn("wi", "whatif", before.Version)
 	if d := page.counts(); d != (drawn{len(before.Nodes), len(before.Edges)}) {
 		t.Fatalf("with nothing pending the viewer draws %+v; the graph has %d nodes, %d edges", d, len(before.Nodes), len(before.Edges))

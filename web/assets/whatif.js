@@ -175,7 +175,8 @@ export class WhatIf {
   async submit() {
     if (this.state !== "ready" || this.el.body.value !== this.asked) return;
     const body = this.request();
-    if (body.expected_version === undefined && !this.answer.committed) body.expected_version = this.answer.base_version;
+    const pinned = body.expected_version === undefined && !this.answer.committed;
+    if (pinned) body.expected_version = this.answer.base_version;
     const seq = ++this.seq;
     this.setState("submitting");
     try {
@@ -187,7 +188,10 @@ export class WhatIf {
       this.app.submitted(res);
     } catch (err) {
       if (seq !== this.seq) return;
-      this.refused(err);
+      // A conflict on the version the preview was judged on: the graph
+      // moved on since, and what lands would not be what was drawn.
+      const moved = pinned && err instanceof APIError && err.code === "conflict";
+      this.refused(err, moved ? " The graph moved on since the preview: Preview again." : "");
     }
   }
 
@@ -218,12 +222,11 @@ export class WhatIf {
     this.el.body.value = format({ events: [] });
   }
 
-  refused(err) {
+  refused(err, hint = "") {
     const status = err instanceof APIError ? err.status : 0;
     this.error = { status, code: err.code || "", message: err.message };
     this.answer = null;
     this.setState("error");
-    const hint = err.code === "conflict" && status === 409 ? " The graph moved on: preview again." : "";
     this.say((status ? `${status} ${err.code || ""}: ` : "") + err.message + hint, true);
     this.app.show(null);
   }
