@@ -37,9 +37,9 @@ import (
 // graph follows from its own record's position (follow.Graph).
 //
 // A view is one value, so it must fit the server's max payload (1 MiB
-// by default: tens of thousands of elements with short IDs); a
-// projection of larger graphs would keep its elements elsewhere, and
-// only the counts and the version in the value written whole.
+// by default: tens of thousands of elements with short IDs). Larger
+// graphs need their views split, each part carrying the version it
+// includes, so that every part is still skipped or applied whole.
 
 const (
 	graphKeyPrefix     = "graph."
