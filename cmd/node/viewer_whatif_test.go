@@ -233,6 +233,22 @@ func TestViewerWhatIf(t *testing.T) {
 		t.Fatalf("after submit the panel says %q", result)
 	}
 
+	// The graph moves on under a pending transaction: it is asked again,
+	// judged on the new version.
+	setBody(`{"events": [{"type": "NodeAdded", "node_id": "pending"}]}`)
+	page.run(chromedp.Click(chromedp.ID("whatif-preview")))
+	page.waitFor("the dry run's answer", fmt.Sprintf(`graphlog.whatIf().state === "ready" && graphlog.whatIf().version === %d`, after.Version+1))
+	c.mustSubmit("wi", events(addNode("meanwhile")))
+	page.waitFor("the dry run asked again", fmt.Sprintf(`graphlog.whatIf().state === "ready" && graphlog.whatIf().baseVersion === %d && graphlog.whatIf().version === %d`,
+		after.Version+1, after.Version+2))
+	page.waitDrawn("wi", "whatif", after.Version+2)
+	var counts diffDrawn
+	page.eval(`graphlog.diffCounts()`, &counts)
+	if counts != (diffDrawn{Added: 1}) {
+		t.Fatalf("the pending node over the graph that moved on: %+v, want 1 added", counts)
+	}
+	after.Version++
+
 	// Discard closes the panel and leaves the graph as it is.
 	setBody(bad)
 	page.run(chromedp.Click(chromedp.ID("whatif-discard")))
