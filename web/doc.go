@@ -4,7 +4,8 @@
 // Handler serves index.html for exactly "/" and every other asset under
 // "/ui/" (so "/ui/app.js" is assets/app.js). The viewer talks to the node
 // only through the public API v1 (graph list with heads, graph reads as of
-// a version, diff, replay and the event stream), so this package imports
+// a version, diff, replay, the replay that follows a graph live, element
+// history, series and dry runs of transactions), so this package imports
 // nothing of the project and holds no state beyond the embedded files.
 //
 // Assets are answered with a fixed Content-Type per extension (never the

@@ -340,7 +340,7 @@ func TestViewerLive(t *testing.T) {
 	if got := page.waitDrawn("live", "live", 1); got != (drawn{2, 1}) {
 		t.Fatalf("first drawing: %+v, want 2 nodes and 1 edge", got)
 	}
-	page.waitFor("the event stream is open", `document.getElementById("status").dataset.kind === "live"`)
+	page.waitFor("the live stream is open", `document.getElementById("status").dataset.kind === "live"`)
 	page.eval(`window.sameDocument = true`, nil)
 	before := page.positions()
 
@@ -436,7 +436,7 @@ func checkElements(t *testing.T, page *browserPage, c *client, graphID string) {
 }
 
 // TestViewerSurvivesReloads reloads the page more often than a browser
-// opens connections to one host (six): a page that kept its event stream
+// opens connections to one host (six): a page that kept its live stream
 // after being left would make the next load wait forever.
 func TestViewerSurvivesReloads(t *testing.T) {
 	_, base := startNode(t, testConfig(t.TempDir()))
@@ -448,7 +448,7 @@ func TestViewerSurvivesReloads(t *testing.T) {
 		if d != (drawn{2, 1}) {
 			t.Fatalf("load %d drew %+v, want 2 nodes and 1 edge", loads, d)
 		}
-		page.waitFor("the event stream is open", `document.getElementById("status").dataset.kind === "live"`)
+		page.waitFor("the live stream is open", `document.getElementById("status").dataset.kind === "live"`)
 	}
 }
 
@@ -521,7 +521,7 @@ func TestViewerAsksForToken(t *testing.T) {
 	if stored != "s3cret" {
 		t.Fatalf("stored token %q", stored)
 	}
-	page.waitFor("the event stream is open", `document.getElementById("status").dataset.kind === "live"`)
+	page.waitFor("the live stream is open", `document.getElementById("status").dataset.kind === "live"`)
 	submit(events(addNode("c")))
 	if got := page.waitDrawn("locked", "live", 2); got != (drawn{3, 1}) {
 		t.Fatalf("live with the token: %+v, want 3 nodes and 1 edge", got)
