@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 
-	"gonum.org/v1/gonum/graph/network"
 	"gonum.org/v1/gonum/graph/path"
 )
 
@@ -153,28 +152,26 @@ type CentralityResult struct {
 	Scores []NodeScore `json:"scores"`
 }
 
-// betweenness is the betweenness algorithm: gonum's network.Betweenness
-// when unweighted. gonum's BetweennessWeighted needs every cheapest path
-// between every two nodes listed (path.AllShortest), which may be
-// exponentially many and cannot be interrupted; weighted, it is Brandes'
-// accumulation over Dijkstra (brandes), which gives the same numbers.
+// betweenness is the betweenness algorithm: Brandes' accumulation, over
+// breadth-first search when unweighted (brandesHops) and over Dijkstra
+// when weighted (brandes). gonum's network.Betweenness gives the same
+// numbers unweighted but keeps its searches in maps, about twenty times
+// slower on a graph at the algorithm's bound, and cannot be interrupted;
+// its BetweennessWeighted needs every cheapest path between every two
+// nodes listed (path.AllShortest), which may be exponentially many.
 func (g *Graph) betweenness(ctx context.Context, cost func(*edge) (float64, error), normalized bool) (*CentralityResult, error) {
 	d, err := g.digraph(ctx, cost)
 	if err != nil {
 		return nil, err
 	}
 	n := d.Order()
-	score := make([]float64, n)
+	var score []float64
 	if cost == nil {
-		a := newDirected(ctx, d, false)
-		var cb map[int64]float64
-		if err := runGonum(func() { cb = network.Betweenness(a) }); err != nil {
-			return nil, err
-		}
-		for v, c := range cb {
-			score[v] = c
-		}
-	} else if score, err = d.brandes(ctx); err != nil {
+		score, err = d.brandesHops(ctx)
+	} else {
+		score, err = d.brandes(ctx)
+	}
+	if err != nil {
 		return nil, err
 	}
 	if normalized && n > 2 {
@@ -247,6 +244,60 @@ func (d *digraph) brandes(ctx context.Context) ([]float64, error) {
 		for _, v := range order {
 			reached[v], done[v], delta[v], sigma[v] = false, false, 0, 0
 			preds[v] = preds[v][:0]
+		}
+	}
+	return cb, nil
+}
+
+// brandesHops is Brandes' betweenness over breadth-first search: each
+// source's search counts the shortest paths into each node, then the
+// dependencies are added up from the farthest nodes back, each node
+// taking its share from the successors one hop further on a shortest
+// path.
+func (d *digraph) brandesHops(ctx context.Context) ([]float64, error) {
+	n := d.Order()
+	cb := make([]float64, n)
+	dist := make([]int, n)
+	sigma := make([]float64, n)
+	delta := make([]float64, n)
+	order := make([]int, 0, n) // the search's queue, kept: nodes by distance
+	for v := range dist {
+		dist[v] = -1
+	}
+	step := 0
+	for s := range n {
+		order = append(order[:0], s)
+		dist[s], sigma[s] = 0, 1
+		for i := 0; i < len(order); i++ {
+			v := order[i]
+			for _, a := range d.arcs[v] {
+				step++
+				if err := stopped(ctx, step); err != nil {
+					return nil, err
+				}
+				w := a.to
+				if dist[w] < 0 {
+					dist[w] = dist[v] + 1
+					order = append(order, w)
+				}
+				if dist[w] == dist[v]+1 {
+					sigma[w] += sigma[v]
+				}
+			}
+		}
+		for i := len(order) - 1; i >= 0; i-- {
+			v := order[i]
+			for _, a := range d.arcs[v] {
+				if w := a.to; dist[w] == dist[v]+1 {
+					delta[v] += sigma[v] / sigma[w] * (1 + delta[w])
+				}
+			}
+			if v != s {
+				cb[v] += delta[v]
+			}
+		}
+		for _, v := range order {
+			dist[v], sigma[v], delta[v] = -1, 0, 0
 		}
 	}
 	return cb, nil

@@ -254,6 +254,23 @@ func TestCentralitiesAgainstBruteForce(t *testing.T) {
 				t.Fatalf("%s: betweenness of %s %v, gonum %v", what, l.nodes[v], got[v], theirs[int64(v)])
 			}
 		}
+		// And gonum's unweighted betweenness, over every edge once.
+		ug := simple.NewDirectedGraph()
+		for i := range l.nodes {
+			ug.AddNode(simple.Node(i))
+		}
+		for _, e := range l.edges {
+			if f, to := simple.Node(l.index()[e.src]), simple.Node(l.index()[e.dst]); f != to && !ug.HasEdgeFromTo(int64(f), int64(to)) {
+				ug.SetEdge(simple.Edge{F: f, T: to})
+			}
+		}
+		hops := network.Betweenness(ug)
+		got = scoresOf(t, what, l, runL(t, g, "betweenness", nil).(*CentralityResult).Scores)
+		for v := range got {
+			if math.Abs(got[v]-hops[int64(v)]) > 1e-9 {
+				t.Fatalf("%s: unweighted betweenness of %s %v, gonum %v", what, l.nodes[v], got[v], hops[int64(v)])
+			}
+		}
 		close := network.Closeness(sg, all)
 		got = scoresOf(t, what, l, runL(t, g, "closeness", map[string]string{"weight": "w"}).(*CentralityResult).Scores)
 		for v := range got {
