@@ -98,6 +98,22 @@ func printAlgorithm(w io.Writer, a api.AlgorithmInfo) error {
 // reservedParams are query parameters an algorithm's route reads itself.
 var reservedParams = map[string]string{"version": "--version", "as_of": "--as-of", "algorithm": "the second argument"}
 
+// paramArgs adds name=value arguments to q, refusing the names reserved
+// gives another way to set (whose are they are not).
+func paramArgs(q url.Values, args []string, whose string, reserved map[string]string) (url.Values, error) {
+	for _, kv := range args {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, usagef("parameter %q is not name=value", kv)
+		}
+		if instead, ok := reserved[k]; ok {
+			return nil, usagef("parameter %s is not %s; use %s", k, whose, instead)
+		}
+		q.Add(k, v)
+	}
+	return q, nil
+}
+
 func setupAlgorithm(fs *flag.FlagSet) runFunc {
 	var at moment
 	at.register(fs)
@@ -105,18 +121,11 @@ func setupAlgorithm(fs *flag.FlagSet) runFunc {
 		if len(args) < 2 {
 			return wantArgs(s.cmd, args, 2, 2)
 		}
-		q := url.Values{}
-		for _, kv := range args[2:] {
-			k, v, ok := strings.Cut(kv, "=")
-			if !ok || k == "" {
-				return usagef("parameter %q is not name=value", kv)
-			}
-			if instead, ok := reservedParams[k]; ok {
-				return usagef("parameter %s is not the algorithm's; use %s", k, instead)
-			}
-			q.Add(k, v)
+		q, err := paramArgs(url.Values{}, args[2:], "the algorithm's", reservedParams)
+		if err != nil {
+			return err
 		}
-		q, err := at.query(q)
+		q, err = at.query(q)
 		if err != nil {
 			return err
 		}

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"net/url"
-	"strings"
 
 	"github.com/graphlog/graphlog/api"
 )
@@ -34,15 +33,9 @@ func setupCompare(fs *flag.FlagSet) runFunc {
 		if *answers {
 			q.Set("answers", "true")
 		}
-		for _, kv := range args[2:] {
-			k, v, ok := strings.Cut(kv, "=")
-			if !ok || k == "" {
-				return usagef("parameter %q is not name=value", kv)
-			}
-			if instead, ok := compareParams[k]; ok {
-				return usagef("parameter %s is not the query's; use %s", k, instead)
-			}
-			q.Add(k, v)
+		q, err := paramArgs(q, args[2:], "the query's", compareParams)
+		if err != nil {
+			return err
 		}
 		var c struct {
 			api.Comparison
