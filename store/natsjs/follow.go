@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -32,39 +33,47 @@ func (l *Log) Follow(ctx context.Context, graphID string, afterSequence uint64) 
 			return
 		}
 		r := l.newReader(ctx, graphID, yield)
-		cons, err := l.js.OrderedConsumer(ctx, r.stream.CachedInfo().Config.Name, jetstream.OrderedConsumerConfig{
-			FilterSubjects:    []string{r.filter},
-			DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
-			OptStartSeq:       afterSequence + 1,
-			InactiveThreshold: consumerIdle,
-		})
-		if err != nil {
-			fail(translate(err))
-			return
+		if err := l.readOrdered(ctx, r.stream.CachedInfo().Config.Name, r.filter, afterSequence, r.handle); err != nil {
+			fail(err)
 		}
-		msgs, err := cons.Messages(jetstream.PullMaxMessages(consumerPull))
+	}
+}
+
+// readOrdered hands handle the messages of stream on filter stored after
+// stream sequence afterSequence, in order, then new ones as they are
+// stored, until handle returns false or ctx ends (both nil) or reading
+// fails. It reads with an ordered consumer, which the server removes when
+// the reader goes away.
+func (l *Log) readOrdered(ctx context.Context, stream, filter string, afterSequence uint64,
+	handle func(subject string, seq uint64, at time.Time, data []byte) bool) error {
+	cons, err := l.js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
+		FilterSubjects:    []string{filter},
+		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:       afterSequence + 1,
+		InactiveThreshold: consumerIdle,
+	})
+	if err != nil {
+		return translate(err)
+	}
+	msgs, err := cons.Messages(jetstream.PullMaxMessages(consumerPull))
+	if err != nil {
+		return translate(err)
+	}
+	defer msgs.Stop()
+	for {
+		msg, err := msgs.Next(jetstream.NextContext(ctx))
 		if err != nil {
-			fail(translate(err))
-			return
+			if ctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				return nil
+			}
+			return translate(err)
 		}
-		defer msgs.Stop()
-		for {
-			msg, err := msgs.Next(jetstream.NextContext(ctx))
-			if err != nil {
-				if ctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
-					return
-				}
-				fail(translate(err))
-				return
-			}
-			md, err := msg.Metadata()
-			if err != nil {
-				fail(err)
-				return
-			}
-			if !r.handle(msg.Subject(), md.Sequence.Stream, md.Timestamp, msg.Data()) {
-				return
-			}
+		md, err := msg.Metadata()
+		if err != nil {
+			return err
+		}
+		if !handle(msg.Subject(), md.Sequence.Stream, md.Timestamp, msg.Data()) {
+			return nil
 		}
 	}
 }

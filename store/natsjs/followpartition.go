@@ -2,11 +2,9 @@ package natsjs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
-
-	"github.com/nats-io/nats.go/jetstream"
+	"time"
 
 	"github.com/graphlog/graphlog/messages"
 	"github.com/graphlog/graphlog/store"
@@ -43,56 +41,24 @@ func (l *Log) FollowPartition(ctx context.Context, p int, afterSequence uint64) 
 			fail(fmt.Errorf("partition %d does not exist: the log has %d (0 to %d)", p, len(l.streams), len(l.streams)-1))
 			return
 		}
-		cons, err := l.js.OrderedConsumer(ctx, l.streams[p].CachedInfo().Config.Name, jetstream.OrderedConsumerConfig{
-			FilterSubjects:    []string{PartitionPrefix(p) + "*"},
-			DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
-			OptStartSeq:       afterSequence + 1,
-			InactiveThreshold: consumerIdle,
-		})
-		if err != nil {
-			fail(translate(err))
-			return
-		}
-		msgs, err := cons.Messages(jetstream.PullMaxMessages(consumerPull))
-		if err != nil {
-			fail(translate(err))
-			return
-		}
-		defer msgs.Stop()
-		for {
-			msg, err := msgs.Next(jetstream.NextContext(ctx))
+		handle := func(subject string, seq uint64, at time.Time, data []byte) bool {
+			graphID, err := GraphIDFromSubject(subject, len(l.streams))
 			if err != nil {
-				if ctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
-					return
-				}
-				fail(translate(err))
-				return
+				return yield(nil, &store.CorruptError{Subject: subject, Sequence: seq, Err: err})
 			}
-			md, err := msg.Metadata()
+			txs, err := decode(graphID, subject, seq, at, data)
 			if err != nil {
-				fail(err)
-				return
-			}
-			seq := md.Sequence.Stream
-			graphID, err := GraphIDFromSubject(msg.Subject(), len(l.streams))
-			if err != nil {
-				if !yield(nil, &store.CorruptError{Subject: msg.Subject(), Sequence: seq, Err: err}) {
-					return
-				}
-				continue
-			}
-			txs, err := decode(graphID, msg.Subject(), seq, md.Timestamp, msg.Data())
-			if err != nil {
-				if !yield(nil, err) {
-					return
-				}
-				continue
+				return yield(nil, err)
 			}
 			for _, tx := range txs {
 				if !yield(tx, nil) {
-					return
+					return false
 				}
 			}
+			return true
+		}
+		if err := l.readOrdered(ctx, l.streams[p].CachedInfo().Config.Name, PartitionPrefix(p)+"*", afterSequence, handle); err != nil {
+			fail(err)
 		}
 	}
 }
