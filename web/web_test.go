@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -205,5 +206,107 @@ func TestViewerFoldsNoEvents(t *testing.T) {
 		if !slices.Contains(graph.EventTypes, m[1]) {
 			t.Errorf("assets/whatif.js writes events of type %s, which the schema does not have", m[1])
 		}
+	}
+}
+
+// TestModulesAreReachedAndResolve follows the page's references and the
+// modules' imports from index.html: every embedded file is reached (none
+// is left over from a move), every import names a served module, and
+// every name imported is one that module exports.
+func TestModulesAreReachedAndResolve(t *testing.T) {
+	ref := regexp.MustCompile(`(?:href|src)="/ui/([^"?#]+)"`)
+	imp := regexp.MustCompile(`(?s)import\s*\{([^}]*)\}\s*from\s*"([^"]*)"`)
+	read := func(name string) string {
+		t.Helper()
+		b, err := fs.ReadFile(assets, "assets/"+name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return string(b)
+	}
+	reached := map[string]bool{"index.html": true}
+	queue := []string{}
+	for _, m := range ref.FindAllStringSubmatch(read("index.html"), -1) {
+		if !reached[m[1]] {
+			reached[m[1]] = true
+			queue = append(queue, m[1])
+		}
+	}
+	for len(queue) > 0 {
+		name := queue[0]
+		queue = queue[1:]
+		if !strings.HasSuffix(name, ".js") {
+			continue
+		}
+		src := read(name)
+		for _, m := range imp.FindAllStringSubmatch(src, -1) {
+			dep, ok := strings.CutPrefix(m[2], UIPrefix)
+			if !ok {
+				t.Errorf("%s imports %q, not a module under %s", name, m[2], UIPrefix)
+				continue
+			}
+			if _, err := fs.Stat(assets, "assets/"+dep); err != nil {
+				t.Errorf("%s imports %s, which does not exist", name, m[2])
+				continue
+			}
+			exported := read(dep)
+			for _, n := range strings.Split(m[1], ",") {
+				n = strings.TrimSpace(n)
+				n, _, _ = strings.Cut(n, " as ")
+				if n == "" {
+					continue
+				}
+				export := regexp.MustCompile(`(?m)^export (?:async )?(?:function\*?|class|const|let) ` + regexp.QuoteMeta(n) + `\b`)
+				if !export.MatchString(exported) {
+					t.Errorf("%s imports %s from %s, which does not export it", name, n, dep)
+				}
+			}
+			if !reached[dep] {
+				reached[dep] = true
+				queue = append(queue, dep)
+			}
+		}
+	}
+	err := fs.WalkDir(assets, "assets", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if name := strings.TrimPrefix(p, "assets/"); !reached[name] {
+			t.Errorf("%s is neither referenced by index.html nor imported by a module it loads", name)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reached) < 10 {
+		t.Fatalf("reached only %d files from index.html; the patterns no longer match the sources", len(reached))
+	}
+}
+
+// TestDocListsEveryModule keeps the package comment's list of modules
+// (doc.go) in step with the modules there are.
+func TestDocListsEveryModule(t *testing.T) {
+	doc, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^//\t([a-z]+\.js) `).FindAllStringSubmatch(string(doc), -1) {
+		listed[m[1]] = true
+	}
+	modules, err := fs.Glob(assets, "assets/*.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range modules {
+		name := strings.TrimPrefix(p, "assets/")
+		if !listed[name] {
+			t.Errorf("doc.go does not say what %s does", name)
+		}
+		delete(listed, name)
+	}
+	for name := range listed {
+		t.Errorf("doc.go lists %s, which is not a module", name)
 	}
 }

@@ -6,6 +6,7 @@
 "use strict";
 
 import { getJSON, graphPath } from "/ui/api.js";
+import { formatTime, showValue } from "/ui/format.js";
 
 const PAGE = 1000;
 const MAX_PAGES = 20; // 20,000 entries: more is not a timeline one reads
@@ -28,7 +29,7 @@ export async function loadHistory(graph, kind, id, { signal } = {}) {
 // renderHistory fills list with one item per change; the entry of the
 // version shown (the last change at or before it) is marked current.
 // pick(version) is called when an entry is clicked.
-export function renderHistory(list, changes, shownVersion, pick, formatTime) {
+export function renderHistory(list, changes, shownVersion, pick) {
   list.replaceChildren();
   let current = -1;
   changes.forEach((c, i) => { if (c.version <= shownVersion) current = i; });
@@ -56,7 +57,7 @@ export function renderHistory(list, changes, shownVersion, pick, formatTime) {
     for (const pc of c.properties || []) {
       const p = document.createElement("div");
       p.className = "history-prop";
-      p.textContent = `${pc.key}: ${show(pc.before)} → ${show(pc.after)}`;
+      p.textContent = `${pc.key}: ${showValue(pc.before)} → ${showValue(pc.after)}`;
       li.append(p);
     }
     const go = () => pick(c.version);
@@ -64,8 +65,4 @@ export function renderHistory(list, changes, shownVersion, pick, formatTime) {
     li.addEventListener("keydown", (ev) => { if (ev.key === "Enter") go(); });
     list.append(li);
   });
-}
-
-function show(v) {
-  return v === undefined ? "(none)" : JSON.stringify(v);
 }

@@ -9,9 +9,14 @@
 // refused it) is followed again from the last version received, after a
 // delay that grows while it keeps failing; the new keyframe is the state
 // at that version, so nothing between is missed or applied twice.
+//
+// LiveView is the viewer's side of it: the live state it keeps, and what
+// the viewer draws as each frame comes.
 "use strict";
 
 import { APIError, graphPath, ndjson } from "/ui/api.js";
+import { showError } from "/ui/errors.js";
+import { GraphState } from "/ui/model.js";
 
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 15000;
@@ -76,5 +81,88 @@ export class LiveFeed {
     this.closed = true;
     clearTimeout(this.timer);
     this.ctrl?.abort();
+  }
+}
+
+// LiveView keeps the viewer's live state (app.live) following the
+// selected graph with a LiveFeed, and draws what each transaction changed
+// when the present is shown. app is the viewer's state: the live view
+// reads graph and mode, and sets live, shown (in live mode), times and
+// streamState. parts are the scene and view it draws with, the whatIf to
+// ask again when the graph under a preview moves on, the timeline to
+// update, and the graphs list whose heads it moves on.
+export class LiveView {
+  constructor(app, parts) {
+    this.app = app;
+    this.parts = parts;
+    this.feed = null; // the LiveFeed of the selected graph
+    // A page left open in the back/forward cache would keep its stream, and
+    // a browser allows only six connections to a host: a few reloads would
+    // leave the next page waiting forever. Close it on the way out, and
+    // follow again from the live version if the page comes back.
+    window.addEventListener("pagehide", () => this.close());
+    window.addEventListener("pageshow", (ev) => {
+      if (ev.persisted && app.live && !this.feed) this.open();
+    });
+  }
+
+  // open follows the selected graph from its live version.
+  open() {
+    const app = this.app;
+    this.close();
+    if (!app.live) return;
+    const graph = app.graph;
+    const mine = () => graph === app.graph && app.live;
+    this.feed = new LiveFeed(graph, app.live.version, {
+      state: (st) => { if (mine()) this.setStreamState(st); },
+      keyframe: (f) => { if (mine()) this.onKeyframe(f); },
+      frame: (f) => { if (mine()) this.apply(f); },
+      error: showError,
+    });
+  }
+
+  close() {
+    this.feed?.close();
+    this.feed = null;
+  }
+
+  setStreamState(state) {
+    this.app.streamState = state;
+    this.parts.timeline.refreshStatus();
+  }
+
+  // onKeyframe takes the state a (re)opened feed starts from: the live
+  // version's own, unless the live state is somehow elsewhere.
+  onKeyframe(f) {
+    const app = this.app, { scene, timeline } = this.parts;
+    if (f.version === app.live.version) return;
+    app.live = GraphState.fromJSON(f.state);
+    if (f.at) app.times.set(f.version, f.at);
+    if (app.mode === "live") {
+      app.shown = app.live;
+      scene.visit().layout.place(app.live);
+      scene.render();
+    }
+    timeline.update();
+  }
+
+  // apply applies one transaction's frame to the live state, and draws
+  // what it changed when the present is shown.
+  apply(f) {
+    const app = this.app, { scene, view, whatIf, timeline, graphs } = this.parts;
+    if (f.version <= app.live.version) return;
+    const changes = app.live.applyFrame(f);
+    if (f.at) {
+      app.times.set(f.version, f.at);
+      graphs.heads[app.graph] = { version: f.version, recorded_at: f.at };
+    }
+    if (app.mode === "live") {
+      scene.visit().layout.place(app.live);
+      view.flash(changes);
+      scene.render();
+    } else if (app.mode === "whatif") {
+      whatIf.refresh(); // judged on the version before: ask again
+    }
+    timeline.update();
   }
 }
