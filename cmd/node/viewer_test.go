@@ -3,7 +3,7 @@ package main
 // Browser tests of the web viewer (package web) as a node serves it (at /
 // and /ui/, beside the API): a headless Chromium, driven with chromedp,
 // loads the page from a node started in the test, and the page's test hook (window.graphlog, see
-// web/assets/app.js) tells what it drew. Every count the page reports is
+// web/assets/hook.js) tells what it drew. Every count the page reports is
 // compared with what the API answers for the same graph and version.
 //
 // Chromium is found as chromium, chromium-browser or $CHROME_PATH. Without
@@ -773,7 +773,7 @@ func BenchmarkViewerFirstRender(b *testing.B) {
 }
 
 // renderTimes is what the page measured of the last graph it selected
-// (graphlog.lastLoad in web/assets/app.js), in milliseconds from its
+// (graphlog.lastLoad in web/assets/hook.js), in milliseconds from its
 // selection.
 type renderTimes struct {
 	FetchMs  float64 `json:"fetchMs"`  // reading it from the API
