@@ -65,7 +65,7 @@ func operations(g *schemas) []operation {
 			errors: map[int]string{
 				400: "The body is malformed: unknown fields, fields of another event type, bad IDs or times; the message names the field.",
 				409: "conflict: expected_version is not the graph's version (read it and retry); duplicate_transaction_id: the transaction ID was used for other events.",
-				413: "The body is over --max-body-bytes, the events over --max-events, or the encoded transaction over --max-transaction-bytes.",
+				413: "The body is over --max-body-bytes, or the encoded transaction over --max-transaction-bytes.",
 				422: "rejected: the transaction breaks the graph's rules (an edge to a missing node, a node that exists…); nothing was applied.",
 				507: "JetStream's storage is full; nothing was stored.",
 			},
@@ -175,7 +175,7 @@ func operations(g *schemas) []operation {
 			body:    of(typ[api.ForkRequest]()), answer: of(typ[api.ForkResult]()),
 			errors: map[int]string{
 				409: "The graph named by into exists already.",
-				413: "The state has more nodes and edges than a transaction may hold (--max-events).",
+				413: "A node or edge of the state is larger than a transaction may hold (--max-transaction-bytes); a larger state is forked in several transactions.",
 			},
 		},
 		{
