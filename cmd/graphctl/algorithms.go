@@ -9,7 +9,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/apitypes"
 )
 
 // The algorithm library (docs/ARCHITECTURE.md, "The algorithm library"):
@@ -20,7 +20,7 @@ func setupAlgorithms(fs *flag.FlagSet) runFunc {
 		if err := wantArgs(s.cmd, args, 0, 1); err != nil {
 			return err
 		}
-		var lib api.AlgorithmList
+		var lib apitypes.AlgorithmList
 		raw, err := s.client.getJSON(ctx, "/v1/algorithms", nil, &lib)
 		if err != nil {
 			return err
@@ -51,7 +51,7 @@ func setupAlgorithms(fs *flag.FlagSet) runFunc {
 
 // paramSummary is an algorithm's parameters on one line: name=default, or
 // name (kind, required).
-func paramSummary(ps []api.ParamInfo) string {
+func paramSummary(ps []apitypes.ParamInfo) string {
 	parts := make([]string, 0, len(ps))
 	for _, p := range ps {
 		switch {
@@ -66,7 +66,7 @@ func paramSummary(ps []api.ParamInfo) string {
 	return strings.Join(parts, ", ")
 }
 
-func printAlgorithm(w io.Writer, a api.AlgorithmInfo) error {
+func printAlgorithm(w io.Writer, a apitypes.AlgorithmInfo) error {
 	fmt.Fprintf(w, "%s: %s\n", a.Name, a.Summary)
 	if a.MaxNodes > 0 {
 		fmt.Fprintf(w, "runs on graphs of at most %d nodes\n", a.MaxNodes)

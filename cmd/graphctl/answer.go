@@ -60,8 +60,9 @@ func list(raw json.RawMessage) []json.RawMessage {
 }
 
 // scalarText is a scalar as a table shows it: strings unquoted, numbers as
-// written, null as (none); lists of scalars are joined with commas and
-// anything else is compact JSON.
+// written, null as (none); lists of scalars are joined with commas (the
+// first few and a count when long: listCell) and anything else is compact
+// JSON.
 func scalarText(raw json.RawMessage) string {
 	raw = bytes.TrimSpace(raw)
 	switch {
@@ -81,7 +82,7 @@ func scalarText(raw json.RawMessage) string {
 			}
 			parts = append(parts, scalarText(it))
 		}
-		return strings.Join(parts, ", ")
+		return listCell(parts)
 	case raw[0] == '{':
 		return compactJSON(raw)
 	}

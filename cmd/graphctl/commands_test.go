@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/apitypes"
 )
 
 const socialTx = `{
@@ -43,11 +43,11 @@ func TestCommands(t *testing.T) {
 	if len(lines) != 2 {
 		t.Fatalf("submit -o json of two transactions printed %d lines:\n%s", len(lines), r.stdout)
 	}
-	var res api.SubmitResult
+	var res apitypes.SubmitResult
 	if err := json.Unmarshal([]byte(lines[1]), &res); err != nil || res.Version != 3 || res.Events != 2 {
 		t.Fatalf("second result %q: %+v, %v", lines[1], res, err)
 	}
-	var snap api.Snapshot
+	var snap apitypes.Snapshot
 	r = ctl(t, base, "", "snapshot", g, "-o", "json").want(t, exitOK)
 	if err := json.Unmarshal([]byte(r.stdout), &snap); err != nil || snap.Version != 3 || snap.CID == "" {
 		t.Fatalf("snapshot: %q: %+v, %v", r.stdout, snap, err)

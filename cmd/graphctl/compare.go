@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"net/url"
 
-	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/apitypes"
 )
 
 // compareParams are the comparison's own query parameters, with what
@@ -38,7 +38,7 @@ func setupCompare(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		var c struct {
-			api.Comparison
+			apitypes.Comparison
 			Changes json.RawMessage `json:"changes"`
 		}
 		raw, err := s.client.getJSON(ctx, graphPath(args[0], "compare"), q, &c)

@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/apitypes"
 )
 
 // A comparison prints what changed of an answer between two versions:
@@ -24,7 +24,7 @@ func TestCompare(t *testing.T) {
 	r = ctl(t, base, "", "compare", g, "shortest-path", "from=ada", "to=bob", "--before", "1", "--after", "2").want(t, exitOK)
 	wantIn(t, r.stdout, "version 1 -> 2  unchanged")
 
-	c := decode[api.Comparison](t, ctl(t, base, "", "compare", g, "pagerank", "--before", "2", "--answers", "-o", "json").want(t, exitOK))
+	c := decode[apitypes.Comparison](t, ctl(t, base, "", "compare", g, "pagerank", "--before", "2", "--answers", "-o", "json").want(t, exitOK))
 	if !c.Changed || c.BeforeVersion != 2 || c.AfterVersion != 3 || c.Before == nil || c.After == nil {
 		t.Errorf("pagerank compared: %+v", c)
 	}

@@ -1,5 +1,7 @@
 // Command graphctl is the command-line client of graphlog: it talks HTTP to
-// any node's API (see package api for the routes and JSON shapes).
+// any node's API (see package api for the routes) through package client,
+// with the JSON shapes of package apitypes; it does not import package
+// api, so the binary carries neither the server nor Prometheus.
 //
 // Usage:
 //
@@ -53,8 +55,9 @@
 // The program is main around one function, run (runContext with a
 // context and an environment), so tests drive it in-process. Files are
 // split by concept: the command table and help (commands.go), flags
-// (flags.go), the HTTP client (client.go), errors and exit codes
-// (errors.go), tables and JSON output (output.go); the commands in read.go
+// (flags.go), its use of package client (client.go), errors and exit codes
+// (errors.go), tables and JSON output (output.go; a cell shows a long list
+// as its first items and a count, listcell.go); the commands in read.go
 // (state), temporal.go (whatif, fork, earliest-arrival, series),
 // algorithms.go (the library, printed from the answer's JSON by
 // answer.go), history.go (diff, replay, snapshots), events.go (the log and its

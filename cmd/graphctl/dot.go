@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/apitypes"
 )
 
 // dotReserved are names a property cannot take as a DOT attribute: the
@@ -18,7 +18,7 @@ var dotReserved = map[string]bool{
 // writeDOT writes g as a Graphviz digraph: every ID quoted, label=type,
 // edge id=ID, and the properties whose names are plain identifiers (and not
 // reserved) as quoted attributes; nested values as JSON text.
-func writeDOT(w io.Writer, g api.Graph) error {
+func writeDOT(w io.Writer, g apitypes.Graph) error {
 	ew := &errWriter{w: w}
 	ew.str("digraph " + dotQuote(g.Graph) + " {\n")
 	for _, n := range g.Nodes {

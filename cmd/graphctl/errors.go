@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/graphlog/graphlog/client"
 )
 
 // Exit codes.
@@ -24,15 +26,10 @@ func usagef(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
 }
 
-// apiError is an error answer of the server. Its text is the server's
-// message, which says what is wrong and what to do.
-type apiError struct {
-	Status  int    // HTTP status
-	Code    string // the body's code, e.g. not_found
-	Message string
-}
-
-func (e *apiError) Error() string { return e.Message }
+// apiError is an error answer of the server (Status, Code, Message and
+// the request ID). Its text is the server's message, which says what is
+// wrong and what to do.
+type apiError = client.Error
 
 // inputError is malformed input at a position of a named input.
 type inputError struct {

@@ -13,11 +13,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/apitypes"
 )
 
 // eventsPage is the page size asked of GET .../events: the API's maximum.
-const eventsPage = api.MaxLimit
+const eventsPage = apitypes.MaxLimit
 
 // Reconnection delays of events --follow.
 const (
@@ -63,7 +63,7 @@ func listEvents(ctx context.Context, s *session, graphID string, after uint64, p
 		if seq > 0 {
 			q.Set("after_sequence", strconv.FormatUint(seq, 10))
 		}
-		var page api.Events
+		var page apitypes.Events
 		if _, err := s.client.getJSON(ctx, graphPath(graphID, "events"), q, &page); err != nil {
 			return after, err
 		}
@@ -144,7 +144,7 @@ func readStream(s *session, body io.Reader, after *uint64, p *eventPrinter) (got
 		}
 		switch ev.Name {
 		case "transaction":
-			var tx api.StreamedTransaction
+			var tx apitypes.StreamedTransaction
 			if err := json.Unmarshal([]byte(ev.Data), &tx); err != nil {
 				return got, &badStreamError{msg: fmt.Sprintf("event stream: transaction %q is not the expected JSON: %v", ev.ID, err)}
 			}
@@ -176,7 +176,7 @@ func readStream(s *session, body io.Reader, after *uint64, p *eventPrinter) (got
 				return got, err
 			}
 		case "error":
-			var er api.ErrorResponse
+			var er apitypes.ErrorResponse
 			if json.Unmarshal([]byte(ev.Data), &er) == nil && er.Error != "" {
 				fmt.Fprintf(s.stderr, "graphctl: the server reports: %s\n", er.Error)
 			}
@@ -202,7 +202,7 @@ func newEventPrinter(s *session, graphID string, follow bool) *eventPrinter {
 	return p
 }
 
-func (p *eventPrinter) event(ev api.Event) error {
+func (p *eventPrinter) event(ev apitypes.Event) error {
 	switch {
 	case p.table != nil:
 		p.table.row(strconv.FormatUint(ev.Version, 10), fmt.Sprintf("%d/%d", ev.Index, ev.Count),
@@ -257,20 +257,20 @@ func shortTime(s string) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-func eventElement(d api.EventData) string {
+func eventElement(d apitypes.EventData) string {
 	if d.NodeID != "" {
 		return d.NodeID
 	}
 	return d.EdgeID
 }
 
-func eventDetail(d api.EventData) string {
+func eventDetail(d apitypes.EventData) string {
 	switch d.Type {
-	case api.EventNodeAdded:
+	case apitypes.EventNodeAdded:
 		return nodeDetail(d.NodeType, d.Properties)
-	case api.EventEdgeAdded:
+	case apitypes.EventEdgeAdded:
 		return edgeDetail(d.SourceID, d.TargetID, d.EdgeType, d.Properties)
-	case api.EventNodeUpdated, api.EventEdgeUpdated:
+	case apitypes.EventNodeUpdated, apitypes.EventEdgeUpdated:
 		var parts []string
 		if len(d.Set) > 0 {
 			parts = append(parts, "set "+compact(d.Set))

@@ -8,7 +8,7 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/apitypes"
 )
 
 func setupExport(fs *flag.FlagSet) runFunc {
@@ -40,7 +40,7 @@ func setupExport(fs *flag.FlagSet) runFunc {
 			}
 			return nil
 		}
-		var g api.Graph
+		var g apitypes.Graph
 		if err := json.NewDecoder(body).Decode(&g); err != nil {
 			return fmt.Errorf("export: the graph is not the expected JSON: %v", err)
 		}

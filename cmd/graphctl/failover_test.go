@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/apitypes"
 	"github.com/graphlog/graphlog/internal/natstest"
 	"github.com/graphlog/graphlog/internal/nodeproc"
 )
@@ -36,7 +36,7 @@ func TestImportSurvivesANodeDying(t *testing.T) {
 		if i == 100 {
 			t.Fatal("none of 100 graph IDs is placed on the first member")
 		}
-		var res api.PlacementResponse
+		var res apitypes.PlacementResponse
 		id := "failover-" + strconv.Itoa(i)
 		if err := getAPI(a.Base, "/v1/cluster/graphs/"+id, nil, &res); err != nil {
 			t.Fatal(err)
@@ -56,7 +56,7 @@ func TestImportSurvivesANodeDying(t *testing.T) {
 			"import", graphID, csvPath, "--format", "csv", "--batch", strconv.Itoa(batch), "--progress-interval", "0")
 	}()
 	waitUntil(t, "a tenth of the import is committed", func() bool {
-		var g api.Graph
+		var g apitypes.Graph
 		return getAPI(b.Base, "/v1/graphs/"+graphID, url.Values{"limit": {"1"}}, &g) == nil && g.Version >= uint64((edgeCount+nodeCount)/batch/10)
 	})
 	killed := time.Now()
@@ -74,7 +74,7 @@ func TestImportSurvivesANodeDying(t *testing.T) {
 
 	// The graph is the CSV's.
 	r = ctl(t, b.Base, "", "export", graphID, "--format", "json").want(t, exitOK)
-	var got api.Graph
+	var got apitypes.Graph
 	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
 		t.Fatal(err)
 	}
@@ -91,8 +91,8 @@ func TestImportSurvivesANodeDying(t *testing.T) {
 	var ids []string
 	after := uint64(0)
 	for {
-		var page api.Events
-		q := url.Values{"after_version": {strconv.FormatUint(after, 10)}, "limit": {strconv.Itoa(api.MaxLimit)}}
+		var page apitypes.Events
+		q := url.Values{"after_version": {strconv.FormatUint(after, 10)}, "limit": {strconv.Itoa(apitypes.MaxLimit)}}
 		if err := getAPI(b.Base, "/v1/graphs/"+graphID+"/events", q, &page); err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +128,7 @@ func twoMembers(t *testing.T, name string) (a, b *nodeProcess) {
 	a, b = member(name+"-a"), member(name+"-b")
 	waitUntil(t, "both members see each other", func() bool {
 		for _, p := range []*nodeProcess{a, b} {
-			var res api.ClusterResponse
+			var res apitypes.ClusterResponse
 			if getAPI(p.Base, "/v1/cluster", nil, &res) != nil || len(res.Members) != 2 {
 				return false
 			}
@@ -175,7 +175,7 @@ func TestFollowMovesToAnotherNode(t *testing.T) {
 	}
 	var versions []uint64
 	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
-		var ev api.Event
+		var ev apitypes.Event
 		if err := json.Unmarshal([]byte(line), &ev); err != nil {
 			t.Fatalf("not an event: %q", line)
 		}
@@ -246,7 +246,7 @@ func TestImportRetryAfterALostAnswer(t *testing.T) {
 		fmt.Fprintf(&b, "n%d,n%d\n", i, i+1)
 	}
 	r := ctl(t, proxy.URL, b.String(), "import", graphID, "-", "--format", "csv", "--batch", "100", "--progress-interval", "0").want(t, exitOK)
-	if !strings.Contains(r.stderr, "transaction 3: cannot reach "+proxy.URL+": EOF; sending it again") {
+	if !strings.Contains(r.stderr, "transaction 3: POST /v1/graphs/"+graphID+"/transactions: the connection to "+proxy.URL+" was lost: EOF; sending it again") {
 		t.Errorf("no retry of transaction 3 on stderr:\n%s", r.stderr)
 	}
 	if n := eventReads.Load(); n != 0 {
@@ -269,7 +269,7 @@ func TestServerList(t *testing.T) {
 	}
 	down := "http://127.0.0.1:" + strconv.Itoa(port)
 	r := ctl(t, down+", "+base, "", "get", "servers", "-o", "json").want(t, exitOK)
-	var g api.Graph
+	var g apitypes.Graph
 	if err := json.Unmarshal([]byte(r.stdout), &g); err != nil || len(g.Nodes) != 1 {
 		t.Fatalf("get through the second server: %v\n%s", err, r.stdout)
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/apitypes"
 )
 
 // events --follow prints the history, then each transaction submitted
@@ -50,7 +50,7 @@ func TestEventsFollow(t *testing.T) {
 			backlog: "", // after version 1: only what the table case added
 			live: func(t *testing.T, stdout string) bool {
 				lines := strings.Split(strings.TrimSpace(stdout), "\n")
-				var ev api.Event
+				var ev apitypes.Event
 				if err := json.Unmarshal([]byte(lines[len(lines)-1]), &ev); err != nil {
 					return false
 				}
@@ -62,7 +62,7 @@ func TestEventsFollow(t *testing.T) {
 						t.Errorf("--after-version 1 printed version 1: %s", l)
 					}
 				}
-				return ev.Type == api.EventNodeAdded && ev.Version >= 3 && ev.RecordedAt != "" && ev.TransactionID != ""
+				return ev.Type == apitypes.EventNodeAdded && ev.Version >= 3 && ev.RecordedAt != "" && ev.TransactionID != ""
 			},
 		},
 	} {

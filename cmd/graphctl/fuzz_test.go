@@ -9,7 +9,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/apitypes"
 )
 
 // Every decoder of import input either reads elements or fails with an
@@ -88,9 +88,9 @@ func FuzzGraphMLRoundTrip(f *testing.F) {
 		if !utf8.ValidString(id) || !utf8.ValidString(value) || !xmlSafe(id) || id == "" {
 			return
 		}
-		g := api.Graph{Graph: "f",
-			Nodes: []api.Node{{ID: id, Type: value, Properties: map[string]any{"v": value, value: 1.0}}},
-			Edges: []api.Edge{{ID: id, Source: id, Target: id, Properties: map[string]any{"v": value}}},
+		g := apitypes.Graph{Graph: "f",
+			Nodes: []apitypes.Node{{ID: id, Type: value, Properties: map[string]any{"v": value, value: 1.0}}},
+			Edges: []apitypes.Edge{{ID: id, Source: id, Target: id, Properties: map[string]any{"v": value}}},
 		}
 		if !xmlSafe(value) {
 			// Types are written as text and property names as attributes:

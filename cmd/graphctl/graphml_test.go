@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/apitypes"
 )
 
 const graphmlDoc = `<?xml version="1.0" encoding="UTF-8"?>
@@ -114,9 +114,9 @@ func TestGraphMLSourceErrors(t *testing.T) {
 // A graph written as GraphML reads back as the same nodes and edges, with
 // what GraphML has no type for kept as JSON.
 func TestGraphMLRoundTrip(t *testing.T) {
-	g := api.Graph{
+	g := apitypes.Graph{
 		Graph: "rt",
-		Nodes: []api.Node{
+		Nodes: []apitypes.Node{
 			{ID: "plain", Properties: map[string]any{}},
 			{ID: `a "quoted" <&> id`, Type: "person", Properties: map[string]any{
 				"name": "Ada", "type": "a property named type", "age": 36.0, "ok": true,
@@ -126,7 +126,7 @@ func TestGraphMLRoundTrip(t *testing.T) {
 			}},
 			{ID: "ünïcødé ✓", Type: "thing", Properties: map[string]any{"mixed": 5.0, "ok": false}},
 		},
-		Edges: []api.Edge{
+		Edges: []apitypes.Edge{
 			{ID: "e1", Source: "plain", Target: `a "quoted" <&> id`, Type: "knows", Properties: map[string]any{"weight": 0.1, "since": 2021.0}},
 			{ID: "e/2", Source: "ünïcødé ✓", Target: "plain", Properties: map[string]any{"weight": "heavy"}},
 			{ID: "loop", Source: "plain", Target: "plain", Properties: map[string]any{}},
@@ -141,16 +141,16 @@ func TestGraphMLRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, doc)
 	}
-	back := api.Graph{Graph: "rt"}
+	back := apitypes.Graph{Graph: "rt"}
 	for _, el := range els {
 		props := el.props
 		if props == nil {
 			props = map[string]any{}
 		}
 		if el.edge {
-			back.Edges = append(back.Edges, api.Edge{ID: el.id, Source: el.source, Target: el.target, Type: el.typ, Properties: props})
+			back.Edges = append(back.Edges, apitypes.Edge{ID: el.id, Source: el.source, Target: el.target, Type: el.typ, Properties: props})
 		} else {
-			back.Nodes = append(back.Nodes, api.Node{ID: el.id, Type: el.typ, Properties: props})
+			back.Nodes = append(back.Nodes, apitypes.Node{ID: el.id, Type: el.typ, Properties: props})
 		}
 	}
 	if !reflect.DeepEqual(back, g) {

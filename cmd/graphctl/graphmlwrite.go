@@ -11,7 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/apitypes"
 )
 
 // valueKind is how a property's values are written in GraphML.
@@ -93,7 +93,7 @@ func propertyKeys(prefix string, props func(yield func(map[string]any) bool)) (m
 // unchanged. What XML 1.0 cannot hold (control characters other than tab
 // and line breaks) is kept in property values, written as JSON, but
 // replaced by U+FFFD in IDs, types and property names.
-func writeGraphML(w io.Writer, g api.Graph) error {
+func writeGraphML(w io.Writer, g apitypes.Graph) error {
 	ew := &errWriter{w: w}
 	nodeProps, nodeList := propertyKeys("n", func(yield func(map[string]any) bool) {
 		for _, n := range g.Nodes {
@@ -109,8 +109,8 @@ func writeGraphML(w io.Writer, g api.Graph) error {
 			}
 		}
 	})
-	nodeTypes := slices.ContainsFunc(g.Nodes, func(n api.Node) bool { return n.Type != "" })
-	edgeTypes := slices.ContainsFunc(g.Edges, func(e api.Edge) bool { return e.Type != "" })
+	nodeTypes := slices.ContainsFunc(g.Nodes, func(n apitypes.Node) bool { return n.Type != "" })
+	edgeTypes := slices.ContainsFunc(g.Edges, func(e apitypes.Edge) bool { return e.Type != "" })
 
 	ew.str(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	ew.str(`<graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:gl="` + glNS + `">` + "\n")

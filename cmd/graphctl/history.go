@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/apitypes"
 )
 
 // Commands about a graph's history: diff, replay, snapshots.
@@ -37,7 +37,7 @@ func setupDiff(fs *flag.FlagSet) runFunc {
 			}
 			q.Set("to", *to)
 		}
-		var d api.Diff
+		var d apitypes.Diff
 		raw, err := s.client.getJSON(ctx, graphPath(args[0], "diff"), q, &d)
 		if err != nil {
 			return err
@@ -53,7 +53,7 @@ func setupDiff(fs *flag.FlagSet) runFunc {
 }
 
 // printChanges writes one row per added, removed or changed element.
-func printChanges(t *table, nodes api.NodeChanges, edges api.EdgeChanges) {
+func printChanges(t *table, nodes apitypes.NodeChanges, edges apitypes.EdgeChanges) {
 	for _, n := range nodes.Added {
 		t.row("added", "node", n.ID, nodeDetail(n.Type, n.Properties))
 	}
@@ -89,7 +89,7 @@ func typeDetail(typ string) string {
 	return "type=" + typ
 }
 
-func propertyChanges(cs []api.PropertyChange) string {
+func propertyChanges(cs []apitypes.PropertyChange) string {
 	parts := make([]string, 0, len(cs))
 	for _, c := range cs {
 		before, after := "(none)", "(none)"
@@ -167,7 +167,7 @@ func printFrames(ctx context.Context, s *session, r io.Reader) error {
 	for {
 		line, err := br.ReadBytes('\n')
 		if len(line) > 0 && len(strings.TrimSpace(string(line))) > 0 {
-			var f api.Frame
+			var f apitypes.Frame
 			if err := json.Unmarshal(line, &f); err != nil {
 				return fmt.Errorf("replay: a frame is not the expected JSON: %v", err)
 			}
@@ -198,12 +198,12 @@ func printFrames(ctx context.Context, s *session, r io.Reader) error {
 	}
 }
 
-func frameSummary(f api.Frame) string {
+func frameSummary(f apitypes.Frame) string {
 	if f.State != nil {
 		return fmt.Sprintf("state: %d nodes, %d edges", len(f.State.Nodes), len(f.State.Edges))
 	}
-	var n api.NodeChanges
-	var e api.EdgeChanges
+	var n apitypes.NodeChanges
+	var e apitypes.EdgeChanges
 	if f.Nodes != nil {
 		n = *f.Nodes
 	}
@@ -219,7 +219,7 @@ func setupSnapshots(fs *flag.FlagSet) runFunc {
 		if err := wantArgs(s.cmd, args, 1, 1); err != nil {
 			return err
 		}
-		var ss api.Snapshots
+		var ss apitypes.Snapshots
 		raw, err := s.client.getJSON(ctx, graphPath(args[0], "snapshots"), nil, &ss)
 		if err != nil {
 			return err
@@ -243,7 +243,7 @@ func setupSnapshot(fs *flag.FlagSet) runFunc {
 		if s.json {
 			return writeRaw(s.out, raw)
 		}
-		var snap api.Snapshot
+		var snap apitypes.Snapshot
 		if err := json.Unmarshal(raw, &snap); err != nil {
 			return fmt.Errorf("snapshot: the answer is not the expected JSON: %v", err)
 		}
@@ -251,7 +251,7 @@ func setupSnapshot(fs *flag.FlagSet) runFunc {
 	}
 }
 
-func printSnapshots(w io.Writer, ss ...api.Snapshot) error {
+func printSnapshots(w io.Writer, ss ...apitypes.Snapshot) error {
 	t := newTable(w, "CID", "VERSION", "SEQUENCE", "RECORDED AT", "SIZE")
 	for _, s := range ss {
 		at := s.RecordedAt
@@ -284,11 +284,11 @@ func setupHistory(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		var all api.ElementHistory
+		var all apitypes.ElementHistory
 		for after := uint64(0); ; {
 			q.Set("after", strconv.FormatUint(after, 10))
 			q.Set("limit", "1000")
-			var page api.ElementHistory
+			var page apitypes.ElementHistory
 			if _, err := s.client.getJSON(ctx, graphPath(args[0], segment, args[2], "history"), q, &page); err != nil {
 				return err
 			}

@@ -17,7 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/apitypes"
 )
 
 // maxWarnings bounds the warnings an import prints; the rest are counted.
@@ -213,7 +213,7 @@ type importSummary struct {
 // currentNodes returns the IDs of the graph's nodes and its version; a
 // graph without events has none and version 0.
 func currentNodes(ctx context.Context, s *session, graphID string) ([]string, uint64, error) {
-	var g api.Graph
+	var g apitypes.Graph
 	_, err := s.client.getJSON(ctx, graphPath(graphID), nil, &g)
 	var api *apiError
 	if errors.As(err, &api) && api.Status == http.StatusNotFound && api.Code == "not_found" {
@@ -276,7 +276,7 @@ const (
 )
 
 // encodeJob encodes events, of the given eventSizes, as transaction n.
-func encodeJob(n int, events []api.EventData, sizes []int) (txJob, error) {
+func encodeJob(n int, events []apitypes.EventData, sizes []int) (txJob, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -291,9 +291,9 @@ func encodeJob(n int, events []api.EventData, sizes []int) (txJob, error) {
 		}
 		kind := otherEvent
 		switch events[i].Type {
-		case api.EventNodeAdded:
+		case apitypes.EventNodeAdded:
 			kind = nodeAddedEvent
-		case api.EventEdgeAdded:
+		case apitypes.EventEdgeAdded:
 			kind = edgeAddedEvent
 		}
 		job.evs[i] = jobEvent{start: start, end: buf.Len(), size: sizes[i], kind: kind}
@@ -493,7 +493,7 @@ func (im *importer) send(ctx context.Context, jobs <-chan txJob, results chan<- 
 			}
 			version, err := im.commit(ctx, p, expected, results)
 			var answer *apiError
-			if errors.As(err, &answer) && answer.Code == api.CodeTooLarge && ctx.Err() == nil {
+			if errors.As(err, &answer) && answer.Code == apitypes.CodeTooLarge && ctx.Err() == nil {
 				size := p.size() + im.overhead
 				if p.events() > 1 {
 					half := int64(size / 2)
@@ -544,14 +544,14 @@ func (im *importer) commit(ctx context.Context, p txPart, expected uint64, notic
 	for retried := false; ; retried = true {
 		raw, err := im.s.client.post(ctx, graphPath(im.graphID, "transactions"), body)
 		if err == nil {
-			var res api.SubmitResult
+			var res apitypes.SubmitResult
 			if err := json.Unmarshal(raw, &res); err != nil {
 				return 0, &unreadableAnswer{label: p.label, err: err}
 			}
 			return res.Version, nil
 		}
 		var answer *apiError
-		if retried && errors.As(err, &answer) && (answer.Code == api.CodeConflict || answer.Code == api.CodeTooLarge) {
+		if retried && errors.As(err, &answer) && (answer.Code == apitypes.CodeConflict || answer.Code == apitypes.CodeTooLarge) {
 			if v, ok := im.committedBefore(ctx, id, expected); ok {
 				return v, nil
 			}
@@ -602,7 +602,7 @@ func mayPass(ctx context.Context, err error) bool {
 // version expected is transaction id, and the version it got.
 func (im *importer) committedBefore(ctx context.Context, id string, expected uint64) (uint64, bool) {
 	q := url.Values{"after_version": {strconv.FormatUint(expected, 10)}, "limit": {"1"}}
-	var evs api.Events
+	var evs apitypes.Events
 	if _, err := im.s.client.getJSON(ctx, graphPath(im.graphID, "events"), q, &evs); err != nil || len(evs.Events) == 0 {
 		return 0, false
 	}

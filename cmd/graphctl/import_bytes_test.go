@@ -13,7 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/apitypes"
 	"github.com/graphlog/graphlog/store"
 )
 
@@ -88,7 +88,7 @@ func TestImportByBytes(t *testing.T) {
 
 // writeWideCSV writes rows edges, each with cols properties of width
 // characters (text, never a number), and returns them by their ID.
-func writeWideCSV(t *testing.T, path string, rows, cols, width int) map[string]api.Edge {
+func writeWideCSV(t *testing.T, path string, rows, cols, width int) map[string]apitypes.Edge {
 	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
@@ -100,9 +100,9 @@ func writeWideCSV(t *testing.T, path string, rows, cols, width int) map[string]a
 		fmt.Fprintf(w, ",p%d", c)
 	}
 	w.WriteString("\n")
-	edges := make(map[string]api.Edge, rows)
+	edges := make(map[string]apitypes.Edge, rows)
 	for i := range rows {
-		e := api.Edge{ID: "e" + strconv.Itoa(i+2), Source: "s" + strconv.Itoa(i%101), Target: "t" + strconv.Itoa(i%97), Type: "wide",
+		e := apitypes.Edge{ID: "e" + strconv.Itoa(i+2), Source: "s" + strconv.Itoa(i%101), Target: "t" + strconv.Itoa(i%97), Type: "wide",
 			Properties: map[string]any{}}
 		fmt.Fprintf(w, "%s,%s,%s", e.Source, e.Target, e.Type)
 		for c := range cols {
@@ -184,10 +184,10 @@ func checkLog(t *testing.T, node *nodeProcess, graphID string, limit int) (txs, 
 }
 
 // checkExport compares the graph's JSON export with the edges imported.
-func checkExport(t *testing.T, base, graphID string, want map[string]api.Edge) {
+func checkExport(t *testing.T, base, graphID string, want map[string]apitypes.Edge) {
 	t.Helper()
 	r := ctl(t, base, "", "export", graphID, "--format", "json").want(t, exitOK)
-	var g api.Graph
+	var g apitypes.Graph
 	if err := json.Unmarshal([]byte(r.stdout), &g); err != nil {
 		t.Fatal(err)
 	}

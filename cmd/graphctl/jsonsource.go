@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/apitypes"
 )
 
 // jsonSource reads a graph in the shape GET /v1/graphs/{graph} answers,
@@ -140,13 +140,13 @@ func (s *jsonSource) element(raw json.RawMessage, pos position) (element, error)
 		return element{}, &inputError{Name: s.name, Pos: pos, Msg: err.Error()}
 	}
 	if s.list == "nodes" {
-		var n api.Node
+		var n apitypes.Node
 		if err := json.Unmarshal(raw, &n); err != nil {
 			return fail(err)
 		}
 		return element{id: n.ID, typ: n.Type, props: n.Properties, pos: pos}, nil
 	}
-	var e api.Edge
+	var e apitypes.Edge
 	if err := json.Unmarshal(raw, &e); err != nil {
 		return fail(err)
 	}

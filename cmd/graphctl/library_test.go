@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/apitypes"
 )
 
 // This file and temporal_test.go write to the shared node, so their names
@@ -50,16 +50,16 @@ func remarshal(t *testing.T, v any, out any) {
 }
 
 // getGraphAt reads a graph as of a version through graphctl.
-func getGraphAt(t *testing.T, base, g, version string) api.Graph {
+func getGraphAt(t *testing.T, base, g, version string) apitypes.Graph {
 	t.Helper()
-	return decode[api.Graph](t, ctl(t, base, "", "get", g, "--version", version, "-o", "json").want(t, exitOK))
+	return decode[apitypes.Graph](t, ctl(t, base, "", "get", g, "--version", version, "-o", "json").want(t, exitOK))
 }
 
 // The library's list, and algorithms run now and in the past.
 func TestAlgorithms(t *testing.T) {
 	base := server(t)
-	lib := decode[api.AlgorithmList](t, ctl(t, base, "", "algorithms", "-o", "json").want(t, exitOK))
-	var pagerank *api.AlgorithmInfo
+	lib := decode[apitypes.AlgorithmList](t, ctl(t, base, "", "algorithms", "-o", "json").want(t, exitOK))
+	var pagerank *apitypes.AlgorithmInfo
 	for i, a := range lib.Algorithms {
 		if a.Name == "pagerank" {
 			pagerank = &lib.Algorithms[i]
@@ -79,13 +79,13 @@ func TestAlgorithms(t *testing.T) {
 
 	const g = "algorithms"
 	ctl(t, base, socialHistory, "submit", g).want(t, exitOK)
-	a := decode[api.AlgorithmAnswer](t, ctl(t, base, "", "algorithm", g, "pagerank", "damping=0.9", "-o", "json").want(t, exitOK))
+	a := decode[apitypes.AlgorithmAnswer](t, ctl(t, base, "", "algorithm", g, "pagerank", "damping=0.9", "-o", "json").want(t, exitOK))
 	var pr struct{ Scores []struct{ Node string } }
 	remarshal(t, a.Result, &pr)
 	if a.Version != 3 || a.Algorithm != "pagerank" || len(pr.Scores) != 3 {
 		t.Errorf("pagerank now: %+v", a)
 	}
-	a = decode[api.AlgorithmAnswer](t, ctl(t, base, "", "algorithm", g, "pagerank", "--version", "1", "-o", "json").want(t, exitOK))
+	a = decode[apitypes.AlgorithmAnswer](t, ctl(t, base, "", "algorithm", g, "pagerank", "--version", "1", "-o", "json").want(t, exitOK))
 	remarshal(t, a.Result, &pr)
 	if a.Version != 1 || len(pr.Scores) != 2 {
 		t.Errorf("pagerank at version 1: %+v", a)

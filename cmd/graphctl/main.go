@@ -28,7 +28,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // session is what a command runs with.
 type session struct {
 	cmd       *command
-	client    *client
+	client    *apiClient
 	json      bool // -o json
 	stdin     io.Reader
 	out       *bufio.Writer // stdout, flushed when the command ends and after each item of a stream
@@ -86,9 +86,14 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return exitUsage
 	}
 
+	api, err := newClient(g.servers, g.token, g.timeout)
+	if err != nil {
+		fmt.Fprintf(stderr, "graphctl %s: %v\nusage: %s\n", cmd.name, err, cmd.usage())
+		return exitUsage
+	}
 	s := &session{
 		cmd:       cmd,
-		client:    newClient(g.servers, g.token, g.timeout),
+		client:    api,
 		json:      g.output == "json",
 		stdin:     stdin,
 		out:       bufio.NewWriterSize(stdout, 64<<10),

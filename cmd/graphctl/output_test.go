@@ -11,17 +11,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/apitypes"
 )
 
-var sample = api.Graph{
+var sample = apitypes.Graph{
 	Graph: "social", Version: 2, Sequence: 4,
-	Nodes: []api.Node{
+	Nodes: []apitypes.Node{
 		{ID: "ada", Type: "person", Properties: map[string]any{"name": "Ada", "langs": []any{"en", "fr"}}},
 		{ID: "bob \"b\"", Type: "", Properties: map[string]any{}},
 		{ID: "tab\there", Type: "x", Properties: map[string]any{"2bad": 1.0, "label": "no", "ok_1": true}},
 	},
-	Edges: []api.Edge{
+	Edges: []apitypes.Edge{
 		{ID: "e1", Source: "ada", Target: "bob \"b\"", Type: "knows", Properties: map[string]any{"since": 2021.0, "w": 0.5}},
 		{ID: "e2", Source: "bob \"b\"", Target: "ada", Properties: map[string]any{"note": "a\\b\nc"}},
 	},
@@ -101,17 +101,6 @@ func TestExitCode(t *testing.T) {
 		if got := exitCode(tt.err); got != tt.want {
 			t.Errorf("exitCode(%v) = %d, want %d", tt.err, got, tt.want)
 		}
-	}
-}
-
-func TestAnswerError(t *testing.T) {
-	e := answerError("GET", "/v1/graphs/x", 404, []byte(`{"error":"graph \"x\" has no events","code":"not_found"}`))
-	if e.Error() != `graph "x" has no events` || e.Code != "not_found" || e.Status != 404 {
-		t.Errorf("%+v", e)
-	}
-	e = answerError("GET", "/v1/graphs/x", 502, []byte("<html>Bad Gateway</html>\n"))
-	if e.Error() != "GET /v1/graphs/x: 502 Bad Gateway: <html>Bad Gateway</html>" {
-		t.Errorf("%q", e.Error())
 	}
 }
 

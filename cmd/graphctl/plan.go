@@ -3,7 +3,7 @@ package main
 import (
 	"fmt"
 
-	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/apitypes"
 	"github.com/graphlog/graphlog/graph"
 )
 
@@ -55,7 +55,7 @@ type planner struct {
 
 	nodes   map[string]nodeState
 	pending []element
-	queue   []api.EventData
+	queue   []apitypes.EventData
 	sizes   []int // eventSize of each event of queue
 	head    int
 	bytes   int // the sizes of the events ready
@@ -97,7 +97,7 @@ func (p *planner) addNode(el element) error {
 	case nodeImplicit:
 		p.nodes[el.id] = nodeDeclared
 		if len(el.props) > 0 {
-			p.push(api.EventData{Type: api.EventNodeUpdated, NodeID: el.id, Set: el.props})
+			p.push(apitypes.EventData{Type: apitypes.EventNodeUpdated, NodeID: el.id, Set: el.props})
 		}
 		if el.typ != "" && p.warn != nil {
 			p.warn(fmt.Sprintf("%s: %s: node %q was created without a type for an edge that came first; its type %q was not applied",
@@ -106,7 +106,7 @@ func (p *planner) addNode(el element) error {
 		return nil
 	}
 	p.nodes[el.id] = nodeDeclared
-	p.push(api.EventData{Type: api.EventNodeAdded, NodeID: el.id, NodeType: el.typ, Properties: el.props})
+	p.push(apitypes.EventData{Type: apitypes.EventNodeAdded, NodeID: el.id, NodeType: el.typ, Properties: el.props})
 	return nil
 }
 
@@ -135,10 +135,10 @@ func (p *planner) emitEdge(el element) {
 	for _, id := range []string{el.source, el.target} {
 		if p.nodes[id] == nodeUnknown {
 			p.nodes[id] = nodeImplicit
-			p.push(api.EventData{Type: api.EventNodeAdded, NodeID: id})
+			p.push(apitypes.EventData{Type: apitypes.EventNodeAdded, NodeID: id})
 		}
 	}
-	p.push(api.EventData{Type: api.EventEdgeAdded, EdgeID: el.id, SourceID: el.source, TargetID: el.target,
+	p.push(apitypes.EventData{Type: apitypes.EventEdgeAdded, EdgeID: el.id, SourceID: el.source, TargetID: el.target,
 		EdgeType: el.typ, Properties: el.props})
 }
 
@@ -154,7 +154,7 @@ func (p *planner) release() {
 // finish ends the input: every waiting edge is queued.
 func (p *planner) finish() { p.release() }
 
-func (p *planner) push(ev api.EventData) {
+func (p *planner) push(ev apitypes.EventData) {
 	size := eventSize(&ev)
 	p.queue = append(p.queue, ev)
 	p.sizes = append(p.sizes, size)
@@ -170,7 +170,7 @@ func (p *planner) readyBytes() int { return p.bytes }
 // take removes and returns the first queued events: as many as fit in
 // maxBytes of eventSize, at most n, and at least one when any is queued
 // (an event larger than maxBytes goes alone), with their eventSizes.
-func (p *planner) take(n, maxBytes int) ([]api.EventData, []int) {
+func (p *planner) take(n, maxBytes int) ([]apitypes.EventData, []int) {
 	n = min(n, p.ready())
 	size := 0
 	for i := 0; i < n; i++ {
@@ -181,7 +181,7 @@ func (p *planner) take(n, maxBytes int) ([]api.EventData, []int) {
 		}
 		size += s
 	}
-	out := make([]api.EventData, n)
+	out := make([]apitypes.EventData, n)
 	copy(out, p.queue[p.head:p.head+n])
 	sizes := make([]int, n)
 	copy(sizes, p.sizes[p.head:p.head+n])

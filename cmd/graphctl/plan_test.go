@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/apitypes"
 )
 
 func node(id, typ string, props map[string]any) element {
@@ -18,12 +18,12 @@ func edge(id, source, target string) element {
 	return element{edge: true, id: id, source: source, target: target, pos: position{Line: 1}}
 }
 
-func nodeAdded(id, typ string, props map[string]any) api.EventData {
-	return api.EventData{Type: api.EventNodeAdded, NodeID: id, NodeType: typ, Properties: props}
+func nodeAdded(id, typ string, props map[string]any) apitypes.EventData {
+	return apitypes.EventData{Type: apitypes.EventNodeAdded, NodeID: id, NodeType: typ, Properties: props}
 }
 
-func edgeAdded(id, source, target string) api.EventData {
-	return api.EventData{Type: api.EventEdgeAdded, EdgeID: id, SourceID: source, TargetID: target}
+func edgeAdded(id, source, target string) apitypes.EventData {
+	return apitypes.EventData{Type: apitypes.EventEdgeAdded, EdgeID: id, SourceID: source, TargetID: target}
 }
 
 func TestPlanner(t *testing.T) {
@@ -33,47 +33,47 @@ func TestPlanner(t *testing.T) {
 		existing   []string
 		maxPending int
 		in         []element
-		want       []api.EventData
+		want       []apitypes.EventData
 		warnings   int
 	}{
 		{
 			name: "edge list: nodes created on first sight, before their edge",
 			in:   []element{edge("e1", "a", "b"), edge("e2", "b", "c"), edge("e3", "c", "c")},
-			want: []api.EventData{nodeAdded("a", "", nil), nodeAdded("b", "", nil), edgeAdded("e1", "a", "b"),
+			want: []apitypes.EventData{nodeAdded("a", "", nil), nodeAdded("b", "", nil), edgeAdded("e1", "a", "b"),
 				nodeAdded("c", "", nil), edgeAdded("e2", "b", "c"), edgeAdded("e3", "c", "c")},
 		},
 		{
 			name:     "existing nodes are reused",
 			existing: []string{"a"},
 			in:       []element{edge("e1", "a", "b")},
-			want:     []api.EventData{nodeAdded("b", "", nil), edgeAdded("e1", "a", "b")},
+			want:     []apitypes.EventData{nodeAdded("b", "", nil), edgeAdded("e1", "a", "b")},
 		},
 		{
 			name:     "declared nodes, then edges",
 			declares: true,
 			in:       []element{node("a", "person", map[string]any{"n": 1.0}), node("b", "", nil), edge("e1", "a", "b")},
-			want:     []api.EventData{nodeAdded("a", "person", map[string]any{"n": 1.0}), nodeAdded("b", "", nil), edgeAdded("e1", "a", "b")},
+			want:     []apitypes.EventData{nodeAdded("a", "person", map[string]any{"n": 1.0}), nodeAdded("b", "", nil), edgeAdded("e1", "a", "b")},
 		},
 		{
 			name:     "an edge before its nodes waits for their declarations",
 			declares: true,
 			in:       []element{edge("e1", "a", "b"), node("a", "person", nil), node("b", "thing", nil), edge("e2", "b", "a")},
-			want: []api.EventData{nodeAdded("a", "person", nil), nodeAdded("b", "thing", nil), edgeAdded("e2", "b", "a"),
+			want: []apitypes.EventData{nodeAdded("a", "person", nil), nodeAdded("b", "thing", nil), edgeAdded("e2", "b", "a"),
 				edgeAdded("e1", "a", "b")},
 		},
 		{
 			name:     "nodes never declared are created bare at the end",
 			declares: true,
 			in:       []element{edge("e1", "a", "z"), node("a", "", nil)},
-			want:     []api.EventData{nodeAdded("a", "", nil), nodeAdded("z", "", nil), edgeAdded("e1", "a", "z")},
+			want:     []apitypes.EventData{nodeAdded("a", "", nil), nodeAdded("z", "", nil), edgeAdded("e1", "a", "z")},
 		},
 		{
 			name:       "too many waiting: created bare, declared later with NodeUpdated",
 			declares:   true,
 			maxPending: 1,
 			in:         []element{edge("e1", "a", "b"), node("a", "person", map[string]any{"n": 1.0}), node("b", "", nil)},
-			want: []api.EventData{nodeAdded("a", "", nil), nodeAdded("b", "", nil), edgeAdded("e1", "a", "b"),
-				{Type: api.EventNodeUpdated, NodeID: "a", Set: map[string]any{"n": 1.0}}},
+			want: []apitypes.EventData{nodeAdded("a", "", nil), nodeAdded("b", "", nil), edgeAdded("e1", "a", "b"),
+				{Type: apitypes.EventNodeUpdated, NodeID: "a", Set: map[string]any{"n": 1.0}}},
 			warnings: 1, // a's type could not be applied
 		},
 	}
@@ -152,7 +152,7 @@ func TestPlannerTake(t *testing.T) {
 	for n := 1; p.ready() > 0; n = n%997 + 1 {
 		evs, _ := p.take(n, math.MaxInt)
 		for _, ev := range evs {
-			if ev.Type == api.EventEdgeAdded {
+			if ev.Type == apitypes.EventEdgeAdded {
 				got = append(got, ev.EdgeID)
 			}
 		}

@@ -7,9 +7,8 @@ import (
 	"io"
 	"net/url"
 	"strconv"
-	"strings"
 
-	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/apitypes"
 )
 
 // Commands that read the present or past state of a graph.
@@ -25,7 +24,7 @@ func setupGet(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		var g api.Graph
+		var g apitypes.Graph
 		raw, err := s.client.getJSON(ctx, graphPath(args[0]), q, &g)
 		if err != nil {
 			return err
@@ -37,7 +36,7 @@ func setupGet(fs *flag.FlagSet) runFunc {
 	}
 }
 
-func printGraph(w io.Writer, g api.Graph) error {
+func printGraph(w io.Writer, g apitypes.Graph) error {
 	fmt.Fprintf(w, "graph %s  version %d  sequence %d  nodes %d  edges %d\n", g.Graph, g.Version, g.Sequence, len(g.Nodes), len(g.Edges))
 	if f := g.ForkedFrom; f != nil {
 		fmt.Fprintf(w, "forked from %s at version %d  cid %s\n", f.Graph, f.Version, f.CID)
@@ -65,9 +64,9 @@ func printGraph(w io.Writer, g api.Graph) error {
 
 var (
 	setupNode = setupElement("nodes", []string{"NODE", "TYPE", "PROPERTIES"},
-		func(n api.Node) []any { return []any{n.ID, n.Type, compact(n.Properties)} })
+		func(n apitypes.Node) []any { return []any{n.ID, n.Type, compact(n.Properties)} })
 	setupEdge = setupElement("edges", []string{"EDGE", "SOURCE", "TARGET", "TYPE", "PROPERTIES"},
-		func(e api.Edge) []any { return []any{e.ID, e.Source, e.Target, e.Type, compact(e.Properties)} })
+		func(e apitypes.Edge) []any { return []any{e.ID, e.Source, e.Target, e.Type, compact(e.Properties)} })
 )
 
 // setupElement makes the command that prints one element of a graph: its
@@ -116,7 +115,7 @@ func setupNeighbors(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		var ns api.Neighbors
+		var ns apitypes.Neighbors
 		raw, err := s.client.getJSON(ctx, graphPath(args[0], "nodes", args[1], "neighbors"), q, &ns)
 		if err != nil {
 			return err
@@ -133,7 +132,7 @@ func setupNeighbors(fs *flag.FlagSet) runFunc {
 }
 
 // graphsPage is the page size asked of GET /v1/graphs: the API's maximum.
-const graphsPage = api.MaxLimit
+const graphsPage = apitypes.MaxLimit
 
 func setupGraphs(fs *flag.FlagSet) runFunc {
 	prefix := fs.String("prefix", "", "list only the graphs whose ID starts with `prefix`")
@@ -151,7 +150,7 @@ func setupGraphs(fs *flag.FlagSet) runFunc {
 			if after != "" {
 				q.Set("after", after)
 			}
-			var page api.GraphList
+			var page apitypes.GraphList
 			if _, err := s.client.getJSON(ctx, "/v1/graphs", q, &page); err != nil {
 				return err
 			}
@@ -162,7 +161,7 @@ func setupGraphs(fs *flag.FlagSet) runFunc {
 			after = page.Next
 		}
 		if s.json {
-			return writeJSONLine(s.out, api.GraphList{Graphs: all})
+			return writeJSONLine(s.out, apitypes.GraphList{Graphs: all})
 		}
 		t := newTable(s.out, "GRAPH")
 		for _, g := range all {
@@ -188,7 +187,7 @@ func setupPath(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		var p api.Path
+		var p apitypes.Path
 		raw, err := s.client.getJSON(ctx, graphPath(args[0], "algorithms", "shortest-path"), q, &p)
 		if err != nil {
 			return err
@@ -225,7 +224,7 @@ func setupComponents(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		var cs api.Components
+		var cs apitypes.Components
 		raw, err := s.client.getJSON(ctx, graphPath(args[0], "algorithms", "components"), q, &cs)
 		if err != nil {
 			return err
@@ -236,7 +235,7 @@ func setupComponents(fs *flag.FlagSet) runFunc {
 		fmt.Fprintf(s.out, "graph %s  version %d  %s components %d\n", cs.Graph, cs.Version, cs.Kind, len(cs.Components))
 		t := newTable(s.out, "COMPONENT", "SIZE", "NODES")
 		for i, c := range cs.Components {
-			t.row(i+1, len(c), strings.Join(c, ", "))
+			t.row(i+1, len(c), listCell(c))
 		}
 		return t.flush()
 	}
@@ -253,7 +252,7 @@ func setupToposort(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		var o api.Order
+		var o apitypes.Order
 		raw, err := s.client.getJSON(ctx, graphPath(args[0], "algorithms", "topological-order"), q, &o)
 		if err != nil {
 			return err

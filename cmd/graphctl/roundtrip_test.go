@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/apitypes"
 )
 
 // The round trip: a 100,000-edge CSV imported, exported as JSON
@@ -53,7 +53,7 @@ func TestImportExportRoundTrip(t *testing.T) {
 	// Export as JSON: the graph of the CSV.
 	start = time.Now()
 	r = ctl(t, base, "", "export", "rt-csv", "--format", "json").want(t, exitOK)
-	var got api.Graph
+	var got apitypes.Graph
 	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
 		t.Fatal(err)
 	}
@@ -150,10 +150,10 @@ func writeEdgeCSV(t testing.TB, path string, nodeCount, edgeCount int) (map[stri
 	return edges, nodes
 }
 
-func getGraph(t *testing.T, base, graphID string) api.Graph {
+func getGraph(t *testing.T, base, graphID string) apitypes.Graph {
 	t.Helper()
 	r := ctl(t, base, "", "get", graphID, "-o", "json").want(t, exitOK)
-	var g api.Graph
+	var g apitypes.Graph
 	if err := json.Unmarshal([]byte(r.stdout), &g); err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 
 	"google.golang.org/protobuf/encoding/protowire"
 
-	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/apitypes"
 )
 
 // An import bounds each transaction by the size it will have in the log:
@@ -56,7 +56,7 @@ func txOverhead(graphID, txPrefix string) int {
 // eventSize bounds the protobuf encoding of ev as the log stores it, with
 // its tag and length in its transaction, when its transaction's metadata
 // is a correlation ID of up to maxCorrelationLen bytes.
-func eventSize(ev *api.EventData) int {
+func eventSize(ev *apitypes.EventData) int {
 	n := sizeEventID + sizeMetadata
 	if ev.OccurredAt != "" {
 		n += sizeTimestamp

@@ -8,17 +8,18 @@ import (
 	"testing"
 
 	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/apitypes"
 	"github.com/graphlog/graphlog/store"
 )
 
 // logSize is the size a transaction of events has in the log: what the
 // server makes of the JSON the import sends (api.DecodeTransaction), as
 // the log encodes it (store.EncodeEntry), at the largest version.
-func logSize(t *testing.T, graphID, txID, correlation string, events []api.EventData) int {
+func logSize(t *testing.T, graphID, txID, correlation string, events []apitypes.EventData) int {
 	t.Helper()
 	expected := uint64(7)
-	body, err := json.Marshal(api.TransactionRequest{ExpectedVersion: &expected, TransactionID: txID,
-		Metadata: &api.Metadata{CorrelationID: correlation}, Events: events})
+	body, err := json.Marshal(apitypes.TransactionRequest{ExpectedVersion: &expected, TransactionID: txID,
+		Metadata: &apitypes.Metadata{CorrelationID: correlation}, Events: events})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,26 +49,26 @@ func TestEventSizeBound(t *testing.T) {
 	}
 	tests := []struct {
 		name  string
-		ev    api.EventData
+		ev    apitypes.EventData
 		slack float64 // the bound is at most this times the real size
 	}{
-		{"bare node", api.EventData{Type: api.EventNodeAdded, NodeID: "n1"}, 1.5},
-		{"typed node", api.EventData{Type: api.EventNodeAdded, NodeID: "node-12345", NodeType: "person",
+		{"bare node", apitypes.EventData{Type: apitypes.EventNodeAdded, NodeID: "n1"}, 1.5},
+		{"typed node", apitypes.EventData{Type: apitypes.EventNodeAdded, NodeID: "node-12345", NodeType: "person",
 			Properties: map[string]any{"name": "Ada", "age": 36.0, "ok": true, "none": nil}}, 1.2},
-		{"csv edge", api.EventData{Type: api.EventEdgeAdded, EdgeID: "e100001", SourceID: "n123", TargetID: "n4567", EdgeType: "knows",
+		{"csv edge", apitypes.EventData{Type: apitypes.EventEdgeAdded, EdgeID: "e100001", SourceID: "n123", TargetID: "n4567", EdgeType: "knows",
 			Properties: map[string]any{"weight": 1234.56}}, 1.2},
-		{"wide edge", api.EventData{Type: api.EventEdgeAdded, EdgeID: "e2", SourceID: "a", TargetID: "b", Properties: wide}, 1.05},
-		{"small numbers", api.EventData{Type: api.EventNodeAdded, NodeID: "n", Properties: numbers}, 1.05},
-		{"long string", api.EventData{Type: api.EventNodeAdded, NodeID: "n", Properties: map[string]any{"s": kb}}, 1.05},
-		{"nested", api.EventData{Type: api.EventNodeAdded, NodeID: "n", Properties: map[string]any{
+		{"wide edge", apitypes.EventData{Type: apitypes.EventEdgeAdded, EdgeID: "e2", SourceID: "a", TargetID: "b", Properties: wide}, 1.05},
+		{"small numbers", apitypes.EventData{Type: apitypes.EventNodeAdded, NodeID: "n", Properties: numbers}, 1.05},
+		{"long string", apitypes.EventData{Type: apitypes.EventNodeAdded, NodeID: "n", Properties: map[string]any{"s": kb}}, 1.05},
+		{"nested", apitypes.EventData{Type: apitypes.EventNodeAdded, NodeID: "n", Properties: map[string]any{
 			"list": []any{1.0, "two", []any{true, nil}, map[string]any{"x": 3.0}}, "obj": map[string]any{"a": map[string]any{"b": "c"}}}}, 1.2},
-		{"update", api.EventData{Type: api.EventNodeUpdated, NodeID: "n", Set: map[string]any{"k": "v"}, Unset: []string{"old", "older"}}, 1.3},
-		{"edge update", api.EventData{Type: api.EventEdgeUpdated, EdgeID: "e", Set: map[string]any{"w": 2.0}}, 1.3},
-		{"removal", api.EventData{Type: api.EventEdgeRemoved, EdgeID: "e"}, 1.5},
-		{"occurred at", api.EventData{Type: api.EventNodeRemoved, NodeID: "n", OccurredAt: "2025-01-02T15:04:05.123456789Z"}, 1.6},
-		{"not UTF-8", api.EventData{Type: api.EventNodeAdded, NodeID: "n", NodeType: "t\xff\xfe",
+		{"update", apitypes.EventData{Type: apitypes.EventNodeUpdated, NodeID: "n", Set: map[string]any{"k": "v"}, Unset: []string{"old", "older"}}, 1.3},
+		{"edge update", apitypes.EventData{Type: apitypes.EventEdgeUpdated, EdgeID: "e", Set: map[string]any{"w": 2.0}}, 1.3},
+		{"removal", apitypes.EventData{Type: apitypes.EventEdgeRemoved, EdgeID: "e"}, 1.5},
+		{"occurred at", apitypes.EventData{Type: apitypes.EventNodeRemoved, NodeID: "n", OccurredAt: "2025-01-02T15:04:05.123456789Z"}, 1.6},
+		{"not UTF-8", apitypes.EventData{Type: apitypes.EventNodeAdded, NodeID: "n", NodeType: "t\xff\xfe",
 			Properties: map[string]any{"k\xff": "v\xc3"}}, 1.4},
-		{"escapes", api.EventData{Type: api.EventNodeAdded, NodeID: "n", Properties: map[string]any{"q": "\"<&>\"\n\t\u2028"}}, 1.3},
+		{"escapes", apitypes.EventData{Type: apitypes.EventNodeAdded, NodeID: "n", Properties: map[string]any{"q": "\"<&>\"\n\t\u2028"}}, 1.3},
 	}
 	const graphID, txID = "a-graph-of-some-length", "import-ABCDEFGHIJKLMNOP-123456.1.2.1"
 	prefix := newImportID()
@@ -77,7 +78,7 @@ func TestEventSizeBound(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, n := range []int{1, 3, 200} {
-				events := make([]api.EventData, n)
+				events := make([]apitypes.EventData, n)
 				bound := txOverhead(graphID, prefix)
 				for i := range events {
 					events[i] = tt.ev
@@ -140,8 +141,8 @@ func TestPlannerTakeBytes(t *testing.T) {
 		t.Errorf("took %d events of %d bytes, queued were %d of %d; %d bytes left", seen, sum, events, total, p.readyBytes())
 	}
 	// An event over the budget goes alone.
-	p.push(api.EventData{Type: api.EventNodeAdded, NodeID: "big", Properties: map[string]any{"p": strings.Repeat("v", 5000)}})
-	p.push(api.EventData{Type: api.EventNodeAdded, NodeID: "small"})
+	p.push(apitypes.EventData{Type: apitypes.EventNodeAdded, NodeID: "big", Properties: map[string]any{"p": strings.Repeat("v", 5000)}})
+	p.push(apitypes.EventData{Type: apitypes.EventNodeAdded, NodeID: "small"})
 	if evs, _ := p.take(50, budget); len(evs) != 1 || evs[0].NodeID != "big" {
 		t.Errorf("took %+v, want the big event alone", evs)
 	}
@@ -151,10 +152,10 @@ func TestPlannerTakeBytes(t *testing.T) {
 // keeps at least one, and the body of any part is a transaction of its
 // events.
 func TestTxPartHalves(t *testing.T) {
-	var events []api.EventData
+	var events []apitypes.EventData
 	var sizes []int
 	for i, n := range []int{10, 10, 10, 10, 500, 10, 10, 2000} {
-		ev := api.EventData{Type: api.EventNodeAdded, NodeID: "n" + strconv.Itoa(i), Properties: map[string]any{"p": strings.Repeat("v", n)}}
+		ev := apitypes.EventData{Type: apitypes.EventNodeAdded, NodeID: "n" + strconv.Itoa(i), Properties: map[string]any{"p": strings.Repeat("v", n)}}
 		events, sizes = append(events, ev), append(sizes, eventSize(&ev))
 	}
 	job, err := encodeJob(3, events, sizes)
@@ -163,7 +164,7 @@ func TestTxPartHalves(t *testing.T) {
 	}
 	var check func(p txPart)
 	check = func(p txPart) {
-		var req api.TransactionRequest
+		var req apitypes.TransactionRequest
 		body := p.body("id-"+p.label, "import-x", 41)
 		if err := json.Unmarshal(body, &req); err != nil {
 			t.Fatalf("part %s: %v: %s", p.label, err, body)

@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/apitypes"
 )
 
 func setupSubmit(fs *flag.FlagSet) runFunc {
@@ -63,7 +63,7 @@ func submitAll(ctx context.Context, s *session, graphID string, in *input) error
 			}
 			continue
 		}
-		var res api.SubmitResult
+		var res apitypes.SubmitResult
 		if err := json.Unmarshal(body, &res); err != nil {
 			return fmt.Errorf("transaction %d was committed, but the answer is not the expected JSON: %v", n, err)
 		}

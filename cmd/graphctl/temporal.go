@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/apitypes"
 )
 
 // Commands about a graph's time beyond its reads of the past: what-if,
@@ -20,7 +20,7 @@ import (
 // "What-if", "Forks", "Time-respecting algorithms", "Metrics over time").
 
 // queryFlags is the repeatable --query name[,k=v...] of whatif.
-type queryFlags []api.WhatIfQuery
+type queryFlags []apitypes.WhatIfQuery
 
 func (q *queryFlags) String() string { return "" }
 
@@ -32,7 +32,7 @@ func (q *queryFlags) Set(s string) error {
 	if name == "" || strings.Contains(name, "=") {
 		return fmt.Errorf("%q: start with the query's name, as in shortest-path,from=a,to=b", s)
 	}
-	wq := api.WhatIfQuery{Query: name}
+	wq := apitypes.WhatIfQuery{Query: name}
 	last := ""
 	for _, p := range parts[1:] {
 		k, v, ok := strings.Cut(p, "=")
@@ -87,7 +87,7 @@ func setupWhatIf(fs *flag.FlagSet) runFunc {
 		if s.json {
 			return writeRaw(s.out, raw)
 		}
-		var a api.WhatIfAnswer
+		var a apitypes.WhatIfAnswer
 		if err := json.Unmarshal(raw, &a); err != nil {
 			return fmt.Errorf("whatif: the answer is not the expected JSON: %v", err)
 		}
@@ -100,7 +100,7 @@ func setupWhatIf(fs *flag.FlagSet) runFunc {
 		_ = json.Unmarshal(raw, &answers)
 		// The queries as sent, to name each answer with its parameters.
 		var asked struct {
-			Queries []api.WhatIfQuery `json:"queries"`
+			Queries []apitypes.WhatIfQuery `json:"queries"`
 		}
 		_ = json.Unmarshal(body, &asked)
 		return printWhatIf(s.out, a, asked.Queries, answers.Answers)
@@ -109,7 +109,7 @@ func setupWhatIf(fs *flag.FlagSet) runFunc {
 
 // whatIfBody is the one transaction of the input with the queries added
 // to those it may hold.
-func whatIfBody(in *input, queries []api.WhatIfQuery) ([]byte, error) {
+func whatIfBody(in *input, queries []apitypes.WhatIfQuery) ([]byte, error) {
 	txs := newTransactionReader(in)
 	raw, _, err := txs.next()
 	if err == io.EOF {
@@ -152,7 +152,7 @@ func whatIfBody(in *input, queries []api.WhatIfQuery) ([]byte, error) {
 	return json.Marshal(top)
 }
 
-func printWhatIf(w io.Writer, a api.WhatIfAnswer, asked []api.WhatIfQuery, answers []struct {
+func printWhatIf(w io.Writer, a apitypes.WhatIfAnswer, asked []apitypes.WhatIfQuery, answers []struct {
 	Answer json.RawMessage `json:"answer"`
 }) error {
 	if a.Committed {
@@ -200,7 +200,7 @@ func setupFork(fs *flag.FlagSet) runFunc {
 		if _, err := at.query(nil); err != nil {
 			return err
 		}
-		body, err := json.Marshal(api.ForkRequest{Into: args[1], Version: at.version, AsOf: at.asOf, TransactionID: *txID})
+		body, err := json.Marshal(apitypes.ForkRequest{Into: args[1], Version: at.version, AsOf: at.asOf, TransactionID: *txID})
 		if err != nil {
 			return err
 		}
@@ -211,7 +211,7 @@ func setupFork(fs *flag.FlagSet) runFunc {
 		if s.json {
 			return writeRaw(s.out, raw)
 		}
-		var f api.ForkResult
+		var f apitypes.ForkResult
 		if err := json.Unmarshal(raw, &f); err != nil {
 			return fmt.Errorf("fork: %s was created, but the answer is not the expected JSON: %v", args[1], err)
 		}
@@ -258,7 +258,7 @@ func setupEarliestArrival(fs *flag.FlagSet) runFunc {
 		if err := win.query(q); err != nil {
 			return err
 		}
-		var ea api.EarliestArrival
+		var ea apitypes.EarliestArrival
 		raw, err := s.client.getJSON(ctx, graphPath(args[0], "temporal", "earliest-arrival"), q, &ea)
 		if err != nil {
 			return err
@@ -322,7 +322,7 @@ func setupSeries(fs *flag.FlagSet) runFunc {
 		if err := win.query(q); err != nil {
 			return err
 		}
-		var sr api.Series
+		var sr apitypes.Series
 		raw, err := s.client.getJSON(ctx, graphPath(args[0], "series"), q, &sr)
 		if err != nil {
 			return err
@@ -354,7 +354,7 @@ func typeCount(v any, typ string) any {
 
 // printSeries writes a row per point; a count by type has a column per
 // type seen in the window.
-func printSeries(w io.Writer, sr api.Series, typ string, byType bool) error {
+func printSeries(w io.Writer, sr apitypes.Series, typ string, byType bool) error {
 	title := "graph " + sr.Graph + "  metric " + sr.Metric
 	if sr.Node != "" {
 		title += "  node " + sr.Node

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/graphlog/graphlog/api"
+	"github.com/graphlog/graphlog/apitypes"
 )
 
 // A what-if answers the version, the changes and the queries on the
@@ -38,7 +38,7 @@ func TestWhatIf(t *testing.T) {
 		"query 3: shortest-path from=ada to=zed\nerror (not_found): ", `"zed"`)
 
 	// The same from stdin, as the server answers it.
-	a := decode[api.WhatIfAnswer](t, ctl(t, base, tx, append([]string{"whatif", g, "-o", "json"}, queries...)...).want(t, exitOK))
+	a := decode[apitypes.WhatIfAnswer](t, ctl(t, base, tx, append([]string{"whatif", g, "-o", "json"}, queries...)...).want(t, exitOK))
 	if a.BaseVersion != 1 || a.Version != 2 || a.Committed {
 		t.Errorf("versions: %+v", a)
 	}
@@ -48,7 +48,7 @@ func TestWhatIf(t *testing.T) {
 	if len(a.Answers) != 3 {
 		t.Fatalf("answers: %+v", a.Answers)
 	}
-	var cs api.Components
+	var cs apitypes.Components
 	remarshal(t, a.Answers[0].Answer, &cs)
 	if !reflect.DeepEqual(cs.Components, [][]string{{"ada", "bob"}}) || cs.Version != 2 {
 		t.Errorf("components on the result: %+v", cs)
@@ -78,7 +78,7 @@ func TestWhatIf(t *testing.T) {
 
 	// Queries in the input come first, then those of --query.
 	withQueries := `{"events": [{"type": "NodeAdded", "node_id": "dee"}], "queries": [{"query": "topological-order"}]}`
-	a = decode[api.WhatIfAnswer](t, ctl(t, base, withQueries, "whatif", g, "--query", "node,node=dee", "-o", "json").want(t, exitOK))
+	a = decode[apitypes.WhatIfAnswer](t, ctl(t, base, withQueries, "whatif", g, "--query", "node,node=dee", "-o", "json").want(t, exitOK))
 	if len(a.Answers) != 2 || a.Answers[0].Query != "topological-order" || a.Answers[1].Query != "node" || a.Answers[1].Error != nil {
 		t.Errorf("answers: %+v", a.Answers)
 	}
@@ -88,7 +88,7 @@ func TestWhatIf(t *testing.T) {
 	ctl(t, base, committedTx, "submit", g).want(t, exitOK)
 	r = ctl(t, base, committedTx, "whatif", g).want(t, exitOK)
 	wantIn(t, r.stdout, "graph "+g+"  version 2  committed already as version 2: a submit would change nothing")
-	a = decode[api.WhatIfAnswer](t, ctl(t, base, committedTx, "whatif", g, "-o", "json").want(t, exitOK))
+	a = decode[apitypes.WhatIfAnswer](t, ctl(t, base, committedTx, "whatif", g, "-o", "json").want(t, exitOK))
 	if !a.Committed || a.Version != 2 || len(a.Nodes.Added) != 0 {
 		t.Errorf("a committed transaction's what-if: %+v", a)
 	}
@@ -125,18 +125,18 @@ func TestWhatIf(t *testing.T) {
 func TestQueryFlag(t *testing.T) {
 	tests := []struct {
 		in   string
-		want api.WhatIfQuery
+		want apitypes.WhatIfQuery
 		err  string
 	}{
-		{"pagerank", api.WhatIfQuery{Query: "pagerank"}, ""},
-		{"shortest-path,from=a,to=b", api.WhatIfQuery{Query: "shortest-path", Params: map[string]string{"from": "a", "to": "b"}}, ""},
-		{"astar,from=a,to=b,heuristic=x,y", api.WhatIfQuery{Query: "astar", Params: map[string]string{"from": "a", "to": "b", "heuristic": "x,y"}}, ""},
-		{"node,node=a=b", api.WhatIfQuery{Query: "node", Params: map[string]string{"node": "a=b"}}, ""},
-		{"node,node=", api.WhatIfQuery{Query: "node", Params: map[string]string{"node": ""}}, ""},
-		{"", api.WhatIfQuery{}, "start with the query's name"},
-		{"from=a", api.WhatIfQuery{}, "start with the query's name"},
-		{"pagerank,x", api.WhatIfQuery{}, `"x" is not name=value`},
-		{"path,from=a,from=b", api.WhatIfQuery{}, "given twice"},
+		{"pagerank", apitypes.WhatIfQuery{Query: "pagerank"}, ""},
+		{"shortest-path,from=a,to=b", apitypes.WhatIfQuery{Query: "shortest-path", Params: map[string]string{"from": "a", "to": "b"}}, ""},
+		{"astar,from=a,to=b,heuristic=x,y", apitypes.WhatIfQuery{Query: "astar", Params: map[string]string{"from": "a", "to": "b", "heuristic": "x,y"}}, ""},
+		{"node,node=a=b", apitypes.WhatIfQuery{Query: "node", Params: map[string]string{"node": "a=b"}}, ""},
+		{"node,node=", apitypes.WhatIfQuery{Query: "node", Params: map[string]string{"node": ""}}, ""},
+		{"", apitypes.WhatIfQuery{}, "start with the query's name"},
+		{"from=a", apitypes.WhatIfQuery{}, "start with the query's name"},
+		{"pagerank,x", apitypes.WhatIfQuery{}, `"x" is not name=value`},
+		{"path,from=a,from=b", apitypes.WhatIfQuery{}, "given twice"},
 	}
 	for _, tt := range tests {
 		var q queryFlags
@@ -160,7 +160,7 @@ func TestFork(t *testing.T) {
 	base := server(t)
 	const g = "fork-src"
 	ctl(t, base, socialHistory, "submit", g).want(t, exitOK)
-	snap := decode[api.Snapshot](t, ctl(t, base, "", "snapshot", g, "-o", "json").want(t, exitOK))
+	snap := decode[apitypes.Snapshot](t, ctl(t, base, "", "snapshot", g, "-o", "json").want(t, exitOK))
 
 	r := ctl(t, base, "", "fork", g, g+"-v2", "--version", "2").want(t, exitOK)
 	wantIn(t, r.stdout, "GRAPH        VERSION  SEQUENCE  EVENTS  FORKED FROM  AT VERSION  CID\n")
@@ -178,8 +178,8 @@ func TestFork(t *testing.T) {
 	wantIn(t, ctl(t, base, "", "get", g+"-v2").want(t, exitOK).stdout, "forked from "+g+" at version 2  cid "+fork.ForkedFrom.CID)
 
 	// The present, whose state the snapshot holds.
-	f := decode[api.ForkResult](t, ctl(t, base, "", "fork", g, g+"-now", "-o", "json").want(t, exitOK))
-	if f.Graph != g+"-now" || f.Version != 1 || f.Events != 5 || f.ForkedFrom != (api.Lineage{Graph: g, Version: 3, CID: snap.CID}) {
+	f := decode[apitypes.ForkResult](t, ctl(t, base, "", "fork", g, g+"-now", "-o", "json").want(t, exitOK))
+	if f.Graph != g+"-now" || f.Version != 1 || f.Events != 5 || f.ForkedFrom != (apitypes.Lineage{Graph: g, Version: 3, CID: snap.CID}) {
 		t.Errorf("fork of the present: %+v; snapshot %+v", f, snap)
 	}
 	if f.ForkedFrom.CID == fork.ForkedFrom.CID {
@@ -187,14 +187,14 @@ func TestFork(t *testing.T) {
 	}
 
 	// As of the time version 2 was recorded.
-	evs := decode[api.Events](t, ctl(t, base, "", "events", g, "-o", "json").want(t, exitOK))
+	evs := decode[apitypes.Events](t, ctl(t, base, "", "events", g, "-o", "json").want(t, exitOK))
 	var at string
 	for _, e := range evs.Events {
 		if e.Version == 2 {
 			at = e.RecordedAt
 		}
 	}
-	f = decode[api.ForkResult](t, ctl(t, base, "", "fork", g, g+"-at", "--as-of", at, "-o", "json").want(t, exitOK))
+	f = decode[apitypes.ForkResult](t, ctl(t, base, "", "fork", g, g+"-at", "--as-of", at, "-o", "json").want(t, exitOK))
 	if f.ForkedFrom.Version != 2 || f.ForkedFrom.CID != fork.ForkedFrom.CID {
 		t.Errorf("fork as of %s: %+v, want version 2 and CID %s", at, f, fork.ForkedFrom.CID)
 	}
@@ -238,23 +238,23 @@ func TestEarliestArrival(t *testing.T) {
 		version uint64
 		edge    string
 	}
-	steps := func(as []api.ArrivalJSON) []step {
+	steps := func(as []apitypes.ArrivalJSON) []step {
 		out := []step{}
 		for _, a := range as {
 			out = append(out, step{a.Node, a.Version, a.Edge})
 		}
 		return out
 	}
-	ea := decode[api.EarliestArrival](t, ctl(t, base, "", "earliest-arrival", g, "a", "-o", "json").want(t, exitOK))
+	ea := decode[apitypes.EarliestArrival](t, ctl(t, base, "", "earliest-arrival", g, "a", "-o", "json").want(t, exitOK))
 	want := []step{{"a", 1, ""}, {"b", 3, "e2"}, {"c", 3, "e1"}, {"d", 5, "e3"}}
 	if got := steps(ea.Arrivals); !reflect.DeepEqual(got, want) || ea.ToVersion != 5 {
 		t.Errorf("arrivals %+v to version %d, want %+v to 5", got, ea.ToVersion, want)
 	}
-	ea = decode[api.EarliestArrival](t, ctl(t, base, "", "earliest-arrival", g, "a", "--from", "4", "-o", "json").want(t, exitOK))
+	ea = decode[apitypes.EarliestArrival](t, ctl(t, base, "", "earliest-arrival", g, "a", "--from", "4", "-o", "json").want(t, exitOK))
 	if got := steps(ea.Arrivals); !reflect.DeepEqual(got, []step{{"a", 4, ""}, {"b", 4, "e2"}}) {
 		t.Errorf("arrivals from version 4: %+v", got)
 	}
-	ea = decode[api.EarliestArrival](t, ctl(t, base, "", "earliest-arrival", g, "a", "--to", "2", "-o", "json").want(t, exitOK))
+	ea = decode[apitypes.EarliestArrival](t, ctl(t, base, "", "earliest-arrival", g, "a", "--to", "2", "-o", "json").want(t, exitOK))
 	if got := steps(ea.Arrivals); !reflect.DeepEqual(got, []step{{"a", 1, ""}}) || ea.ToVersion != 2 {
 		t.Errorf("arrivals to version 2: %+v", got)
 	}
@@ -287,7 +287,7 @@ func TestSeries(t *testing.T) {
 `, "submit", g).want(t, exitOK)
 
 	for _, metric := range []string{"nodes", "edges"} {
-		sr := decode[api.Series](t, ctl(t, base, "", "series", g, metric, "--every", "1", "-o", "json").want(t, exitOK))
+		sr := decode[apitypes.Series](t, ctl(t, base, "", "series", g, metric, "--every", "1", "-o", "json").want(t, exitOK))
 		if len(sr.Points) != 5 {
 			t.Fatalf("%s: %d points, want one per version: %+v", metric, len(sr.Points), sr.Points)
 		}
@@ -304,7 +304,7 @@ func TestSeries(t *testing.T) {
 	}
 
 	// One type's count, at every second event from version 2 on.
-	sr := decode[api.Series](t, ctl(t, base, "", "series", g, "nodes_by_type", "--type", "person", "--every", "2", "--from", "2", "-o", "json").want(t, exitOK))
+	sr := decode[apitypes.Series](t, ctl(t, base, "", "series", g, "nodes_by_type", "--type", "person", "--every", "2", "--from", "2", "-o", "json").want(t, exitOK))
 	if len(sr.Points) < 2 || sr.Points[0].Version != 2 || sr.Points[len(sr.Points)-1].Version != 5 {
 		t.Fatalf("points %+v", sr.Points)
 	}
@@ -334,7 +334,7 @@ func TestSeries(t *testing.T) {
 	wantIn(t, r.stdout, "metric degree  node ada")
 
 	// A series over an interval ends at the window's end.
-	sr = decode[api.Series](t, ctl(t, base, "", "series", g, "nodes", "--interval", "1h", "-o", "json").want(t, exitOK))
+	sr = decode[apitypes.Series](t, ctl(t, base, "", "series", g, "nodes", "--interval", "1h", "-o", "json").want(t, exitOK))
 	if last := sr.Points[len(sr.Points)-1]; last.Version != 5 || last.Value != float64(4) {
 		t.Errorf("last point of an hourly series: %+v", last)
 	}
