@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -16,7 +17,18 @@ import (
 	"github.com/graphlog/graphlog/internal/nodeproc"
 )
 
+// runAsExample makes the test binary run the example instead of the
+// tests, with the arguments it is given: a second run must be another
+// process, as a program would be (the actor library sets the gRPC
+// logger, a global, each time a member starts, while the first run's
+// connections may still read it).
+const runAsExample = "GRAPHLOG_RUN_ACTORCLIENT"
+
 func TestMain(m *testing.M) {
+	if os.Getenv(runAsExample) == "1" {
+		main()
+		return
+	}
 	code := m.Run()
 	nodeproc.RemoveBuild()
 	os.Exit(code)
@@ -62,10 +74,12 @@ func TestActorClientAgainstANode(t *testing.T) {
 		}
 	}
 
-	// Another run goes on from where the graph is.
-	out.Reset()
-	if err := run(ctx, []string{"--nats-url", srv.ClientURL(), "--graph", "chain", "--count", "2"}, &out); err != nil {
-		t.Fatalf("actorclient, second run: %v\n%s", err, out.String())
+	// Another run, in a process of its own, goes on from where the graph
+	// is.
+	again := exec.CommandContext(ctx, os.Args[0], "--nats-url", srv.ClientURL(), "--graph", "chain", "--count", "2")
+	again.Env = append(os.Environ(), runAsExample+"=1")
+	if output, err := again.CombinedOutput(); err != nil {
+		t.Fatalf("actorclient, second run: %v\n%s", err, output)
 	}
 	var g struct {
 		Version uint64 `json:"version"`
