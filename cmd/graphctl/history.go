@@ -133,19 +133,8 @@ func setupReplay(fs *flag.FlagSet) runFunc {
 			}
 			q.Set(m.name, m.v)
 		}
-		switch {
-		case *every != 0 && *interval != 0:
-			return usagef("give --every or --interval, not both")
-		case *every < 0:
-			return usagef("--every is %d; use a whole number from 1", *every)
-		case *interval < 0:
-			return usagef("--interval is %s; use a positive duration", *interval)
-		case *interval > 0:
-			q.Set("interval", interval.String())
-		case *every > 0:
-			q.Set("every", strconv.Itoa(*every))
-		default:
-			q.Set("every", "10")
+		if err := setStep(q, *every, *interval, 10); err != nil {
+			return err
 		}
 		body, err := s.client.open(ctx, "GET", graphPath(args[0], "replay"), q, "application/x-ndjson")
 		if err != nil {
@@ -316,4 +305,27 @@ func setupHistory(fs *flag.FlagSet) runFunc {
 		}
 		return t.flush()
 	}
+}
+
+// setStep sets how a window is cut into steps (frames, points): every N
+// events or every interval of recorded time, one of the two; without
+// either, every fallback events, or a usage error when fallback is 0.
+func setStep(q url.Values, every int, interval time.Duration, fallback int) error {
+	switch {
+	case every != 0 && interval != 0:
+		return usagef("give --every or --interval, not both")
+	case every < 0:
+		return usagef("--every is %d; use a whole number from 1", every)
+	case interval < 0:
+		return usagef("--interval is %s; use a positive duration", interval)
+	case interval > 0:
+		q.Set("interval", interval.String())
+	case every > 0:
+		q.Set("every", strconv.Itoa(every))
+	case fallback > 0:
+		q.Set("every", strconv.Itoa(fallback))
+	default:
+		return usagef("give --every N (events per point) or --interval d (recorded time per point)")
+	}
+	return nil
 }

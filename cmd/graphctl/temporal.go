@@ -305,19 +305,8 @@ func setupSeries(fs *flag.FlagSet) runFunc {
 		if *node != "" {
 			q.Set("node", *node)
 		}
-		switch {
-		case *every != 0 && *interval != 0:
-			return usagef("give --every or --interval, not both")
-		case *every < 0:
-			return usagef("--every is %d; use a whole number from 1", *every)
-		case *interval < 0:
-			return usagef("--interval is %s; use a positive duration", *interval)
-		case *interval > 0:
-			q.Set("interval", interval.String())
-		case *every > 0:
-			q.Set("every", strconv.Itoa(*every))
-		default:
-			return usagef("give --every N (events per point) or --interval d (recorded time per point)")
+		if err := setStep(q, *every, *interval, 0); err != nil {
+			return err
 		}
 		if err := win.query(q); err != nil {
 			return err
